@@ -1,0 +1,857 @@
+//! Value converters, one per value type of `supervisord.conf`, each accepting
+//! what the reference accepts and failing with the reference's message.
+//!
+//! Every converter returns `Err(message)` with the reference's wording; the
+//! loader adds the location and an [`Expect`] hint. Converters that look at
+//! the machine (paths, users) take a [`Host`].
+
+use crate::host::Host;
+use crate::paths;
+use crate::pyrepr::py_repr;
+
+/// What a value type accepts, in words for the "expected" line of an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// An integer.
+    Integer,
+    /// A boolean.
+    Boolean,
+    /// `true`, `false` or `unexpected`.
+    AutoRestart,
+    /// A byte size.
+    ByteSize,
+    /// A signal.
+    Signal,
+    /// Exit codes.
+    ExitCodes,
+    /// An octal number.
+    Octal,
+    /// A log level.
+    LogLevel,
+    /// A log file name.
+    LogFile,
+    /// A path whose directory exists.
+    DirPath,
+    /// An existing directory.
+    Directory,
+    /// A user.
+    User,
+    /// `user[:group]`.
+    UserGroup,
+    /// `KEY=value` pairs.
+    Environment,
+    /// A TCP port or address.
+    InetAddress,
+    /// A process or group name.
+    Name,
+    /// A URL.
+    Url,
+    /// A `%(name)s` expansion.
+    Expansion,
+    /// A list of event type names.
+    EventNames,
+    /// An fcgi socket address.
+    FcgiSocket,
+    /// A value within bounds.
+    Range(i64, i64),
+    /// A setting that must be present.
+    Required,
+    /// Free text explained by the message itself.
+    Other(&'static str),
+}
+
+impl Expect {
+    /// The hint, in our words.
+    pub fn describe(self) -> String {
+        match self {
+            Expect::Integer => "an integer, e.g. 10".into(),
+            Expect::Boolean => "true/false, yes/no, on/off or 1/0".into(),
+            Expect::AutoRestart => "true, false or unexpected".into(),
+            Expect::ByteSize => "a byte count, optionally with KB, MB or GB, e.g. 50MB".into(),
+            Expect::Signal => {
+                "a signal name such as TERM, HUP, INT, QUIT, KILL, USR1, USR2 (with or without SIG), or its number".into()
+            }
+            Expect::ExitCodes => "a comma-separated list of exit codes from 0 to 255, e.g. 0,2".into(),
+            Expect::Octal => "an octal number, e.g. 022 or 0700".into(),
+            Expect::LogLevel => {
+                "one of critical, error, warn, info, debug, trace, blather".into()
+            }
+            Expect::LogFile => {
+                "AUTO, NONE, syslog, or a file path in an existing directory".into()
+            }
+            Expect::DirPath => "a file path in an existing directory".into(),
+            Expect::Directory => "an existing directory".into(),
+            Expect::User => "an existing user name or numeric user id".into(),
+            Expect::UserGroup => "an existing user, or user:group".into(),
+            Expect::Environment => {
+                "comma-separated KEY=value pairs; quote values holding commas or spaces: KEY=\"a b\",K2=v2".into()
+            }
+            Expect::InetAddress => "a port (1-65535), host:port, *:port or :port".into(),
+            Expect::Name => "a name without spaces, ':' or '/'".into(),
+            Expect::Url => "a URL such as http://localhost:9001 or unix:///tmp/supervisor.sock".into(),
+            Expect::Expansion => {
+                "only the names listed; write %% for a literal %".into()
+            }
+            Expect::EventNames => format!(
+                "a comma-separated list of event types: {}",
+                crate::model::EVENT_TYPES.join(", ")
+            ),
+            Expect::FcgiSocket => {
+                "tcp://host:port or unix:///absolute/path".into()
+            }
+            Expect::Range(lo, hi) => format!("an integer from {lo} to {hi}"),
+            Expect::Required => "this setting to be present".into(),
+            Expect::Other(s) => s.into(),
+        }
+    }
+}
+
+/// Python's `int(text)` for base 10.
+pub fn py_int(text: &str) -> Result<i64, String> {
+    let bad = || format!("invalid literal for int() with base 10: {}", py_repr(text));
+    let t = text.trim();
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+        || !digits.chars().all(|c| c.is_ascii_digit() || c == '_')
+    {
+        return Err(bad());
+    }
+    let clean: String = digits.chars().filter(|c| *c != '_').collect();
+    let n: i64 = clean.parse().map_err(|_| {
+        // Python integers are unbounded; ours are 64-bit (docs/compatibility.md).
+        format!("{} is out of range (64-bit integers only)", py_repr(text))
+    })?;
+    Ok(if neg { -n } else { n })
+}
+
+/// `integer`.
+pub fn integer(text: &str) -> Result<i64, String> {
+    py_int(text)
+}
+
+const TRUTHY: [&str; 4] = ["yes", "true", "on", "1"];
+const FALSY: [&str; 4] = ["no", "false", "off", "0"];
+
+/// `boolean`.
+pub fn boolean(text: &str) -> Result<bool, String> {
+    let l = text.to_lowercase();
+    if TRUTHY.contains(&l.as_str()) {
+        Ok(true)
+    } else if FALSY.contains(&l.as_str()) {
+        Ok(false)
+    } else {
+        Err(format!("not a valid boolean value: {}", py_repr(text)))
+    }
+}
+
+/// `list_of_strings`: comma-separated, each stripped; empty gives none.
+pub fn list_of_strings(text: &str) -> Vec<String> {
+    if text.is_empty() {
+        return Vec::new();
+    }
+    text.split(',').map(|s| s.trim().to_owned()).collect()
+}
+
+/// `list_of_exitcodes`.
+pub fn list_of_exitcodes(text: &str) -> Result<Vec<i32>, String> {
+    let bad = || format!("not a valid list of exit codes: {}", py_repr(text));
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    text.split(',')
+        .map(|s| match py_int(s) {
+            Ok(n) if (0..=255).contains(&n) => Ok(n as i32),
+            _ => Err(bad()),
+        })
+        .collect()
+}
+
+/// When to restart a process that exited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutoRestart {
+    /// Never restart.
+    Never,
+    /// Restart when the exit code is not in `exitcodes`.
+    Unexpected,
+    /// Always restart.
+    Always,
+}
+
+/// `auto_restart`.
+pub fn auto_restart(text: &str) -> Result<AutoRestart, String> {
+    let l = text.to_lowercase();
+    if TRUTHY.contains(&l.as_str()) {
+        Ok(AutoRestart::Always)
+    } else if FALSY.contains(&l.as_str()) {
+        Ok(AutoRestart::Never)
+    } else if l == "unexpected" {
+        Ok(AutoRestart::Unexpected)
+    } else {
+        Err(format!("invalid 'autorestart' value {}", py_repr(&l)))
+    }
+}
+
+/// `byte_size`: an integer with an optional `KB`/`MB`/`GB` suffix.
+pub fn byte_size(text: &str) -> Result<i64, String> {
+    let l = text.to_lowercase();
+    for (suffix, mult) in [("kb", 1i64 << 10), ("mb", 1 << 20), ("gb", 1 << 30)] {
+        if let Some(n) = l.strip_suffix(suffix) {
+            return py_int(n)?.checked_mul(mult).ok_or_else(|| {
+                format!("{} is out of range (64-bit integers only)", py_repr(text))
+            });
+        }
+    }
+    py_int(&l)
+}
+
+/// `octal_type`.
+pub fn octal_type(text: &str) -> Result<u32, String> {
+    let bad = || format!("{text} can not be converted to an octal type");
+    let t = text.trim();
+    let (neg, rest) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let rest = rest.strip_prefix("0o").or_else(|| rest.strip_prefix("0O")).unwrap_or(rest);
+    let rest =
+        rest.strip_prefix('_').filter(|_| t.contains("0o") || t.contains("0O")).unwrap_or(rest);
+    if neg
+        || rest.is_empty()
+        || rest.starts_with('_')
+        || rest.ends_with('_')
+        || rest.contains("__")
+        || !rest.chars().all(|c| ('0'..='7').contains(&c) || c == '_')
+    {
+        return Err(bad());
+    }
+    let clean: String = rest.chars().filter(|c| *c != '_').collect();
+    u32::from_str_radix(&clean, 8).map_err(|_| bad())
+}
+
+/// A log level of the main log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    /// `blather` (3).
+    Blather = 3,
+    /// `trace` (5).
+    Trace = 5,
+    /// `debug` (10).
+    Debug = 10,
+    /// `info` (20).
+    Info = 20,
+    /// `warn` (30).
+    Warn = 30,
+    /// `error` (40).
+    Error = 40,
+    /// `critical` (50).
+    Critical = 50,
+}
+
+impl LogLevel {
+    /// The four-letter tag written in log lines.
+    pub fn tag(self) -> &'static str {
+        match self {
+            LogLevel::Blather => "BLAT",
+            LogLevel::Trace => "TRAC",
+            LogLevel::Debug => "DEBG",
+            LogLevel::Info => "INFO",
+            LogLevel::Warn => "WARN",
+            LogLevel::Error => "ERRO",
+            LogLevel::Critical => "CRIT",
+        }
+    }
+}
+
+/// `logging_level`.
+pub fn logging_level(text: &str) -> Result<LogLevel, String> {
+    Ok(match text.to_lowercase().as_str() {
+        "critical" => LogLevel::Critical,
+        "error" => LogLevel::Error,
+        "warn" => LogLevel::Warn,
+        "info" => LogLevel::Info,
+        "debug" => LogLevel::Debug,
+        "trace" => LogLevel::Trace,
+        "blather" => LogLevel::Blather,
+        _ => return Err(format!("bad logging level name {}", py_repr(text))),
+    })
+}
+
+/// Linux signal names and numbers, as Python's `signal` module lists them
+/// (the `SIG_*` handler and mask constants included, as the reference
+/// accepts them).
+pub const SIGNALS: &[(&str, i32)] = &[
+    ("ABRT", 6),
+    ("ALRM", 14),
+    ("BUS", 7),
+    ("CHLD", 17),
+    ("CLD", 17),
+    ("CONT", 18),
+    ("FPE", 8),
+    ("HUP", 1),
+    ("ILL", 4),
+    ("INT", 2),
+    ("IO", 29),
+    ("IOT", 6),
+    ("KILL", 9),
+    ("PIPE", 13),
+    ("POLL", 29),
+    ("PROF", 27),
+    ("PWR", 30),
+    ("QUIT", 3),
+    ("RTMAX", 64),
+    ("RTMIN", 34),
+    ("SEGV", 11),
+    ("STKFLT", 16),
+    ("STOP", 19),
+    ("SYS", 31),
+    ("TERM", 15),
+    ("TRAP", 5),
+    ("TSTP", 20),
+    ("TTIN", 21),
+    ("TTOU", 22),
+    ("URG", 23),
+    ("USR1", 10),
+    ("USR2", 12),
+    ("VTALRM", 26),
+    ("WINCH", 28),
+    ("XCPU", 24),
+    ("XFSZ", 25),
+    ("_BLOCK", 0),
+    ("_DFL", 0),
+    ("_IGN", 1),
+    ("_SETMASK", 2),
+    ("_UNBLOCK", 1),
+];
+
+/// The conventional name of a signal number (`TERM` for 15), if it has one.
+pub fn signal_name(num: i32) -> Option<&'static str> {
+    SIGNALS
+        .iter()
+        .find(|(n, v)| {
+            *v == num && !n.starts_with('_') && *n != "CLD" && *n != "IOT" && *n != "POLL"
+        })
+        .map(|s| s.0)
+}
+
+/// `signal_number`.
+pub fn signal_number(text: &str) -> Result<i32, String> {
+    let num = match py_int(text) {
+        Ok(n) => n,
+        Err(_) => {
+            let upper = text.trim().to_uppercase();
+            let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+            match SIGNALS.iter().find(|(n, _)| *n == name) {
+                Some((_, v)) => i64::from(*v),
+                None => return Err(format!("value {} is not a valid signal name", py_repr(text))),
+            }
+        }
+    };
+    if SIGNALS.iter().any(|(_, v)| i64::from(*v) == num) {
+        Ok(num as i32)
+    } else {
+        Err(format!("value {} is not a valid signal number", py_repr(text)))
+    }
+}
+
+/// `process_or_group_name`: stripped; no space, `:` or `/`.
+pub fn process_or_group_name(text: &str) -> Result<String, String> {
+    let s = text.trim();
+    for c in [' ', ':', '/'] {
+        if s.contains(c) {
+            return Err(format!(
+                "Invalid name: {} because of character: {}",
+                py_repr(text),
+                py_repr(&c.to_string())
+            ));
+        }
+    }
+    Ok(s.to_owned())
+}
+
+/// `inet_address`: `(host, port)`, host empty for all interfaces.
+pub fn inet_address(text: &str) -> Result<(String, u16), String> {
+    let port_number = |s: &str| -> Result<u16, String> {
+        let v = py_int(s)?;
+        if v < 1 {
+            return Err(format!("{v} is below lower bound (1)"));
+        }
+        if v > 65535 {
+            return Err(format!("{v} is above upper bound (65535)"));
+        }
+        Ok(v as u16)
+    };
+    let mut host = String::new();
+    let port;
+    if let Some(i) = text.rfind(':') {
+        let p = &text[i + 1..];
+        if p.is_empty() {
+            return Err(format!("no port number specified in {}", py_repr(p)));
+        }
+        port = port_number(p)?;
+        host = text[..i].to_lowercase();
+    } else {
+        port = port_number(text)
+            .map_err(|_| format!("not a valid port number: {} ", py_repr(text)))?;
+    }
+    if host == "*" {
+        host.clear();
+    }
+    Ok((host, port))
+}
+
+/// `url`: has a scheme and a host or path, as `urlparse` sees it.
+pub fn url(text: &str) -> Result<String, String> {
+    let bad = || format!("value {} is not a URL", py_repr(text));
+    let Some(i) = text.find(':') else { return Err(bad()) };
+    let scheme = &text[..i];
+    let valid_scheme = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    if !valid_scheme {
+        return Err(bad());
+    }
+    let rest = &text[i + 1..];
+    let rest = rest.split(['?', '#']).next().unwrap_or("");
+    if rest.is_empty() || rest == "//" { Err(bad()) } else { Ok(text.to_owned()) }
+}
+
+/// Key/value pairs in the order first seen (later duplicates replace).
+pub type EnvPairs = Vec<(String, String)>;
+
+/// `dict_of_key_value_pairs`: `KEY=val,KEY2="v 2"`, tokenised as Python's
+/// non-POSIX `shlex` does with `/.+-():` added to the word characters.
+pub fn dict_of_key_value_pairs(text: &str) -> Result<EnvPairs, String> {
+    let tokens = shlex_tokens(text)?;
+    let mut out: EnvPairs = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let triple = &tokens[i..tokens.len().min(i + 3)];
+        if triple.len() != 3 || triple[1] != "=" {
+            return Err(format!("Unexpected end of key/value pairs in value '{text}'"));
+        }
+        let v = triple[2].trim_matches(['\'', '"']).to_owned();
+        match out.iter_mut().find(|(k, _)| *k == triple[0]) {
+            Some(slot) => slot.1 = v,
+            None => out.push((triple[0].clone(), v)),
+        }
+        i += 4;
+    }
+    Ok(out)
+}
+
+/// The tokens of Python's `shlex.shlex(text)` (non-POSIX mode) with
+/// `wordchars += '/.+-():'`. Hand-written: the `shlex` crate implements the
+/// POSIX mode only.
+fn shlex_tokens(text: &str) -> Result<Vec<String>, String> {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || "_/.+-():".contains(c);
+    let is_space = |c: char| " \t\r\n".contains(c);
+    let is_quote = |c: char| c == '\'' || c == '"';
+    let chars: Vec<char> = text.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    let skip_line = |i: &mut usize| {
+        while *i < chars.len() && chars[*i] != '\n' {
+            *i += 1;
+        }
+        *i += 1;
+    };
+    loop {
+        // Whitespace state.
+        while i < chars.len() && is_space(chars[i]) {
+            i += 1;
+        }
+        if i >= chars.len() {
+            break;
+        }
+        let c = chars[i];
+        i += 1;
+        if c == '#' {
+            skip_line(&mut i);
+            continue;
+        }
+        if is_quote(c) {
+            let mut tok = String::from(c);
+            loop {
+                let Some(&n) = chars.get(i) else {
+                    return Err("No closing quotation".to_owned());
+                };
+                i += 1;
+                tok.push(n);
+                if n == c {
+                    break;
+                }
+            }
+            tokens.push(tok);
+            continue;
+        }
+        if !is_word(c) {
+            tokens.push(c.to_string());
+            continue;
+        }
+        let mut tok = String::from(c);
+        while let Some(&n) = chars.get(i) {
+            if is_space(n) {
+                break;
+            } else if n == '#' {
+                // Non-POSIX shlex skips the rest of the line and keeps the word going.
+                skip_line(&mut i);
+            } else if is_word(n) || is_quote(n) {
+                tok.push(n);
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        tokens.push(tok);
+    }
+    Ok(tokens)
+}
+
+/// Where a process's output goes, as configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogFile {
+    /// `NONE`/`OFF`: not logged.
+    None,
+    /// `AUTO`: a file in `childlogdir`, named at startup.
+    Auto,
+    /// The deprecated `syslog` name (rewritten by the loader).
+    Syslog,
+    /// A path (after `~` expansion).
+    Path(String),
+}
+
+fn home_of(host: &dyn Host) -> Option<String> {
+    host.env()
+        .into_iter()
+        .find(|(k, _)| k == "HOME")
+        .map(|(_, v)| v)
+        .or_else(|| host.user_by_uid(host.uid()).map(|u| u.home))
+}
+
+/// `os.path.expanduser` with the host's home directories.
+pub fn expanduser(host: &dyn Host, text: &str) -> String {
+    let home = home_of(host);
+    paths::expanduser(text, home.as_deref(), &|u| host.user_by_name(u).map(|e| e.home))
+}
+
+/// The reference's `normalize_path` with the host's cwd and home.
+pub fn normalize_path(host: &dyn Host, text: &str) -> String {
+    paths::abspath(&expanduser(host, text), &host.cwd())
+}
+
+/// `existing_dirpath`.
+pub fn existing_dirpath(host: &dyn Host, text: &str) -> Result<String, String> {
+    let nv = expanduser(host, text);
+    let dir = paths::dirname(&nv);
+    if dir.is_empty() || host.is_dir(&dir) {
+        Ok(nv)
+    } else {
+        Err(format!("The directory named as part of the path {text} does not exist"))
+    }
+}
+
+/// `existing_directory`.
+pub fn existing_directory(host: &dyn Host, text: &str) -> Result<String, String> {
+    let nv = expanduser(host, text);
+    if host.is_dir(&nv) { Ok(nv) } else { Err(format!("{text} is not an existing directory")) }
+}
+
+/// `logfile_name`.
+pub fn logfile_name(host: &dyn Host, text: &str) -> Result<LogFile, String> {
+    Ok(match text.to_lowercase().as_str() {
+        "none" | "off" => LogFile::None,
+        "auto" => LogFile::Auto,
+        "syslog" => LogFile::Syslog,
+        _ => LogFile::Path(existing_dirpath(host, text)?),
+    })
+}
+
+/// `name_to_uid`.
+pub fn name_to_uid(host: &dyn Host, text: &str) -> Result<u32, String> {
+    match py_int(text) {
+        Ok(n) => match u32::try_from(n).ok().and_then(|u| host.user_by_uid(u)) {
+            Some(u) => Ok(u.uid),
+            None => Err(format!("Invalid user id {text}")),
+        },
+        Err(_) => host.user_by_name(text).map(|u| u.uid).ok_or(format!("Invalid user name {text}")),
+    }
+}
+
+/// `name_to_gid`.
+pub fn name_to_gid(host: &dyn Host, text: &str) -> Result<u32, String> {
+    match py_int(text) {
+        Ok(n) => match u32::try_from(n).ok().filter(|g| host.group_exists(*g)) {
+            Some(g) => Ok(g),
+            None => Err(format!("Invalid group id {text}")),
+        },
+        Err(_) => host.group_by_name(text).ok_or(format!("Invalid group name {text}")),
+    }
+}
+
+/// `colon_separated_user_group`: `(uid, gid)` with `-1` for "unchanged".
+pub fn colon_separated_user_group(host: &dyn Host, text: &str) -> Result<(i64, i64), String> {
+    let bad = || format!("Invalid user:group definition {text}");
+    match text.split_once(':') {
+        None => Ok((i64::from(name_to_uid(host, text).map_err(|_| bad())?), -1)),
+        Some((u, g)) => Ok((
+            i64::from(name_to_uid(host, u).map_err(|_| bad())?),
+            i64::from(name_to_gid(host, g).map_err(|_| bad())?),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::FakeHost;
+
+    #[test]
+    fn integers() {
+        let ok: &[(&str, i64)] = &[("10", 10), (" 7 ", 7), ("-3", -3), ("+4", 4), ("1_000", 1000)];
+        for (t, want) in ok {
+            assert_eq!(integer(t), Ok(*want), "{t}");
+        }
+        for t in ["abc", "", "1.0", "0x10", "1__0", "_1", "1_"] {
+            assert_eq!(
+                integer(t),
+                Err(format!("invalid literal for int() with base 10: {}", py_repr(t))),
+                "{t}"
+            );
+        }
+    }
+
+    #[test]
+    fn booleans() {
+        for t in ["yes", "TRUE", "On", "1"] {
+            assert_eq!(boolean(t), Ok(true), "{t}");
+        }
+        for t in ["no", "False", "OFF", "0"] {
+            assert_eq!(boolean(t), Ok(false), "{t}");
+        }
+        assert_eq!(boolean("maybe"), Err("not a valid boolean value: 'maybe'".into()));
+        assert_eq!(boolean(""), Err("not a valid boolean value: ''".into()));
+    }
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(list_of_exitcodes("0"), Ok(vec![0]));
+        assert_eq!(list_of_exitcodes("0, 2 ,255"), Ok(vec![0, 2, 255]));
+        assert_eq!(list_of_exitcodes(""), Ok(vec![]));
+        for t in ["0,256", "-1", "a", "0,,1", "1,"] {
+            assert_eq!(
+                list_of_exitcodes(t),
+                Err(format!("not a valid list of exit codes: {}", py_repr(t))),
+                "{t}"
+            );
+        }
+    }
+
+    #[test]
+    fn autorestart() {
+        let cases = [
+            ("true", Ok(AutoRestart::Always)),
+            ("YES", Ok(AutoRestart::Always)),
+            ("false", Ok(AutoRestart::Never)),
+            ("0", Ok(AutoRestart::Never)),
+            ("Unexpected", Ok(AutoRestart::Unexpected)),
+            ("maybe", Err("invalid 'autorestart' value 'maybe'".to_owned())),
+            ("SomeTimes", Err("invalid 'autorestart' value 'sometimes'".to_owned())),
+        ];
+        for (t, want) in cases {
+            assert_eq!(auto_restart(t), want, "{t}");
+        }
+    }
+
+    #[test]
+    fn byte_sizes() {
+        let ok: &[(&str, i64)] = &[
+            ("0", 0),
+            ("1024", 1024),
+            ("50MB", 50 << 20),
+            ("50mb", 50 << 20),
+            ("1KB", 1024),
+            ("2gb", 2 << 30),
+            ("50 MB", 50 << 20),
+            ("-1KB", -1024),
+        ];
+        for (t, want) in ok {
+            assert_eq!(byte_size(t), Ok(*want), "{t}");
+        }
+        let bad = [
+            ("10xb", "invalid literal for int() with base 10: '10xb'"),
+            ("10B", "invalid literal for int() with base 10: '10b'"),
+            ("1.5MB", "invalid literal for int() with base 10: '1.5'"),
+            ("MB", "invalid literal for int() with base 10: ''"),
+        ];
+        for (t, want) in bad {
+            assert_eq!(byte_size(t), Err(want.to_owned()), "{t}");
+        }
+    }
+
+    #[test]
+    fn octals() {
+        for (t, want) in [("022", 0o22), ("0o22", 0o22), ("22", 0o22), ("0700", 0o700), ("0", 0)] {
+            assert_eq!(octal_type(t), Ok(want), "{t}");
+        }
+        for t in ["0999", "abc", "", "-1", "8"] {
+            assert_eq!(octal_type(t), Err(format!("{t} can not be converted to an octal type")));
+        }
+    }
+
+    #[test]
+    fn log_levels() {
+        for (t, want) in [
+            ("critical", LogLevel::Critical),
+            ("ERROR", LogLevel::Error),
+            ("warn", LogLevel::Warn),
+            ("info", LogLevel::Info),
+            ("debug", LogLevel::Debug),
+            ("trace", LogLevel::Trace),
+            ("blather", LogLevel::Blather),
+        ] {
+            assert_eq!(logging_level(t), Ok(want), "{t}");
+        }
+        for t in ["warning", "crit", "verbose"] {
+            assert_eq!(logging_level(t), Err(format!("bad logging level name '{t}'")));
+        }
+    }
+
+    #[test]
+    fn signals() {
+        for (t, want) in [
+            ("TERM", 15),
+            ("SIGTERM", 15),
+            ("term", 15),
+            ("usr1", 10),
+            (" HUP ", 1),
+            ("9", 9),
+            ("0", 0),
+            ("KILL", 9),
+            ("sigrtmin", 34),
+        ] {
+            assert_eq!(signal_number(t), Ok(want), "{t}");
+        }
+        assert_eq!(signal_number("FOO"), Err("value 'FOO' is not a valid signal name".into()));
+        assert_eq!(signal_number("99"), Err("value '99' is not a valid signal number".into()));
+        assert_eq!(signal_number("-1"), Err("value '-1' is not a valid signal number".into()));
+        assert_eq!(signal_name(15), Some("TERM"));
+        assert_eq!(signal_name(17), Some("CHLD"));
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(process_or_group_name(" web "), Ok("web".into()));
+        assert_eq!(
+            process_or_group_name("x y"),
+            Err("Invalid name: 'x y' because of character: ' '".into())
+        );
+        assert_eq!(
+            process_or_group_name("a:b"),
+            Err("Invalid name: 'a:b' because of character: ':'".into())
+        );
+        assert_eq!(
+            process_or_group_name("a/b"),
+            Err("Invalid name: 'a/b' because of character: '/'".into())
+        );
+    }
+
+    #[test]
+    fn inet_addresses() {
+        let ok = [
+            ("9001", ("", 9001)),
+            ("127.0.0.1:9001", ("127.0.0.1", 9001)),
+            ("*:9001", ("", 9001)),
+            (":9001", ("", 9001)),
+            ("LocalHost:80", ("localhost", 80)),
+        ];
+        for (t, (h, p)) in ok {
+            assert_eq!(inet_address(t), Ok((h.to_owned(), p)), "{t}");
+        }
+        let bad = [
+            ("127.0.0.1:99999", "99999 is above upper bound (65535)"),
+            ("127.0.0.1:0", "0 is below lower bound (1)"),
+            ("abc", "not a valid port number: 'abc' "),
+            ("host:", "no port number specified in ''"),
+            ("h:x", "invalid literal for int() with base 10: 'x'"),
+        ];
+        for (t, want) in bad {
+            assert_eq!(inet_address(t), Err(want.to_owned()), "{t}");
+        }
+    }
+
+    #[test]
+    fn urls() {
+        for t in ["http://localhost:9001", "unix:///tmp/s.sock", "http://h"] {
+            assert!(url(t).is_ok(), "{t}");
+        }
+        for t in ["foo", "http://", "://x", ""] {
+            assert_eq!(url(t), Err(format!("value {} is not a URL", py_repr(t))), "{t}");
+        }
+    }
+
+    #[test]
+    fn key_value_pairs() {
+        let p = |t: &str| dict_of_key_value_pairs(t);
+        let pairs = |v: &[(&str, &str)]| -> Result<EnvPairs, String> {
+            Ok(v.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect())
+        };
+        assert_eq!(p(""), pairs(&[]));
+        assert_eq!(p("A=1,B=2"), pairs(&[("A", "1"), ("B", "2")]));
+        assert_eq!(p("A=\"x,y\",B='z w'"), pairs(&[("A", "x,y"), ("B", "z w")]));
+        assert_eq!(
+            p("PATH=/usr/bin:/bin,X=a.b+c-(d)"),
+            pairs(&[("PATH", "/usr/bin:/bin"), ("X", "a.b+c-(d)")])
+        );
+        // The token after each pair is skipped whatever it is.
+        assert_eq!(p("A=x y"), pairs(&[("A", "x")]));
+        assert_eq!(p("A=1,A=2"), pairs(&[("A", "2")]));
+        assert_eq!(p("A=x\"y\""), pairs(&[("A", "x\"y")]));
+        for t in ["A=a@b", "A=", "A=1 B=2", "A=1,,B=2", "A"] {
+            assert_eq!(
+                p(t),
+                Err(format!("Unexpected end of key/value pairs in value '{t}'")),
+                "{t}"
+            );
+        }
+        assert_eq!(p("A=\"open"), Err("No closing quotation".into()));
+    }
+
+    #[test]
+    fn paths_and_users() {
+        let host = FakeHost::default();
+        assert_eq!(existing_dirpath(&host, "x.log"), Ok("x.log".into()));
+        assert_eq!(existing_dirpath(&host, "/tmp/x.log"), Ok("/tmp/x.log".into()));
+        assert_eq!(existing_dirpath(&host, "~/x.log"), Ok("/home/op/x.log".into()));
+        assert_eq!(
+            existing_dirpath(&host, "/nope/x.log"),
+            Err("The directory named as part of the path /nope/x.log does not exist".into())
+        );
+        assert_eq!(existing_directory(&host, "/tmp"), Ok("/tmp".into()));
+        assert_eq!(
+            existing_directory(&host, "/nope"),
+            Err("/nope is not an existing directory".into())
+        );
+        assert_eq!(logfile_name(&host, "AUTO"), Ok(LogFile::Auto));
+        assert_eq!(logfile_name(&host, "none"), Ok(LogFile::None));
+        assert_eq!(logfile_name(&host, "Off"), Ok(LogFile::None));
+        assert_eq!(logfile_name(&host, "syslog"), Ok(LogFile::Syslog));
+        assert_eq!(logfile_name(&host, "/tmp/a.log"), Ok(LogFile::Path("/tmp/a.log".into())));
+        assert_eq!(name_to_uid(&host, "op"), Ok(1000));
+        assert_eq!(name_to_uid(&host, "0"), Ok(0));
+        assert_eq!(name_to_uid(&host, "ghost"), Err("Invalid user name ghost".into()));
+        assert_eq!(name_to_uid(&host, "4242"), Err("Invalid user id 4242".into()));
+        assert_eq!(colon_separated_user_group(&host, "op"), Ok((1000, -1)));
+        assert_eq!(colon_separated_user_group(&host, "op:root"), Ok((1000, 0)));
+        assert_eq!(
+            colon_separated_user_group(&host, "op:nosuch"),
+            Err("Invalid user:group definition op:nosuch".into())
+        );
+    }
+}
