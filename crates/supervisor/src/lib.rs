@@ -1,1 +1,16 @@
-//! lib
+//! A drop-in replacement for Supervisor 4.3.0: the programs `supervisord`,
+//! `supervisorctl`, `echo_supervisord_conf` and `pidproxy`.
+//!
+//! # Layout
+//! * [`supervisord`]: the daemon's command line and configuration loading;
+//! * [`getopt`]: command-line parsing with the reference's (Python getopt) rules.
+//!
+//! Each binary in `src/bin/` is a thin `main` that calls into this library
+//! with the real host and streams, and exits with the code it returns.
+
+pub mod getopt;
+pub mod supervisord;
+
+/// The Supervisor version this implementation is compatible with, as
+/// `supervisord -v` prints it.
+pub const VERSION: &str = "4.3.0";
