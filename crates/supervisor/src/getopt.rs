@@ -155,7 +155,8 @@ mod tests {
 
     fn run(args: &[&str]) -> Result<(Vec<(String, String)>, Vec<String>), String> {
         let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
-        getopt(&args, SPECS).map(|(o, rest)| (o.into_iter().map(|p| (p.written, p.value)).collect(), rest))
+        getopt(&args, SPECS)
+            .map(|(o, rest)| (o.into_iter().map(|p| (p.written, p.value)).collect(), rest))
     }
 
     fn opts(v: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -83,7 +83,10 @@ const TABLE: &[(OptSpec, Opt)] = &[
 /// Sets `slot` once; a second time is the reference's "conflicting" error.
 fn once<T>(slot: &mut Option<T>, v: T, written: &str) -> Result<(), String> {
     if slot.is_some() {
-        return Err(format!("conflicting command line option {}", sv_config::pyrepr::py_repr(written)));
+        return Err(format!(
+            "conflicting command line option {}",
+            sv_config::pyrepr::py_repr(written)
+        ));
     }
     *slot = Some(v);
     Ok(())
@@ -101,7 +104,8 @@ pub fn parse(args: &[String], host: &dyn Host) -> Result<Action, String> {
     for p in opts {
         let v = p.value.as_str();
         let w = p.written.as_str();
-        let invalid = |m: String| format!("invalid value for {w} {}: {m}", sv_config::pyrepr::py_repr(v));
+        let invalid =
+            |m: String| format!("invalid value for {w} {}: {m}", sv_config::pyrepr::py_repr(v));
         let o = &mut cli.overrides;
         match TABLE[p.index].1 {
             Opt::Help => return Ok(Action::Help),
@@ -117,13 +121,19 @@ pub fn parse(args: &[String], host: &dyn Host) -> Result<Action, String> {
             Opt::Directory => {
                 once(&mut o.directory, dt::existing_directory(host, v).map_err(invalid)?, w)?;
             }
-            Opt::Logfile => once(&mut o.logfile, dt::existing_dirpath(host, v).map_err(invalid)?, w)?,
+            Opt::Logfile => {
+                once(&mut o.logfile, dt::existing_dirpath(host, v).map_err(invalid)?, w)?
+            }
             Opt::LogfileMaxbytes => {
                 once(&mut o.logfile_maxbytes, dt::byte_size(v).map_err(invalid)?, w)?;
             }
-            Opt::LogfileBackups => once(&mut o.logfile_backups, dt::integer(v).map_err(invalid)?, w)?,
+            Opt::LogfileBackups => {
+                once(&mut o.logfile_backups, dt::integer(v).map_err(invalid)?, w)?
+            }
             Opt::Loglevel => once(&mut o.loglevel, dt::logging_level(v).map_err(invalid)?, w)?,
-            Opt::Pidfile => once(&mut o.pidfile, dt::existing_dirpath(host, v).map_err(invalid)?, w)?,
+            Opt::Pidfile => {
+                once(&mut o.pidfile, dt::existing_dirpath(host, v).map_err(invalid)?, w)?
+            }
             Opt::Childlogdir => {
                 once(&mut o.childlogdir, dt::existing_directory(host, v).map_err(invalid)?, w)?;
             }
@@ -181,7 +191,8 @@ mod tests {
 
     #[test]
     fn options_set_overrides() {
-        let Ok(Action::Run(cli)) = p(&["-c", "/etc/s.conf", "-n", "-e", "debug", "-m", "002", "--minprocs=5"])
+        let Ok(Action::Run(cli)) =
+            p(&["-c", "/etc/s.conf", "-n", "-e", "debug", "-m", "002", "--minprocs=5"])
         else {
             panic!("not a run")
         };
@@ -204,9 +215,18 @@ mod tests {
             (&["foo"], "positional arguments are not supported: ['foo']"),
             (&["-n", "-n"], "conflicting command line option '-n'"),
             (&["-e", "bogus"], "invalid value for -e 'bogus': bad logging level name 'bogus'"),
-            (&["--loglevel", "bogus"], "invalid value for --loglevel 'bogus': bad logging level name 'bogus'"),
-            (&["-m", "999"], "invalid value for -m '999': 999 can not be converted to an octal type"),
-            (&["-d", "/nonexist"], "invalid value for -d '/nonexist': /nonexist is not an existing directory"),
+            (
+                &["--loglevel", "bogus"],
+                "invalid value for --loglevel 'bogus': bad logging level name 'bogus'",
+            ),
+            (
+                &["-m", "999"],
+                "invalid value for -m '999': 999 can not be converted to an octal type",
+            ),
+            (
+                &["-d", "/nonexist"],
+                "invalid value for -d '/nonexist': /nonexist is not an existing directory",
+            ),
             (&["-c"], "option -c requires argument"),
             (&["-a", "x"], "invalid value for -a 'x': invalid literal for int() with base 10: 'x'"),
         ];

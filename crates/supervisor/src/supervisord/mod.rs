@@ -51,7 +51,11 @@ pub fn print_warnings(err: &mut dyn Write, warnings: &[sv_config::ConfigWarning]
 }
 
 /// Finds the configuration file as the reference does when `-c` is absent.
-fn locate_config(argv0: &str, host: &dyn Host, err: &mut dyn Write) -> Result<String, SupervisordError> {
+fn locate_config(
+    argv0: &str,
+    host: &dyn Host,
+    err: &mut dyn Write,
+) -> Result<String, SupervisordError> {
     if host.uid() == 0 {
         let _ = writeln!(
             err,
@@ -115,7 +119,10 @@ pub fn summary(cfg: &ServerConfig) -> String {
     let is_prog = |k: &GroupKind| matches!(k, GroupKind::Program);
     let is_pool = |k: &GroupKind| matches!(k, GroupKind::EventListenerPool { .. });
     let is_fcgi = |k: &GroupKind| matches!(k, GroupKind::FastCgi { .. });
-    let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
+    let plural = |n: usize, word: &str| {
+        let many = if word.ends_with('s') { format!("{word}es") } else { format!("{word}s") };
+        if n == 1 { format!("{n} {word}") } else { format!("{n} {many}") }
+    };
     format!(
         "{}: OK: {} with {} in {}, {} with {}, {} with {}, {}",
         cfg.configfile,

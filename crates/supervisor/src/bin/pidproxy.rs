@@ -1,0 +1,6 @@
+//! `pidproxy`: not implemented yet; it says so instead of pretending to work.
+
+fn main() {
+    eprintln!("Error: pidproxy is not implemented yet in this build");
+    std::process::exit(2);
+}
