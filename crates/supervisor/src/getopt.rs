@@ -153,7 +153,9 @@ mod tests {
         OptSpec::exact("check-config", false),
     ];
 
-    fn run(args: &[&str]) -> Result<(Vec<(String, String)>, Vec<String>), String> {
+    type Pairs = Vec<(String, String)>;
+
+    fn run(args: &[&str]) -> Result<(Pairs, Vec<String>), String> {
         let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
         getopt(&args, SPECS)
             .map(|(o, rest)| (o.into_iter().map(|p| (p.written, p.value)).collect(), rest))
@@ -165,7 +167,8 @@ mod tests {
 
     #[test]
     fn accepted_forms() {
-        let cases: &[(&[&str], &[(&str, &str)], &[&str])] = &[
+        type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a [&'a str]);
+        let cases: &[Case<'_>] = &[
             (&["-c", "f"], &[("-c", "f")], &[]),
             (&["-cf"], &[("-c", "f")], &[]),
             (&["-nc", "f"], &[("-n", ""), ("-c", "f")], &[]),

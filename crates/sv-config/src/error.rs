@@ -21,7 +21,10 @@ pub struct Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{} [{}]", self.file, self.line, self.section)?;
+        write!(f, "{}:{}", self.file, self.line)?;
+        if !self.section.is_empty() {
+            write!(f, " [{}]", self.section)?;
+        }
         if let Some(k) = &self.key {
             write!(f, " {k}")?;
             if let Some(v) = &self.value {

@@ -178,14 +178,8 @@ pub fn format_mapping(raw: &str, names: &Expansions) -> Result<String, FormatErr
             out.push('%');
             continue;
         }
-        let Some(v) = value else {
-            // Python would format the whole mapping here; Supervisor configs
-            // never mean that, so it is reported as an error (see
-            // docs/compatibility.md).
-            return Err(FormatError::Bad("format requires a mapping key".to_owned()));
-        };
         let spec = Spec { left, zero, plus, space, alt, width, precision };
-        let text = convert(conv, conv_index, v, &spec)?;
+        let text = convert(conv, conv_index, value, &spec)?;
         out.push_str(&text);
     }
     Ok(out)
@@ -201,17 +195,28 @@ struct Spec {
     precision: Option<usize>,
 }
 
-fn type_name(v: &PyVal) -> &'static str {
+fn type_name(v: Option<&PyVal>) -> &'static str {
     match v {
-        PyVal::Str(_) => "str",
-        PyVal::Int(_) => "int",
+        Some(PyVal::Str(_)) => "str",
+        Some(PyVal::Int(_)) => "int",
+        None => "dict",
     }
 }
 
-fn convert(conv: char, index: usize, v: &PyVal, spec: &Spec) -> Result<String, FormatError> {
+/// Converts one value. `v` is `None` for a specifier without a mapping key:
+/// Python then formats the whole mapping, which no configuration means, so
+/// `%s` without a key is an error here (docs/compatibility.md); the other
+/// conversions fail as in Python.
+fn convert(
+    conv: char,
+    index: usize,
+    v: Option<&PyVal>,
+    spec: &Spec,
+) -> Result<String, FormatError> {
+    let unkeyed = || FormatError::Bad("format requires a mapping key".to_owned());
     let body = match conv {
         's' | 'r' | 'a' => {
-            let mut s = match (conv, v) {
+            let mut s = match (conv, v.ok_or_else(unkeyed)?) {
                 ('s', PyVal::Str(s)) => s.clone(),
                 (_, PyVal::Str(s)) => py_repr(s),
                 (_, PyVal::Int(n)) => n.to_string(),
@@ -222,7 +227,7 @@ fn convert(conv: char, index: usize, v: &PyVal, spec: &Spec) -> Result<String, F
             return Ok(pad(s, spec, false));
         }
         'd' | 'i' | 'u' | 'x' | 'X' | 'o' => {
-            let PyVal::Int(n) = v else {
+            let Some(PyVal::Int(n)) = v else {
                 let what =
                     if matches!(conv, 'd' | 'i' | 'u') { "a real number" } else { "an integer" };
                 return Err(FormatError::Bad(format!(
@@ -252,7 +257,7 @@ fn convert(conv: char, index: usize, v: &PyVal, spec: &Spec) -> Result<String, F
             return Ok(pad_number(sign, prefix, &digits, spec));
         }
         'e' | 'E' | 'f' | 'F' | 'g' | 'G' => {
-            let PyVal::Int(n) = v else {
+            let Some(PyVal::Int(n)) = v else {
                 return Err(FormatError::Bad(format!("must be real number, not {}", type_name(v))));
             };
             let x = *n as f64;
@@ -265,7 +270,7 @@ fn convert(conv: char, index: usize, v: &PyVal, spec: &Spec) -> Result<String, F
             let sign = sign_of(*n < 0, spec);
             return Ok(pad_number(sign, "", &digits, spec));
         }
-        'c' => match v {
+        'c' => match v.ok_or_else(unkeyed)? {
             PyVal::Int(n) => match u32::try_from(*n).ok().and_then(char::from_u32) {
                 Some(c) => c.to_string(),
                 None => {
@@ -412,6 +417,9 @@ mod tests {
             ("%(here)d", FormatError::Bad("%d format: a real number is required, not str".into())),
             ("%(here)x", FormatError::Bad("%x format: an integer is required, not str".into())),
             ("%(here", FormatError::Bad("incomplete format key".into())),
+            ("a%b", FormatError::Bad("unsupported format character 'b' (0x62) at index 2".into())),
+            ("%d", FormatError::Bad("%d format: a real number is required, not dict".into())),
+            ("%s", FormatError::Bad("format requires a mapping key".into())),
         ];
         for (raw, want) in cases {
             assert_eq!(format_mapping(raw, &names()).unwrap_err(), *want, "{raw}");

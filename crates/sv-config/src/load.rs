@@ -334,10 +334,6 @@ impl<'a> Loader<'a> {
             section: String::new(),
             key: None,
             value: None,
-        })
-        .map(|mut l| {
-            l.section = "-".into();
-            l
         });
         let expected = match &e {
             IniError::Parsing { .. } => {

@@ -14,7 +14,7 @@ pub enum Action {
     /// `-v`, `--version`.
     Version,
     /// Run (or only check) with these settings.
-    Run(Cli),
+    Run(Box<Cli>),
 }
 
 /// The parsed command line.
@@ -144,7 +144,7 @@ pub fn parse(args: &[String], host: &dyn Host) -> Result<Action, String> {
         }
     }
     cli.check_config = check_config.unwrap_or(false);
-    Ok(Action::Run(cli))
+    Ok(Action::Run(Box::new(cli)))
 }
 
 /// The `-h` text; `%s` stands for the program name.

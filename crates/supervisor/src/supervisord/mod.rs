@@ -84,14 +84,14 @@ pub fn configure(
 ) -> Result<Option<(Cli, Loaded<ServerConfig>)>, SupervisordError> {
     let cli = match cli::parse(args, host).map_err(SupervisordError::Usage)? {
         Action::Help => {
-            let _ = write!(out, "{}\n", cli::HELP.replace("%s", argv0));
+            let _ = writeln!(out, "{}", cli::HELP.replace("%s", argv0));
             return Ok(None);
         }
         Action::Version => {
             let _ = writeln!(out, "{VERSION}");
             return Ok(None);
         }
-        Action::Run(cli) => cli,
+        Action::Run(cli) => *cli,
     };
     let configfile = match &cli.configfile {
         Some(c) => c.clone(),

@@ -1,1 +1,14 @@
+#![allow(unreachable_pub)]
+//! End-to-end tests of the real binaries, golden tests of the sample
+//! configurations, and differential tests against Supervisor 4.3.0.
 
+// Regression/feature tests of `supervisord --check-config` and friends.
+mod check_config;
+// The sample configurations, shared by the golden and differential tests.
+mod cases;
+// Differential: our loader against the reference's option parser.
+mod config_diff;
+// Golden: every sample configuration against its expected rendering.
+mod config_golden;
+// The harness: temp dirs, bounded runs, dumps.
+mod harness;

@@ -1,0 +1,124 @@
+//! `supervisord --check-config`, `-v`, `-h` and usage errors, run as real
+//! processes.
+
+use std::time::Duration;
+
+use crate::harness::{Env, bin};
+
+const LIMIT: Duration = Duration::from_secs(20);
+
+#[test]
+fn check_config_summarises_a_valid_file() {
+    let env = Env::new();
+    env.write(
+        "s.conf",
+        "[supervisord]\nlogfile={dir}/sd.log\n[unix_http_server]\nfile={dir}/s.sock\n\
+         [program:web]\ncommand=/bin/cat\nnumprocs=2\nprocess_name=%(program_name)s_%(process_num)d\n\
+         [eventlistener:ev]\ncommand=/bin/cat\nevents=TICK_5\n",
+    );
+    let out = env.run(&bin("supervisord"), &["-c", "s.conf", "--check-config"], LIMIT);
+    env.check(&out, out.code == 0, "exit code 0");
+    env.check(
+        &out,
+        out.stdout
+            == "s.conf: OK: 1 program group with 2 processes in 2 groups, 1 event listener pool with 1 listener, \
+                0 fcgi programs with 0 processes, 1 HTTP server\n",
+        "summary line",
+    );
+    env.check(&out, out.stderr.is_empty(), "no warnings");
+    env.check(&out, !env.path().join("sd.log").exists(), "nothing started, no log written");
+}
+
+#[test]
+fn check_config_reports_every_error_with_location_and_exits_2() {
+    let env = Env::new();
+    env.write(
+        "bad.conf",
+        "[supervisord]\n[program:a]\ncommand=/bin/cat\nautorestart=maybe\nautostrat=true\n\
+         [program:b]\ncommand=/bin/cat\nstopsignal=FOO\n[inet_http_server]\nport=127.0.0.1:99999\n",
+    );
+    let out = env.run(&bin("supervisord"), &["-c", "bad.conf", "--check-config"], LIMIT);
+    env.check(&out, out.code == 2, "exit code 2");
+    env.check(&out, out.stdout.is_empty(), "nothing on stdout");
+    let want = [
+        "Warning: unknown key 'autostrat' in section [program:a] is ignored; did you mean 'autostart'?",
+        "  at bad.conf:5 [program:a] autostrat = true",
+        "Error: invalid 'autorestart' value 'maybe' in section 'program:a' (file: 'bad.conf')",
+        "  at bad.conf:4 [program:a] autorestart = maybe",
+        "  expected: true, false or unexpected",
+        "Error: value 'FOO' is not a valid signal name in section 'program:b' (file: 'bad.conf')",
+        "  at bad.conf:8 [program:b] stopsignal = FOO",
+        "Error: 99999 is above upper bound (65535)",
+        "  at bad.conf:10 [inet_http_server] port = 127.0.0.1:99999",
+    ];
+    for line in want {
+        env.check(&out, out.stderr.lines().any(|l| l == line), &format!("stderr has {line:?}"));
+    }
+    let last = out.stderr.lines().last().unwrap_or_default();
+    env.check(
+        &out,
+        last.starts_with("For help, use ") && last.ends_with(" -h"),
+        "ends with the help hint",
+    );
+}
+
+#[test]
+fn without_check_config_a_bad_file_also_starts_nothing() {
+    let env = Env::new();
+    env.write("bad.conf", "[supervisord]\nlogfile={dir}/sd.log\n[program:a]\nstartsecs=x\n");
+    let out = env.run(&bin("supervisord"), &["-c", "bad.conf", "-n"], LIMIT);
+    env.check(&out, out.code == 2, "exit code 2");
+    env.check(
+        &out,
+        out.stderr.starts_with(
+            "Error: invalid literal for int() with base 10: 'x' in section 'program:a' (file: 'bad.conf')\n",
+        ),
+        "first error is the reference's",
+    );
+    env.check(&out, !env.path().join("sd.log").exists(), "no log written");
+}
+
+#[test]
+fn version_help_and_usage_errors() {
+    let env = Env::new();
+    let sd = bin("supervisord");
+    let out = env.run(&sd, &["-v"], LIMIT);
+    env.check(&out, out.code == 0 && out.stdout == "4.3.0\n", "-v prints the version");
+    let out = env.run(&sd, &["--help"], LIMIT);
+    env.check(&out, out.code == 0 && out.stdout.contains("--check-config"), "--help lists options");
+    env.check(
+        &out,
+        out.stdout.contains(&format!("Usage: {} [options]", sd.display())),
+        "usage names argv0",
+    );
+    for (args, msg) in [
+        (&["foo"][..], "Error: positional arguments are not supported: ['foo']"),
+        (&["-n", "-n"][..], "Error: conflicting command line option '-n'"),
+        (&["-x"][..], "Error: option -x not recognized"),
+        (&["-c", "/nonexistent.conf"][..], "Error: could not find config file /nonexistent.conf"),
+    ] {
+        let out = env.run(&sd, args, LIMIT);
+        env.check(&out, out.code == 2, "exit code 2");
+        env.check(&out, out.stderr.lines().next() == Some(msg), msg);
+    }
+}
+
+#[test]
+fn echo_supervisord_conf_output_is_accepted_by_check_config() {
+    let env = Env::new();
+    let out = env.run(&bin("echo_supervisord_conf"), &["ignored", "args"], LIMIT);
+    env.check(&out, out.code == 0 && out.stdout.contains("[supervisord]"), "prints a sample");
+    env.write("sample.conf", &out.stdout);
+    let chk = env.run(&bin("supervisord"), &["-c", "sample.conf", "--check-config"], LIMIT);
+    env.check(&chk, chk.code == 0, "our parser accepts the sample");
+    env.check(&chk, chk.stderr.is_empty(), "without warnings");
+}
+
+#[test]
+fn unimplemented_binaries_say_so() {
+    let env = Env::new();
+    for name in ["supervisorctl", "pidproxy"] {
+        let out = env.run(&bin(name), &[], LIMIT);
+        env.check(&out, out.code == 2 && out.stderr.contains("not implemented"), name);
+    }
+}
