@@ -126,10 +126,15 @@ fn unimplemented_binaries_say_so() {
 #[test]
 fn the_shipped_example_config_is_valid() {
     let env = Env::new();
-    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/supervisord.conf");
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/supervisord.conf");
     let example = example.to_string_lossy().into_owned();
     let out = env.run(&bin("supervisord"), &["-c", &example, "--check-config"], LIMIT);
-    env.check(&out, out.code == 0 && out.stderr.is_empty(), "example passes --check-config cleanly");
+    env.check(
+        &out,
+        out.code == 0 && out.stderr.is_empty(),
+        "example passes --check-config cleanly",
+    );
 }
 
 #[test]
@@ -137,7 +142,11 @@ fn config_is_found_on_the_search_path_without_c() {
     let env = Env::new();
     env.write("supervisord.conf", "[supervisord]\n[program:found]\ncommand=/bin/true\n");
     let out = env.run(&bin("supervisord"), &["--check-config"], LIMIT);
-    env.check(&out, out.code == 0 && out.stdout.starts_with("supervisord.conf: OK: 1 program group"), "cwd file used");
+    env.check(
+        &out,
+        out.code == 0 && out.stdout.starts_with("supervisord.conf: OK: 1 program group"),
+        "cwd file used",
+    );
     let empty = Env::new();
     let out = empty.run(&bin("supervisord"), &["--check-config"], LIMIT);
     if !std::path::Path::new("/etc/supervisord.conf").exists()
@@ -148,7 +157,9 @@ fn config_is_found_on_the_search_path_without_c() {
             &out,
             out.stderr.lines().any(|l| {
                 l.starts_with("Error: No config file found at default paths (")
-                    && l.ends_with("; use the -c option to specify a config file at a different path")
+                    && l.ends_with(
+                        "; use the -c option to specify a config file at a different path",
+                    )
             }),
             "the reference's message",
         );
