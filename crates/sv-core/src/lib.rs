@@ -1,0 +1,20 @@
+//! The supervisor's logic as pure code: no clock, no syscalls, no I/O.
+//!
+//! # Layout
+//! * [`state`]: process and supervisor states, exit statuses, signal names;
+//! * [`process`]: one process's state machine ([`process::Process`]);
+//! * [`supervisor`]: all groups, start/stop order, shutdown, deadlines.
+//!
+//! # Theory of operation
+//! Time goes in ([`process::Now`]), effects come out ([`process::Effect`]).
+//! The daemon's event loop owns a [`supervisor::Supervisor`], calls
+//! `transition` when a deadline passes, `reaped` when a child dies, and
+//! performs the effects (spawn, kill, log). Because nothing here reads a
+//! clock, every transition is tested with exact times.
+
+pub mod process;
+pub mod state;
+pub mod supervisor;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,413 @@
+//! One supervised process as a pure state machine: the reference's
+//! `Subprocess` (`spawn`, `transition`, `finish`, `stop`, `kill`, `signal`,
+//! `give_up`) with time passed in and effects returned instead of performed.
+//!
+//! The interpreter performs [`Effect`]s and feeds the results back:
+//! [`Effect::Spawn`] is answered at once with [`Process::spawned`] or
+//! [`Process::spawn_failed`]; a child's death with [`Process::finish`]; a
+//! failed `kill` with [`Process::kill_failed`].
+
+use sv_config::LogLevel;
+use sv_config::ProcessConfig;
+use sv_config::datatypes::AutoRestart;
+
+use crate::state::{ProcessState, SupervisorState, WaitStatus, signame};
+
+/// A point in time: monotonic milliseconds for deadlines, wall-clock seconds
+/// for what is reported (`start`, `stop`, `now` in process info).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Now {
+    /// Monotonic milliseconds.
+    pub mono: u64,
+    /// Seconds since the Unix epoch.
+    pub wall: f64,
+}
+
+impl Now {
+    /// A test clock at `ms` milliseconds.
+    pub fn at_ms(ms: u64) -> Self {
+        Now { mono: ms, wall: 1_700_000_000.0 + ms as f64 / 1000.0 }
+    }
+}
+
+/// What the interpreter must do for a process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Start the child now; answer with `spawned` or `spawn_failed`.
+    Spawn,
+    /// Send `sig` to `pid`, or to its process group when `group`.
+    Kill {
+        /// The child's pid.
+        pid: u32,
+        /// Signal number.
+        sig: i32,
+        /// Signal the whole process group.
+        group: bool,
+    },
+    /// Send a non-stop signal to the pid only.
+    Signal {
+        /// The child's pid.
+        pid: u32,
+        /// Signal number.
+        sig: i32,
+    },
+    /// Write a line to the main log.
+    Log(LogLevel, String),
+    /// The state changed (for `PROCESS_STATE_*` events).
+    StateChanged {
+        /// Previous state.
+        from: ProcessState,
+        /// New state.
+        to: ProcessState,
+        /// For EXITED: whether the exit code was expected.
+        expected: bool,
+    },
+}
+
+/// One process and its bookkeeping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Process {
+    /// Its configuration.
+    pub config: ProcessConfig,
+    /// Current state.
+    pub state: ProcessState,
+    /// Pid while a child exists, else 0.
+    pub pid: u32,
+    /// When it was last spawned (monotonic ms); `None` if never.
+    pub laststart: Option<u64>,
+    /// Wall-clock time of the last spawn (0 if never).
+    pub laststart_wall: f64,
+    /// Wall-clock time of the last exit (0 if never).
+    pub laststop_wall: f64,
+    /// The deadline of the current state (monotonic ms), 0 for none.
+    pub delay: u64,
+    /// Consecutive failed starts.
+    pub backoff: i64,
+    /// A stop signal was sent.
+    pub killing: bool,
+    /// Stopped on request.
+    pub administrative_stop: bool,
+    /// Stopped by the supervisor (gave up).
+    pub system_stop: bool,
+    /// Last exit status (`None` after a too-quick exit or before any).
+    pub exitstatus: Option<i32>,
+    /// Why the last start failed.
+    pub spawnerr: Option<String>,
+    laststopreport: u64,
+}
+
+impl Process {
+    /// A process in STOPPED that was never started.
+    pub fn new(config: ProcessConfig) -> Self {
+        Process {
+            config,
+            state: ProcessState::Stopped,
+            pid: 0,
+            laststart: None,
+            laststart_wall: 0.0,
+            laststop_wall: 0.0,
+            delay: 0,
+            backoff: 0,
+            killing: false,
+            administrative_stop: false,
+            system_stop: false,
+            exitstatus: None,
+            spawnerr: None,
+            laststopreport: 0,
+        }
+    }
+
+    fn name(&self) -> &str {
+        &self.config.name
+    }
+
+    fn log(fx: &mut Vec<Effect>, level: LogLevel, msg: String) {
+        fx.push(Effect::Log(level, msg));
+    }
+
+    fn change_state(&mut self, to: ProcessState, expected: bool, now: Now, fx: &mut Vec<Effect>) {
+        let from = self.state;
+        if from == to {
+            return;
+        }
+        self.state = to;
+        if to == ProcessState::Backoff {
+            self.backoff += 1;
+            self.delay = now.mono + (self.backoff.max(0) as u64) * 1000;
+        }
+        fx.push(Effect::StateChanged { from, to, expected });
+    }
+
+    /// Starts the process (the reference's `spawn()`): STARTING and an
+    /// [`Effect::Spawn`], or a warning when a child already exists.
+    pub fn spawn(&mut self, now: Now, fx: &mut Vec<Effect>) {
+        if self.pid != 0 {
+            Self::log(fx, LogLevel::Warn, format!("process '{}' already running", self.name()));
+            return;
+        }
+        self.killing = false;
+        self.spawnerr = None;
+        self.exitstatus = None;
+        self.system_stop = false;
+        self.administrative_stop = false;
+        self.laststart = Some(now.mono);
+        self.laststart_wall = now.wall;
+        self.change_state(ProcessState::Starting, true, now, fx);
+        fx.push(Effect::Spawn);
+    }
+
+    /// The child was forked with `pid`.
+    pub fn spawned(&mut self, pid: u32, now: Now, fx: &mut Vec<Effect>) {
+        self.pid = pid;
+        Self::log(fx, LogLevel::Info, format!("spawned: '{}' with pid {pid}", self.name()));
+        self.spawnerr = None;
+        self.delay = now.mono + (self.config.startsecs.max(0) as u64) * 1000;
+    }
+
+    /// The child could not be started (`msg` is the reference's spawnerr text).
+    pub fn spawn_failed(&mut self, msg: String, now: Now, fx: &mut Vec<Effect>) {
+        Self::log(fx, LogLevel::Info, format!("spawnerr: {msg}"));
+        self.spawnerr = Some(msg);
+        self.change_state(ProcessState::Backoff, true, now, fx);
+    }
+
+    /// The reference's `transition()`: time-driven moves.
+    pub fn transition(&mut self, now: Now, mood: SupervisorState, fx: &mut Vec<Effect>) {
+        let state = self.state;
+        if mood > SupervisorState::Restarting {
+            match state {
+                ProcessState::Exited if self.wants_restart() => self.spawn(now, fx),
+                ProcessState::Stopped if self.laststart.is_none() && self.config.autostart => {
+                    self.spawn(now, fx);
+                }
+                ProcessState::Backoff
+                    if self.backoff <= self.config.startretries && now.mono > self.delay =>
+                {
+                    self.spawn(now, fx);
+                }
+                _ => {}
+            }
+        }
+        if state == ProcessState::Starting
+            && now.mono.saturating_sub(self.laststart.unwrap_or(0))
+                > (self.config.startsecs.max(0) as u64) * 1000
+        {
+            self.delay = 0;
+            self.backoff = 0;
+            self.change_state(ProcessState::Running, true, now, fx);
+            Self::log(
+                fx,
+                LogLevel::Info,
+                format!(
+                    "success: {} entered RUNNING state, process has stayed up for > than {} seconds (startsecs)",
+                    self.name(),
+                    self.config.startsecs
+                ),
+            );
+        }
+        if state == ProcessState::Backoff {
+            if self.backoff > self.config.startretries {
+                self.give_up(now, fx);
+                Self::log(
+                    fx,
+                    LogLevel::Info,
+                    format!(
+                        "gave up: {} entered FATAL state, too many start retries too quickly",
+                        self.name()
+                    ),
+                );
+            }
+        } else if state == ProcessState::Stopping && now.mono >= self.delay {
+            Self::log(
+                fx,
+                LogLevel::Warn,
+                format!("killing '{}' ({}) with SIGKILL", self.name(), self.pid),
+            );
+            let _ = self.kill(9, now, fx);
+        }
+    }
+
+    /// When [`Process::transition`] next has something to do, in monotonic
+    /// ms (`Some(0)`: now); `None` when only an outside event can change it.
+    pub fn next_deadline(&self, mood: SupervisorState) -> Option<u64> {
+        let running = mood > SupervisorState::Restarting;
+        match self.state {
+            ProcessState::Starting => {
+                Some(self.laststart.unwrap_or(0) + (self.config.startsecs.max(0) as u64) * 1000 + 1)
+            }
+            ProcessState::Backoff if self.backoff > self.config.startretries => Some(0),
+            ProcessState::Backoff if running => Some(self.delay + 1),
+            ProcessState::Stopping => Some(self.delay),
+            ProcessState::Exited if running && self.wants_restart() => Some(0),
+            ProcessState::Stopped
+                if running && self.laststart.is_none() && self.config.autostart =>
+            {
+                Some(0)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether an EXITED process is restarted under its `autorestart`.
+    fn wants_restart(&self) -> bool {
+        match self.config.autorestart {
+            AutoRestart::Always => true,
+            AutoRestart::Unexpected => {
+                !self.exitstatus.is_some_and(|e| self.config.exitcodes.contains(&e))
+            }
+            AutoRestart::Never => false,
+        }
+    }
+
+    /// BACKOFF -> FATAL.
+    pub fn give_up(&mut self, now: Now, fx: &mut Vec<Effect>) {
+        self.delay = 0;
+        self.backoff = 0;
+        self.system_stop = true;
+        self.change_state(ProcessState::Fatal, true, now, fx);
+    }
+
+    /// Administrative stop: the stop signal. `Err` as [`Process::kill`].
+    pub fn stop(&mut self, now: Now, fx: &mut Vec<Effect>) -> Result<(), String> {
+        self.administrative_stop = true;
+        self.laststopreport = 0;
+        let sig = self.config.stopsignal;
+        self.kill(sig, now, fx)
+    }
+
+    /// `waiting for x to stop`, at most every 2 seconds.
+    pub fn stop_report(&mut self, now: Now, fx: &mut Vec<Effect>) {
+        if self.state == ProcessState::Stopping && now.mono > self.laststopreport + 2000 {
+            Self::log(fx, LogLevel::Info, format!("waiting for {} to stop", self.name()));
+            self.laststopreport = now.mono;
+        }
+    }
+
+    /// Sends `sig` meaning to end the process. A BACKOFF process becomes
+    /// STOPPED at once. `Err` when there is no child.
+    pub fn kill(&mut self, sig: i32, now: Now, fx: &mut Vec<Effect>) -> Result<(), String> {
+        if self.state == ProcessState::Backoff {
+            Self::log(
+                fx,
+                LogLevel::Debug,
+                format!("Attempted to kill {}, which is in BACKOFF state.", self.name()),
+            );
+            self.change_state(ProcessState::Stopped, true, now, fx);
+            return Ok(());
+        }
+        if self.pid == 0 {
+            let msg = format!(
+                "attempted to kill {} with sig {} but it wasn't running",
+                self.name(),
+                signame(sig)
+            );
+            Self::log(fx, LogLevel::Debug, msg.clone());
+            return Err(msg);
+        }
+        let group = if self.state == ProcessState::Stopping {
+            self.config.killasgroup
+        } else {
+            self.config.stopasgroup
+        };
+        let as_group = if group { "process group " } else { "" };
+        Self::log(
+            fx,
+            LogLevel::Debug,
+            format!(
+                "killing {} (pid {}) {as_group}with signal {}",
+                self.name(),
+                self.pid,
+                signame(sig)
+            ),
+        );
+        self.killing = true;
+        self.delay = now.mono + (self.config.stopwaitsecs.max(0) as u64) * 1000;
+        self.change_state(ProcessState::Stopping, true, now, fx);
+        fx.push(Effect::Kill { pid: self.pid, sig, group });
+        Ok(())
+    }
+
+    /// The interpreter's `kill` failed. `esrch`: the child is already gone.
+    pub fn kill_failed(&mut self, esrch: bool, err: &str, now: Now, fx: &mut Vec<Effect>) {
+        if esrch {
+            Self::log(
+                fx,
+                LogLevel::Debug,
+                format!(
+                    "unable to signal {} (pid {}), it probably just exited on its own: {err}",
+                    self.name(),
+                    self.pid
+                ),
+            );
+            return;
+        }
+        Self::log(
+            fx,
+            LogLevel::Critical,
+            format!("unknown problem killing {} ({}):{err}", self.name(), self.pid),
+        );
+        self.change_state(ProcessState::Unknown, true, now, fx);
+        self.killing = false;
+        self.delay = 0;
+    }
+
+    /// Sends a signal without meaning to stop the process. `Err` when there
+    /// is no child.
+    pub fn signal(&mut self, sig: i32, fx: &mut Vec<Effect>) -> Result<(), String> {
+        if self.pid == 0 {
+            let msg = format!(
+                "attempted to send {} sig {} but it wasn't running",
+                self.name(),
+                signame(sig)
+            );
+            Self::log(fx, LogLevel::Debug, msg.clone());
+            return Err(msg);
+        }
+        Self::log(
+            fx,
+            LogLevel::Debug,
+            format!("sending {} (pid {}) sig {}", self.name(), self.pid, signame(sig)),
+        );
+        fx.push(Effect::Signal { pid: self.pid, sig });
+        Ok(())
+    }
+
+    /// The child was reaped with `status` (the reference's `finish()`).
+    pub fn finish(&mut self, status: WaitStatus, now: Now, fx: &mut Vec<Effect>) {
+        let (es, msg) = status.decode();
+        self.laststop_wall = now.wall;
+        let ran = now.mono.saturating_sub(self.laststart.unwrap_or(0));
+        let too_quickly = ran < (self.config.startsecs.max(0) as u64) * 1000;
+        let exit_expected = self.config.exitcodes.contains(&es);
+        let name = self.name().to_owned();
+        if self.killing {
+            self.killing = false;
+            self.delay = 0;
+            self.exitstatus = Some(es);
+            self.change_state(ProcessState::Stopped, true, now, fx);
+            let level = if exit_expected { LogLevel::Info } else { LogLevel::Warn };
+            Self::log(fx, level, format!("stopped: {name} ({msg})"));
+        } else if too_quickly && self.state == ProcessState::Starting {
+            self.exitstatus = None;
+            self.spawnerr = Some("Exited too quickly (process log may have details)".into());
+            self.change_state(ProcessState::Backoff, true, now, fx);
+            Self::log(fx, LogLevel::Warn, format!("exited: {name} ({msg}; not expected)"));
+        } else {
+            self.delay = 0;
+            self.backoff = 0;
+            self.exitstatus = Some(es);
+            if self.state == ProcessState::Starting {
+                self.change_state(ProcessState::Running, true, now, fx);
+            }
+            if exit_expected {
+                self.change_state(ProcessState::Exited, true, now, fx);
+                Self::log(fx, LogLevel::Info, format!("exited: {name} ({msg}; expected)"));
+            } else {
+                self.spawnerr = Some(format!("Bad exit code {es}"));
+                self.change_state(ProcessState::Exited, false, now, fx);
+                Self::log(fx, LogLevel::Warn, format!("exited: {name} ({msg}; not expected)"));
+            }
+        }
+        self.pid = 0;
+    }
+}
