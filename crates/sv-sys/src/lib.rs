@@ -1,10 +1,19 @@
 //! The operating-system edge. Everything that asks the machine something or
-//! changes it lives here, so the other crates stay pure and testable.
+//! changes it lives here, so the other crates stay pure and testable. This
+//! is the only crate allowed `unsafe`; every block says why it is sound.
 //!
 //! # Layout
 //! * [`host`]: [`RealHost`], the real [`sv_config::Host`] (environment, users,
-//!   groups, files, globbing, host name).
+//!   groups, files, globbing, host name);
+//! * [`process`]: spawning children with the reference's child setup,
+//!   reaping, signalling;
+//! * [`daemon`]: detaching, rlimits, umask, pid;
+//! * [`errno`]: errno names for the reference's messages.
+#![allow(unsafe_code)]
 
+pub mod daemon;
+pub mod errno;
 pub mod host;
+pub mod process;
 
 pub use host::RealHost;

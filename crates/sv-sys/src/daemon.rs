@@ -1,0 +1,85 @@
+//! The daemon's own process: detaching, resource limits, pid and umask.
+
+use std::io;
+
+/// Detaches from the terminal as the reference does: fork (the parent exits
+/// 0 at once), `setsid`, standard streams to `/dev/null`. Call before any
+/// thread exists.
+pub fn daemonize() -> io::Result<()> {
+    // SAFETY: called from the single-threaded start of the program, before
+    // any runtime or thread exists; the child continues normally.
+    match unsafe { nix::unistd::fork() }.map_err(io::Error::from)? {
+        // SAFETY: _exit ends the parent immediately without running
+        // destructors or flushing buffers shared with the child.
+        nix::unistd::ForkResult::Parent { .. } => unsafe { libc::_exit(0) },
+        nix::unistd::ForkResult::Child => {}
+    }
+    nix::unistd::setsid().map_err(io::Error::from)?;
+    let null = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null")?;
+    use std::os::fd::AsRawFd;
+    for fd in 0..3 {
+        // SAFETY: dup2 onto the standard descriptors, which this process
+        // owns; the source fd stays open until the end of the function.
+        if unsafe { libc::dup2(null.as_raw_fd(), fd) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// Sets the umask.
+pub fn set_umask(mask: u32) {
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(mask as libc::mode_t));
+}
+
+/// This process's pid.
+pub fn getpid() -> u32 {
+    nix::unistd::getpid().as_raw() as u32
+}
+
+/// Raises RLIMIT_NOFILE and RLIMIT_NPROC to at least `minfds`/`minprocs`,
+/// as the reference does. Returns the INFO lines to log, or the reference's
+/// usage message.
+pub fn set_rlimits(minfds: i64, minprocs: i64) -> Result<Vec<String>, String> {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    const INF: u64 = libc::RLIM_INFINITY;
+    let limits = [
+        (
+            minfds,
+            Resource::RLIMIT_NOFILE,
+            "RLIMIT_NOFILE",
+            "The minimum number of file descriptors required to run this process is {min} as per the \
+             \"minfds\" command-line argument or config file setting. The current environment will only \
+             allow you to open {hard} file descriptors.  Either raise the number of usable file \
+             descriptors in your environment (see README.rst) or lower the minfds setting in the config \
+             file to allow the process to start.",
+        ),
+        (
+            minprocs,
+            Resource::RLIMIT_NPROC,
+            "RLIMIT_NPROC",
+            "The minimum number of available processes required to run this program is {min} as per the \
+             \"minprocs\" command-line argument or config file setting. The current environment will only \
+             allow you to open {hard} processes.  Either raise the number of usable processes in your \
+             environment (see README.rst) or lower the minprocs setting in the config file to allow the \
+             program to start.",
+        ),
+    ];
+    let mut infos = Vec::new();
+    for (min, res, name, msg) in limits {
+        let min = u64::try_from(min.max(0)).unwrap_or(0);
+        let Ok((soft, hard)) = getrlimit(res) else { continue };
+        if soft < min && soft != INF {
+            let hard = if hard < min && hard != INF { min } else { hard };
+            match setrlimit(res, min, hard) {
+                Ok(()) => infos.push(format!("Increased {name} limit to {min}")),
+                Err(_) => {
+                    return Err(msg
+                        .replace("{min}", &min.to_string())
+                        .replace("{hard}", &hard.to_string()));
+                }
+            }
+        }
+    }
+    Ok(infos)
+}
