@@ -3,11 +3,13 @@
 //!
 //! # Layout
 //! * [`supervisord`]: the daemon's command line and configuration loading;
+//! * [`daemon`]: the running daemon (startup, event loop, spawning, output);
 //! * [`getopt`]: command-line parsing with the reference's (Python getopt) rules.
 //!
 //! Each binary in `src/bin/` is a thin `main` that calls into this library
 //! with the real host and streams, and exits with the code it returns.
 
+pub mod daemon;
 pub mod getopt;
 pub mod supervisord;
 

@@ -218,3 +218,50 @@ mod tests {
         assert_eq!(auto_log_prefix("web", "stdout", "supervisor"), "web-stdout---supervisor-");
     }
 }
+
+/// Removes ANSI escape sequences (`ESC [` up to and including the first of
+/// `HfABCDRsuJKhlpm`), as the reference's `strip_ansi` does.
+pub fn strip_ansi(data: &[u8]) -> Vec<u8> {
+    const TERMINATORS: &[u8] = b"HfABCDRsuJKhlpm";
+    let mut out = Vec::with_capacity(data.len());
+    let mut i = 0;
+    let mut show = true;
+    while i < data.len() {
+        if !show && TERMINATORS.contains(&data[i]) {
+            show = true;
+        } else if show {
+            match data[i..].windows(2).position(|w| w == b"\x1b[") {
+                None => {
+                    out.extend_from_slice(&data[i..]);
+                    return out;
+                }
+                Some(n) => {
+                    out.extend_from_slice(&data[i..i + n]);
+                    i += n;
+                    show = false;
+                }
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod strip_tests {
+    use super::strip_ansi;
+
+    #[test]
+    fn strips_like_the_reference() {
+        let cases: &[(&[u8], &[u8])] = &[
+            (b"plain", b"plain"),
+            (b"\x1b[31mred\x1b[0m!", b"red!"),
+            (b"a\x1b[2Jb", b"ab"),
+            (b"\x1b[1;32", b""),
+            (b"x\x1b", b"x\x1b"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(strip_ansi(input), *want, "{input:?}");
+        }
+    }
+}

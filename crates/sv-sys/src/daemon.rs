@@ -83,3 +83,22 @@ pub fn set_rlimits(minfds: i64, minprocs: i64) -> Result<Vec<String>, String> {
     }
     Ok(infos)
 }
+
+/// Switches supervisord itself to `uid` (the reference's
+/// `drop_privileges`); `Err` carries the reference's message.
+pub fn drop_privileges(uid: u32) -> Result<(), String> {
+    use nix::unistd::{Gid, Uid, setgid, setgroups, setuid};
+    match crate::process::resolve_user(uid) {
+        crate::process::UserSwitch::Keep => Ok(()),
+        crate::process::UserSwitch::Fail { why, .. } => Err(why),
+        crate::process::UserSwitch::Switch { uid, gid, groups } => {
+            let groups: Vec<Gid> = groups.into_iter().map(Gid::from_raw).collect();
+            setgroups(&groups).map_err(|_| "Could not set groups of effective user".to_owned())?;
+            setgid(Gid::from_raw(gid))
+                .map_err(|_| "Could not set group id of effective user".to_owned())?;
+            setuid(Uid::from_raw(uid))
+                .map_err(|_| "Could not set user id of effective user".to_owned())?;
+            Ok(())
+        }
+    }
+}

@@ -15,5 +15,6 @@ pub mod daemon;
 pub mod errno;
 pub mod host;
 pub mod process;
+pub mod syslog;
 
 pub use host::RealHost;

@@ -92,11 +92,38 @@ pub struct Spawned {
     pub stderr: Option<OwnedFd>,
 }
 
-/// Why `spawn` failed, with the reference's wording where it has one.
-#[derive(Debug)]
-pub struct SpawnError {
-    /// The spawnerr text.
-    pub message: String,
+/// Why `spawn` failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpawnError {
+    /// Pipes could not be made: too many open files.
+    TooManyFiles,
+    /// Pipes could not be made for another reason (errno name).
+    Pipes(&'static str),
+    /// fork failed: process table full.
+    TooManyProcesses,
+    /// exec failed (argv[0], errno name).
+    Exec(String, &'static str),
+    /// The directory cannot be passed to the OS.
+    BadDirectory,
+}
+
+impl SpawnError {
+    /// The reference's spawnerr text for process `name`.
+    pub fn message(&self, name: &str) -> String {
+        match self {
+            SpawnError::TooManyFiles => format!("too many open files to spawn '{name}'"),
+            SpawnError::Pipes(e) => format!("unknown error making dispatchers for '{name}': {e}"),
+            SpawnError::TooManyProcesses => {
+                format!("Too many processes in process table to spawn '{name}'")
+            }
+            SpawnError::Exec(argv0, e) => format!("couldn't exec {argv0}: {e}"),
+            SpawnError::BadDirectory => format!("the directory of '{name}' contains a NUL byte"),
+        }
+    }
+}
+
+fn errname(e: &io::Error) -> &'static str {
+    e.raw_os_error().and_then(crate::errno::name).unwrap_or("EUNKNOWN")
 }
 
 fn child_fail(parts: &[&[u8]], errno: Option<i32>) -> ! {
@@ -130,13 +157,11 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
     cmd.arg0(&argv0).args(spec.argv.iter().skip(1)).env_clear().envs(spec.env.iter().cloned());
     cmd.process_group(0);
     let err = |e: io::Error| {
-        let name = e.raw_os_error().and_then(crate::errno::name).unwrap_or("EUNKNOWN");
-        let message = if e.raw_os_error() == Some(libc::EMFILE) {
-            "too many open files to spawn".to_owned()
+        if e.raw_os_error() == Some(libc::EMFILE) {
+            SpawnError::TooManyFiles
         } else {
-            format!("unknown error making dispatchers: {name}")
-        };
-        SpawnError { message }
+            SpawnError::Pipes(errname(&e))
+        }
     };
     let (out_r, out_w) = pipe().map_err(err)?;
     let (in_r, in_w) = pipe().map_err(err)?;
@@ -168,7 +193,7 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
     let dir = spec.directory.as_ref().map(|d| CString::new(d.as_bytes()));
     let dir = match dir {
         Some(Ok(c)) => Some(c),
-        Some(Err(_)) => return Err(SpawnError { message: "directory contains a NUL byte".into() }),
+        Some(Err(_)) => return Err(SpawnError::BadDirectory),
         None => None,
     };
     let chdir_prefix = spec
@@ -226,13 +251,9 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
         });
     }
 
-    let child = cmd.spawn().map_err(|e| {
-        let name = e.raw_os_error().and_then(crate::errno::name).unwrap_or("EUNKNOWN");
-        let message = match e.raw_os_error() {
-            Some(libc::EAGAIN) => "Too many processes in process table to spawn".to_owned(),
-            _ => format!("couldn't exec {argv0}: {name}"),
-        };
-        SpawnError { message }
+    let child = cmd.spawn().map_err(|e| match e.raw_os_error() {
+        Some(libc::EAGAIN) => SpawnError::TooManyProcesses,
+        _ => SpawnError::Exec(argv0.clone(), errname(&e)),
     })?;
     // The Command still holds the child's ends; drop them now.
     drop(cmd);

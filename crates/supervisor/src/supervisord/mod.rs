@@ -137,6 +137,39 @@ pub fn summary(cfg: &ServerConfig) -> String {
     )
 }
 
+/// Runs the daemon, restarting in place on SIGHUP with a re-read
+/// configuration; returns the exit code.
+fn run_daemon(
+    argv0: &str,
+    args: &[String],
+    host: &dyn Host,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    mut loaded: Loaded<ServerConfig>,
+) -> i32 {
+    let mut first = true;
+    loop {
+        match crate::daemon::run_once(&loaded, first) {
+            Ok(crate::daemon::event_loop::Outcome::Shutdown) => return 0,
+            Ok(crate::daemon::event_loop::Outcome::Restart) => {}
+            Err(msg) => {
+                let e = SupervisordError::Usage(msg);
+                let _ = write!(err, "{}", e.render(argv0));
+                return e.exit_code();
+            }
+        }
+        first = false;
+        match configure(argv0, args, host, out, err) {
+            Ok(Some((_, l))) => loaded = l,
+            Ok(None) => return 0,
+            Err(e) => {
+                let _ = write!(err, "{}", e.render(argv0));
+                return e.exit_code();
+            }
+        }
+    }
+}
+
 /// The whole `supervisord` program; returns the exit code.
 pub fn run(argv: &[String], host: &dyn Host, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let argv0 = argv.first().map_or("supervisord", String::as_str);
@@ -148,12 +181,7 @@ pub fn run(argv: &[String], host: &dyn Host, out: &mut dyn Write, err: &mut dyn 
                 let _ = writeln!(out, "{}", summary(&loaded.config));
                 return 0;
             }
-            let _ = writeln!(
-                err,
-                "Error: this build of supervisord validates configurations only (use --check-config); \
-                 running programs is not implemented yet"
-            );
-            2
+            run_daemon(argv0, args, host, out, err, loaded)
         }
         Err(e) => {
             let _ = write!(err, "{}", e.render(argv0));

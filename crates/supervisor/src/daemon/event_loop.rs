@@ -1,0 +1,290 @@
+//! The event loop: one task owns the [`Supervisor`] model and wakes only for
+//! a child's death (SIGCHLD), a signal, or the next deadline the model asks
+//! for. There is no polling interval: with nothing due, no timer is armed.
+//!
+//! Effects the model returns are performed here (spawn, kill, log); spawn
+//! results are fed straight back, as the reference's synchronous `spawn()`.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::os::fd::OwnedFd;
+use std::rc::Rc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use sv_config::{LogLevel, ServerConfig};
+use sv_core::process::{Effect, Now};
+use sv_core::state::{SupervisorState, WaitStatus};
+use sv_core::supervisor::{ProcId, Supervisor};
+use sv_sys::process::{ExitKind, KillError};
+use tokio::signal::unix::{SignalKind, signal};
+
+use super::logger::Logger;
+use super::output::{self, LogPaths, Pump, SharedFile};
+use super::spawner::{self, SpawnContext};
+
+/// How the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every process stopped after SIGTERM/SIGINT/SIGQUIT.
+    Shutdown,
+    /// Every process stopped after SIGHUP: start again with a fresh config.
+    Restart,
+}
+
+/// Per-process resources that live outside the pure model.
+#[derive(Default)]
+struct Runtime {
+    paths: LogPaths,
+    stdout: Option<SharedFile>,
+    stderr: Option<SharedFile>,
+    stdin: Option<OwnedFd>,
+}
+
+/// The daemon's state while it runs.
+pub struct Daemon {
+    sv: Supervisor,
+    rt: Vec<Vec<Runtime>>,
+    logger: Rc<RefCell<Logger>>,
+    ctx: SpawnContext,
+    strip_ansi: bool,
+    start: Instant,
+    wall_start: f64,
+}
+
+impl Daemon {
+    /// A daemon for `cfg`, with the log paths decided (AUTO files created).
+    pub fn new(
+        cfg: &ServerConfig,
+        logger: Rc<RefCell<Logger>>,
+        base_env: Vec<(String, String)>,
+    ) -> Self {
+        let s = &cfg.supervisord;
+        let sv = Supervisor::new(cfg.groups.clone());
+        let rt = sv
+            .groups
+            .iter()
+            .map(|g| {
+                g.processes
+                    .iter()
+                    .map(|p| Runtime {
+                        paths: output::log_paths(&p.config, &s.childlogdir, &s.identifier),
+                        ..Runtime::default()
+                    })
+                    .collect()
+            })
+            .collect();
+        let wall_start =
+            SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+        Daemon {
+            sv,
+            rt,
+            logger,
+            ctx: SpawnContext { base_env, serverurl: cfg.serverurl.clone() },
+            strip_ansi: s.strip_ansi,
+            start: Instant::now(),
+            wall_start,
+        }
+    }
+
+    fn now(&self) -> Now {
+        let elapsed = self.start.elapsed();
+        Now { mono: elapsed.as_millis() as u64, wall: self.wall_start + elapsed.as_secs_f64() }
+    }
+
+    fn log(&self, level: LogLevel, msg: &str) {
+        self.logger.borrow_mut().log(level, msg);
+    }
+
+    /// Performs effects until none are left.
+    fn apply(&mut self, fx: Vec<(ProcId, Effect)>) {
+        let mut queue: VecDeque<(ProcId, Effect)> = fx.into();
+        while let Some((id, e)) = queue.pop_front() {
+            match e {
+                Effect::Log(level, msg) => self.log(level, &msg),
+                Effect::StateChanged { .. } => {}
+                Effect::Spawn => {
+                    let now = self.now();
+                    let out = self.spawn(id, now);
+                    queue.extend(out.into_iter().map(|e| (id, e)));
+                }
+                Effect::Kill { pid, sig, group } => {
+                    if let Err(e) = sv_sys::process::kill(pid, sig, group) {
+                        let now = self.now();
+                        let mut out = Vec::new();
+                        let (esrch, text) = match e {
+                            KillError::NoSuchProcess(t) => (true, t),
+                            KillError::Other(t) => (false, t),
+                        };
+                        self.sv.process_mut(id).kill_failed(esrch, &text, now, &mut out);
+                        queue.extend(out.into_iter().map(|e| (id, e)));
+                    }
+                }
+                Effect::Signal { pid, sig } => {
+                    let _ = sv_sys::process::kill(pid, sig, false);
+                }
+            }
+        }
+    }
+
+    /// Starts the child of `id`; returns the model's effects.
+    fn spawn(&mut self, id: ProcId, now: Now) -> Vec<Effect> {
+        let mut out = Vec::new();
+        let cfg = self.sv.process(id).config.clone();
+        let spec = match spawner::prepare(&cfg, &self.ctx) {
+            Ok(spec) => spec,
+            Err(msg) => {
+                self.sv.process_mut(id).spawn_failed(msg, now, &mut out);
+                return out;
+            }
+        };
+        let rt = &mut self.rt[id.group][id.process];
+        let files = output::open_log(rt.paths.stdout.as_deref(), &cfg.stdout).and_then(|o| {
+            output::open_log(rt.paths.stderr.as_deref(), &cfg.stderr).map(|e| (o, e))
+        });
+        let (out_file, err_file) = match files {
+            Ok(f) => f,
+            Err(e) => {
+                let name = e.raw_os_error().and_then(sv_sys::errno::name).unwrap_or("EUNKNOWN");
+                let msg = format!("unknown error making dispatchers for '{}': {name}", cfg.name);
+                self.sv.process_mut(id).spawn_failed(msg, now, &mut out);
+                return out;
+            }
+        };
+        match sv_sys::process::spawn(&spec) {
+            Err(e) => self.sv.process_mut(id).spawn_failed(e.message(&cfg.name), now, &mut out),
+            Ok(sp) => {
+                let pumps = [
+                    ("stdout", sp.stdout, &out_file, &cfg.stdout),
+                    ("stderr", sp.stderr, &err_file, &cfg.stderr),
+                ];
+                for (channel, fd, file, stream) in pumps {
+                    if let Some(fd) = fd {
+                        let pump = Pump {
+                            name: cfg.name.clone(),
+                            channel,
+                            file: file.clone(),
+                            strip_ansi: self.strip_ansi,
+                            syslog: stream.syslog,
+                            logger: self.logger.clone(),
+                        };
+                        tokio::task::spawn_local(output::pump(fd, pump));
+                    }
+                }
+                rt.stdout = Some(out_file);
+                rt.stderr = Some(err_file);
+                rt.stdin = sp.stdin;
+                self.sv.process_mut(id).spawned(sp.pid, now, &mut out);
+            }
+        }
+        out
+    }
+
+    fn reap(&mut self) {
+        self.log(LogLevel::Debug, "received SIGCHLD indicating a child quit");
+        for (pid, kind) in sv_sys::process::reap_all() {
+            let status = match kind {
+                ExitKind::Exited(c) => WaitStatus::Exited(c),
+                ExitKind::Signaled(s, core) => WaitStatus::Signaled(s, core),
+            };
+            let now = self.now();
+            let mut fx = Vec::new();
+            if self.sv.reaped(pid, status, now, &mut fx) {
+                if let Some(id) = fx.first().map(|f| f.0) {
+                    self.rt[id.group][id.process].stdin = None;
+                }
+                self.apply(fx);
+            } else {
+                self.log(LogLevel::Info, &Supervisor::unknown_pid_message(pid, status));
+            }
+        }
+    }
+
+    fn on_signal(&mut self, sig: i32) {
+        let name = sv_core::state::signame(sig);
+        match sig {
+            libc::SIGTERM | libc::SIGINT | libc::SIGQUIT => {
+                self.log(LogLevel::Warn, &format!("received {name} indicating exit request"));
+                self.sv.mood = SupervisorState::Shutdown;
+            }
+            libc::SIGHUP => {
+                if self.sv.mood == SupervisorState::Shutdown {
+                    self.log(
+                        LogLevel::Warn,
+                        &format!(
+                            "ignored {name} indicating restart request (shutdown in progress)"
+                        ),
+                    );
+                } else {
+                    self.log(
+                        LogLevel::Warn,
+                        &format!("received {name} indicating restart request"),
+                    );
+                    self.sv.mood = SupervisorState::Restarting;
+                }
+            }
+            libc::SIGUSR2 => {
+                self.log(LogLevel::Info, &format!("received {name} indicating log reopen request"));
+                self.log(LogLevel::Info, "supervisord logreopen");
+                self.logger.borrow_mut().reopen();
+                for rt in self.rt.iter().flatten() {
+                    for f in [&rt.stdout, &rt.stderr].into_iter().flatten() {
+                        if let Some(file) = f.borrow_mut().as_mut() {
+                            let _ = file.reopen();
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Runs until every process is stopped after a shutdown or restart request.
+    pub async fn run(&mut self) -> std::io::Result<Outcome> {
+        let mut chld = signal(SignalKind::child())?;
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        let mut quit = signal(SignalKind::quit())?;
+        let mut hup = signal(SignalKind::hangup())?;
+        let mut usr2 = signal(SignalKind::user_defined2())?;
+        loop {
+            let now = self.now();
+            if self.sv.mood < SupervisorState::Running {
+                let mut fx = Vec::new();
+                let mut logs = Vec::new();
+                let more = self.sv.shutdown_step(now, &mut fx, &mut logs);
+                for (level, msg) in logs {
+                    self.log(level, &msg);
+                }
+                self.apply(fx);
+                if !more {
+                    break;
+                }
+            }
+            let mut fx = Vec::new();
+            self.sv.transition(now, &mut fx);
+            self.apply(fx);
+            let deadline = self.sv.next_deadline().map(|ms| self.start + Duration::from_millis(ms));
+            let sleep = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                _ = chld.recv() => self.reap(),
+                _ = term.recv() => self.on_signal(libc::SIGTERM),
+                _ = int.recv() => self.on_signal(libc::SIGINT),
+                _ = quit.recv() => self.on_signal(libc::SIGQUIT),
+                _ = hup.recv() => self.on_signal(libc::SIGHUP),
+                _ = usr2.recv() => self.on_signal(libc::SIGUSR2),
+                () = sleep => {}
+            }
+        }
+        Ok(if self.sv.mood == SupervisorState::Restarting {
+            Outcome::Restart
+        } else {
+            Outcome::Shutdown
+        })
+    }
+}

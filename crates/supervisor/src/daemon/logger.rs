@@ -1,0 +1,82 @@
+//! The main log: the reference's line format, level filter, rotation, the
+//! copy on stdout in the foreground, and lines held back until the log exists.
+
+use std::io::Write;
+use std::path::Path;
+
+use chrono::{Datelike, Local, Timelike};
+use sv_config::LogLevel;
+use sv_logfile::{RotatingFile, Timestamp, format_line};
+
+/// The daemon's log.
+pub struct Logger {
+    level: LogLevel,
+    file: Option<RotatingFile>,
+    echo: bool,
+}
+
+/// Now, in local time, as the log prints it.
+pub fn timestamp() -> Timestamp {
+    let now = Local::now();
+    Timestamp {
+        year: now.year(),
+        month: now.month(),
+        day: now.day(),
+        hour: now.hour(),
+        minute: now.minute(),
+        second: now.second(),
+        millis: now.timestamp_subsec_millis().min(999),
+    }
+}
+
+impl Logger {
+    /// A logger writing to `path` (`None`: no file), echoing to stdout when `echo`.
+    pub fn open(
+        path: Option<&Path>,
+        maxbytes: i64,
+        backups: i64,
+        level: LogLevel,
+        echo: bool,
+    ) -> std::io::Result<Self> {
+        let file = match path {
+            Some(p) => Some(RotatingFile::open(p, maxbytes, backups)?),
+            None => None,
+        };
+        Ok(Logger { level, file, echo })
+    }
+
+    /// Whether `level` is written.
+    pub fn enabled(&self, level: LogLevel) -> bool {
+        level >= self.level
+    }
+
+    /// Writes one record.
+    pub fn log(&mut self, level: LogLevel, msg: &str) {
+        if !self.enabled(level) {
+            return;
+        }
+        let line = format_line(timestamp(), level, msg);
+        if let Some(f) = self.file.as_mut() {
+            // A failing log write must not stop the daemon; nothing better
+            // can be done with the error than to keep going.
+            let _ = f.write(line.as_bytes());
+        }
+        if self.echo {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(line.as_bytes());
+            let _ = out.flush();
+        }
+    }
+
+    /// Reopens the file (SIGUSR2).
+    pub fn reopen(&mut self) {
+        if let Some(f) = self.file.as_mut() {
+            let _ = f.reopen();
+        }
+    }
+
+    /// Stops echoing to stdout (after daemonizing, stdout is /dev/null).
+    pub fn set_echo(&mut self, echo: bool) {
+        self.echo = echo;
+    }
+}

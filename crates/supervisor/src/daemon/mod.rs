@@ -1,0 +1,182 @@
+//! The running daemon: startup in the reference's order (privileges, rlimits,
+//! main log, parse messages, AUTO log cleanup, sockets, daemonizing, pid
+//! file), the event loop, cleanup, and restart on SIGHUP.
+
+pub mod event_loop;
+pub mod logger;
+pub mod output;
+pub mod spawner;
+
+use std::cell::RefCell;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use sv_config::{HttpServerConfig, Loaded, LogLevel, ServerConfig};
+
+use event_loop::{Daemon, Outcome};
+use logger::Logger;
+
+/// The sockets of the configured HTTP servers, held while the daemon runs
+/// so that a second supervisord on the same socket fails as in the reference.
+pub struct Listeners {
+    /// TCP listeners.
+    pub tcp: Vec<std::net::TcpListener>,
+    /// Unix listeners with their paths (removed at exit).
+    pub unix: Vec<(std::os::unix::net::UnixListener, PathBuf)>,
+}
+
+const IN_USE: &str = "Another program is already listening on a port that one of our HTTP servers is \
+                      configured to use.  Shut this program down first before starting supervisord.";
+
+fn bind_error(e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::AddrInUse {
+        return IN_USE.to_owned();
+    }
+    let name = e.raw_os_error().and_then(sv_sys::errno::name).unwrap_or("EUNKNOWN");
+    format!(
+        "Cannot open an HTTP server: socket.error reported errno.{name} ({})",
+        e.raw_os_error().unwrap_or(0)
+    )
+}
+
+/// Binds every configured server socket. `Err` is the usage message.
+pub fn bind_servers(cfg: &ServerConfig) -> Result<Listeners, String> {
+    let mut l = Listeners { tcp: Vec::new(), unix: Vec::new() };
+    for s in &cfg.servers {
+        match s {
+            HttpServerConfig::Inet { host, port, .. } => {
+                let addr = if host.is_empty() {
+                    format!("0.0.0.0:{port}")
+                } else {
+                    format!("{host}:{port}")
+                };
+                l.tcp.push(std::net::TcpListener::bind(&addr).map_err(|e| bind_error(&e))?);
+            }
+            HttpServerConfig::Unix { file, chmod, chown, .. } => {
+                let path = Path::new(file);
+                if path.exists() {
+                    // A live socket means another supervisord; a stale one is removed.
+                    if std::os::unix::net::UnixStream::connect(path).is_ok() {
+                        return Err(IN_USE.to_owned());
+                    }
+                    let _ = std::fs::remove_file(path);
+                }
+                let listener =
+                    std::os::unix::net::UnixListener::bind(path).map_err(|e| bind_error(&e))?;
+                let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(*chmod));
+                if chown.0 >= 0 || chown.1 >= 0 {
+                    let uid = u32::try_from(chown.0).ok().map(nix::unistd::Uid::from_raw);
+                    let gid = u32::try_from(chown.1).ok().map(nix::unistd::Gid::from_raw);
+                    let _ = nix::unistd::chown(path, uid, gid);
+                }
+                l.unix.push((listener, path.to_owned()));
+            }
+        }
+    }
+    Ok(l)
+}
+
+/// Runs the daemon on a loaded configuration. Returns the exit code, or
+/// `Err` with a usage message (exit 2).
+pub fn run_once(loaded: &Loaded<ServerConfig>, first: bool) -> Result<Outcome, String> {
+    let cfg = &loaded.config;
+    let s = &cfg.supervisord;
+    let mut criticals = Vec::new();
+    let mut infos = Vec::new();
+    match s.uid {
+        Some(uid) => {
+            sv_sys::daemon::drop_privileges(uid)?;
+            infos.push(format!("Set uid to user {uid} succeeded"));
+        }
+        None if nix::unistd::getuid().is_root() => criticals.push(
+            "Supervisor is running as root.  Privileges were not dropped because no user is specified in the \
+             config file.  If you intend to run as root, you can set user=root in the config file to avoid \
+             this message."
+                .to_owned(),
+        ),
+        None => {}
+    }
+    if first {
+        infos.extend(sv_sys::daemon::set_rlimits(s.minfds, s.minprocs)?);
+    }
+    let echo = s.nodaemon && !s.silent;
+    let logger = Logger::open(
+        s.logfile.as_deref().map(Path::new),
+        s.logfile_maxbytes,
+        s.logfile_backups,
+        s.loglevel,
+        echo,
+    )
+    .map_err(|e| {
+        format!("could not open the log file {}: {e}", s.logfile.as_deref().unwrap_or(""))
+    })?;
+    let logger = Rc::new(RefCell::new(logger));
+    {
+        let mut lg = logger.borrow_mut();
+        for m in &criticals {
+            lg.log(LogLevel::Critical, m);
+        }
+        for m in &loaded.parse_warnings {
+            lg.log(LogLevel::Warn, m);
+        }
+        for w in &loaded.warnings {
+            lg.log(LogLevel::Warn, &w.message);
+        }
+        for m in loaded.parse_infos.iter().chain(infos.iter()) {
+            lg.log(LogLevel::Info, m);
+        }
+    }
+    // Bind first, so a second instance fails before touching anything
+    // (the reference cleans AUTO logs first: quirk Q19, fixed).
+    let listeners = bind_servers(cfg)?;
+    if !s.nocleanup {
+        output::clear_auto_logs(&s.childlogdir, &s.identifier);
+    }
+    let base_env: Vec<(String, String)> = std::env::vars_os()
+        .map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned()))
+        .collect();
+    let mut daemon = Daemon::new(cfg, logger.clone(), base_env);
+
+    if !s.nodaemon && first {
+        logger.borrow_mut().log(LogLevel::Info, "daemonizing the supervisord process");
+        sv_sys::daemon::daemonize().map_err(|e| format!("could not daemonize: {e}"))?;
+        if let Some(dir) = &s.directory {
+            match std::env::set_current_dir(dir) {
+                Ok(()) => logger
+                    .borrow_mut()
+                    .log(LogLevel::Info, &format!("set current directory: '{dir}'")),
+                Err(e) => logger
+                    .borrow_mut()
+                    .log(LogLevel::Critical, &format!("can't chdir into '{dir}': {e}")),
+            }
+        }
+        sv_sys::daemon::set_umask(s.umask);
+    }
+    let pid = sv_sys::daemon::getpid();
+    let pidfile_written = std::fs::write(&s.pidfile, format!("{pid}\n")).is_ok();
+    if pidfile_written {
+        logger.borrow_mut().log(LogLevel::Info, &format!("supervisord started with pid {pid}"));
+    } else {
+        logger
+            .borrow_mut()
+            .log(LogLevel::Critical, &format!("could not write pidfile {}", s.pidfile));
+    }
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+    let outcome = match runtime {
+        Ok(rt) => {
+            let local = tokio::task::LocalSet::new();
+            local.block_on(&rt, daemon.run())
+        }
+        Err(e) => Err(e),
+    };
+    if pidfile_written {
+        let _ = std::fs::remove_file(&s.pidfile);
+    }
+    for (_, path) in &listeners.unix {
+        let _ = std::fs::remove_file(path);
+    }
+    drop(listeners);
+    outcome.map_err(|e| format!("the event loop failed: {e}"))
+}

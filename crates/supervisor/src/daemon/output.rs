@@ -1,0 +1,139 @@
+//! Child output: where each stream of each process is logged (AUTO names,
+//! paths, NONE), and the tasks that read the pipes and write the logs.
+//!
+//! Each pipe has its own reader task on the daemon's single thread, so a
+//! chatty child cannot block the loop: reads are non-blocking, up to 128 KiB
+//! at a time, and every task yields between reads.
+
+use std::cell::RefCell;
+use std::io;
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use sv_config::datatypes::LogFile;
+use sv_config::{LogLevel, ProcessConfig, StreamConfig};
+use sv_logfile::{RotatingFile, auto_log_prefix, strip_ansi};
+use tokio::io::AsyncReadExt;
+
+use super::logger::Logger;
+
+/// A log file shared by a reader task and the daemon (which reopens it).
+pub type SharedFile = Rc<RefCell<Option<RotatingFile>>>;
+
+/// Where one process's output goes, decided at group creation.
+#[derive(Debug, Clone, Default)]
+pub struct LogPaths {
+    /// stdout log path (`None`: not logged).
+    pub stdout: Option<PathBuf>,
+    /// stderr log path.
+    pub stderr: Option<PathBuf>,
+}
+
+fn auto_path(dir: &str, process: &str, channel: &str, identifier: &str) -> io::Result<PathBuf> {
+    let file = tempfile::Builder::new()
+        .prefix(&auto_log_prefix(process, channel, identifier))
+        .suffix(".log")
+        .rand_bytes(8)
+        .tempfile_in(dir)?;
+    let (_, path) = file.keep().map_err(|e| e.error)?;
+    Ok(path)
+}
+
+fn path_for(
+    stream: &StreamConfig,
+    cfg: &ProcessConfig,
+    channel: &str,
+    childlogdir: &str,
+    ident: &str,
+) -> Option<PathBuf> {
+    match &stream.logfile {
+        LogFile::Path(p) => Some(PathBuf::from(p)),
+        LogFile::Auto => auto_path(childlogdir, &cfg.name, channel, ident).ok(),
+        LogFile::None | LogFile::Syslog => None,
+    }
+}
+
+/// Decides (and for AUTO, creates) the log files of a process.
+pub fn log_paths(cfg: &ProcessConfig, childlogdir: &str, identifier: &str) -> LogPaths {
+    LogPaths {
+        stdout: path_for(&cfg.stdout, cfg, "stdout", childlogdir, identifier),
+        stderr: if cfg.redirect_stderr {
+            None
+        } else {
+            path_for(&cfg.stderr, cfg, "stderr", childlogdir, identifier)
+        },
+    }
+}
+
+/// Deletes old AUTO child logs of this identifier (unless `nocleanup`).
+pub fn clear_auto_logs(childlogdir: &str, identifier: &str) {
+    let Ok(entries) = std::fs::read_dir(childlogdir) else { return };
+    for e in entries.flatten() {
+        if let Some(name) = e.file_name().to_str()
+            && sv_logfile::is_auto_log_name(name, identifier)
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Opens a log file for a new child.
+pub fn open_log(path: Option<&Path>, stream: &StreamConfig) -> io::Result<SharedFile> {
+    let file = match path {
+        Some(p) => Some(RotatingFile::open(p, stream.logfile_maxbytes, stream.logfile_backups)?),
+        None => None,
+    };
+    Ok(Rc::new(RefCell::new(file)))
+}
+
+/// Settings a reader task needs.
+pub struct Pump {
+    /// Process name, for the debug echo.
+    pub name: String,
+    /// `stdout` or `stderr`.
+    pub channel: &'static str,
+    /// Where to write.
+    pub file: SharedFile,
+    /// Strip ANSI escapes first.
+    pub strip_ansi: bool,
+    /// Also send lines to syslog.
+    pub syslog: bool,
+    /// The main log (for the debug echo).
+    pub logger: Rc<RefCell<Logger>>,
+}
+
+/// Reads a child's pipe until EOF, logging everything read.
+pub async fn pump(fd: OwnedFd, p: Pump) {
+    let Ok(mut rx) = tokio::net::unix::pipe::Receiver::from_owned_fd(fd) else { return };
+    let mut buf = vec![0u8; 128 * 1024];
+    loop {
+        let n = match rx.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let stripped;
+        let data: &[u8] = if p.strip_ansi {
+            stripped = strip_ansi(&buf[..n]);
+            &stripped
+        } else {
+            &buf[..n]
+        };
+        if let Some(f) = p.file.borrow_mut().as_mut() {
+            let _ = f.write(data);
+        }
+        if p.syslog {
+            for line in String::from_utf8_lossy(data).lines() {
+                sv_sys::syslog::send(&format!("{} {line}", p.name));
+            }
+        }
+        let mut logger = p.logger.borrow_mut();
+        if logger.enabled(LogLevel::Debug) {
+            let text = match std::str::from_utf8(data) {
+                Ok(t) => t.to_owned(),
+                Err(_) => format!("Undecodable: {:?}", String::from_utf8_lossy(data)),
+            };
+            logger.log(LogLevel::Debug, &format!("'{}' {} output:\n{text}", p.name, p.channel));
+        }
+    }
+}
