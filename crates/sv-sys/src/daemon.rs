@@ -102,3 +102,18 @@ pub fn drop_privileges(uid: u32) -> Result<(), String> {
         }
     }
 }
+
+/// Ignores `sig` in this process (used by the test child program).
+pub fn ignore_signal(sig: i32) {
+    // SAFETY: installing SIG_IGN involves no handler code; signal(2) is
+    // called with a valid signal number or fails harmlessly.
+    unsafe { libc::signal(sig, libc::SIG_IGN) };
+}
+
+/// Makes this process a subreaper: orphaned descendants are re-parented to
+/// it (what PID 1 gets for free), so it can reap them.
+pub fn set_child_subreaper() -> std::io::Result<()> {
+    // SAFETY: prctl(PR_SET_CHILD_SUBREAPER, 1) takes no pointers.
+    let rc = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+    if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}
