@@ -41,7 +41,9 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let mut out = std::io::stdout().lock();
     match arg(&args, 1) {
-        "sleep" => std::thread::sleep(Duration::from_secs_f64(arg(&args, 2).parse().unwrap_or(1.0))),
+        "sleep" => {
+            std::thread::sleep(Duration::from_secs_f64(arg(&args, 2).parse().unwrap_or(1.0)))
+        }
         "exit" => {
             std::thread::sleep(Duration::from_millis(arg(&args, 3).parse().unwrap_or(0)));
             std::process::exit(arg(&args, 2).parse().unwrap_or(1));

@@ -10,5 +10,9 @@ mod cases;
 mod config_diff;
 // Golden: every sample configuration against its expected rendering.
 mod config_golden;
+// supervisord running real programs.
+mod daemon;
+// A running supervisord under test.
+mod daemon_harness;
 // The harness: temp dirs, bounded runs, dumps.
 mod harness;
