@@ -119,8 +119,8 @@ impl<'a> Running<'a> {
         let marker = format!("spawned: '{name}' with pid ");
         self.log()
             .lines()
-            .filter_map(|l| l.split_once(&marker).map(|(_, p)| p.trim().parse().unwrap_or(0)))
-            .last()
+            .rev()
+            .find_map(|l| l.split_once(&marker).map(|(_, p)| p.trim().parse().unwrap_or(0)))
             .unwrap_or_else(|| panic!("no spawn of {name}\n{}", self.dump()))
     }
 
