@@ -12,6 +12,8 @@ mod config_diff;
 mod config_golden;
 // supervisord running real programs.
 mod daemon;
+// Differential: the reference's supervisord and ours on the same programs.
+mod daemon_diff;
 // A running supervisord under test.
 mod daemon_harness;
 // The harness: temp dirs, bounded runs, dumps.
