@@ -4,6 +4,7 @@
 //! # Layout
 //! * [`supervisord`]: the daemon's command line and configuration loading;
 //! * [`daemon`]: the running daemon (startup, event loop, spawning, output);
+//! * [`pidproxy`]: the signal-forwarding wrapper for self-daemonizing programs;
 //! * [`getopt`]: command-line parsing with the reference's (Python getopt) rules.
 //!
 //! Each binary in `src/bin/` is a thin `main` that calls into this library
@@ -11,6 +12,7 @@
 
 pub mod daemon;
 pub mod getopt;
+pub mod pidproxy;
 pub mod supervisord;
 
 /// The Supervisor version this implementation is compatible with, as

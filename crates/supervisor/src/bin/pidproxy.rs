@@ -1,6 +1,6 @@
-//! `pidproxy`: not implemented yet; it says so instead of pretending to work.
+//! `pidproxy`: see [`supervisor::pidproxy`].
 
 fn main() {
-    eprintln!("Error: pidproxy is not implemented yet in this build");
-    std::process::exit(2);
+    let argv: Vec<String> = std::env::args().collect();
+    std::process::exit(supervisor::pidproxy::run(&argv, &mut std::io::stdout().lock()));
 }

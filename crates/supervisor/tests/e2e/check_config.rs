@@ -115,12 +115,10 @@ fn echo_supervisord_conf_output_is_accepted_by_check_config() {
 }
 
 #[test]
-fn unimplemented_binaries_say_so() {
+fn supervisorctl_says_it_is_not_implemented_yet() {
     let env = Env::new();
-    for name in ["supervisorctl", "pidproxy"] {
-        let out = env.run(&bin(name), &[], LIMIT);
-        env.check(&out, out.code == 2 && out.stderr.contains("not implemented"), name);
-    }
+    let out = env.run(&bin("supervisorctl"), &[], LIMIT);
+    env.check(&out, out.code == 2 && out.stderr.contains("not implemented"), "supervisorctl");
 }
 
 #[test]

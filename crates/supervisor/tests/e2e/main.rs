@@ -16,5 +16,7 @@ mod daemon;
 mod daemon_diff;
 // A running supervisord under test.
 mod daemon_harness;
+// pidproxy end to end.
+mod pidproxy;
 // The harness: temp dirs, bounded runs, dumps.
 mod harness;

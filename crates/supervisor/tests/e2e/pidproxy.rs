@@ -1,0 +1,83 @@
+//! `pidproxy` end to end: usage, signal forwarding through the pid file,
+//! the unreadable pid file message, and exiting with its child.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::daemon_harness::alive;
+use crate::harness::{Env, bin};
+
+fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+#[test]
+fn usage_without_arguments() {
+    let env = Env::new();
+    let out = env.run(&bin("pidproxy"), &["only-one"], Duration::from_secs(10));
+    env.check(&out, out.code == 1, "exit 1");
+    env.check(
+        &out,
+        out.stdout.contains("Usage: ") && out.stdout.contains("<pidfile name> <command>"),
+        "usage",
+    );
+}
+
+#[test]
+fn forwards_signals_to_the_pid_in_the_pidfile() {
+    let env = Env::new();
+    let pidfile = env.path().join("child.pid");
+    let marker = env.path().join("got-hup");
+    let script = format!(
+        "trap 'echo hup > {}' HUP; echo $$ > {}; while true; do sleep 0.05; done",
+        marker.display(),
+        pidfile.display()
+    );
+    let mut proxy = Command::new(bin("pidproxy"))
+        .args([pidfile.to_str().unwrap_or_default(), "/bin/sh", "-c", &script])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start pidproxy");
+    let read_pid =
+        || std::fs::read_to_string(&pidfile).ok().and_then(|s| s.trim().parse::<i32>().ok());
+    assert!(wait_until(Duration::from_secs(10), || read_pid().is_some()), "child wrote its pid");
+    let child = read_pid().unwrap_or(0);
+    let proxy_pid = nix::unistd::Pid::from_raw(proxy.id() as i32);
+    nix::sys::signal::kill(proxy_pid, nix::sys::signal::Signal::SIGHUP).expect("HUP");
+    assert!(wait_until(Duration::from_secs(10), || marker.exists()), "HUP reached the child");
+    nix::sys::signal::kill(proxy_pid, nix::sys::signal::Signal::SIGTERM).expect("TERM");
+    let status = proxy.wait().expect("wait");
+    assert_eq!(status.code(), Some(0), "pidproxy exits 0 after TERM");
+    assert!(wait_until(Duration::from_secs(10), || !alive(child)), "TERM reached the child");
+}
+
+#[test]
+fn unreadable_pidfile_and_exit_with_the_child() {
+    let env = Env::new();
+    let pidfile = env.path().join("never-written.pid");
+    let mut proxy = Command::new(bin("pidproxy"))
+        .args([pidfile.to_str().unwrap_or_default(), "/bin/sh", "-c", "sleep 0.5"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start pidproxy");
+    std::thread::sleep(Duration::from_millis(100));
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(proxy.id() as i32),
+        nix::sys::signal::Signal::SIGHUP,
+    );
+    let start = Instant::now();
+    let out = proxy.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(0), "exits 0 when the child exits");
+    assert!(start.elapsed() < Duration::from_secs(5), "noticed the child's exit without polling");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("Can't read child pidfile {}!\n", pidfile.display())
+    );
+}
