@@ -62,7 +62,7 @@ fn forwards_signals_to_the_pid_in_the_pidfile() {
 fn unreadable_pidfile_and_exit_with_the_child() {
     let env = Env::new();
     let pidfile = env.path().join("never-written.pid");
-    let mut proxy = Command::new(bin("pidproxy"))
+    let proxy = Command::new(bin("pidproxy"))
         .args([pidfile.to_str().unwrap_or_default(), "/bin/sh", "-c", "sleep 0.5"])
         .stdout(Stdio::piped())
         .spawn()
