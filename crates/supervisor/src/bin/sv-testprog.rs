@@ -88,6 +88,14 @@ fn main() {
             let mask = nix::sys::stat::umask(nix::sys::stat::Mode::empty());
             let _ = writeln!(out, "umask {:03o}", mask.bits());
             let _ = writeln!(out, "pgid {}", nix::unistd::getpgrp());
+            if let Ok(rd) = std::fs::read_dir("/proc/self/fd") {
+                for e in rd.flatten() {
+                    let target = std::fs::read_link(e.path())
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default();
+                    let _ = writeln!(out, "fd {} -> {target}", e.file_name().to_string_lossy());
+                }
+            }
             let _ = out.flush();
             forever();
         }

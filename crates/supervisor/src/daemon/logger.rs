@@ -13,6 +13,7 @@ pub struct Logger {
     level: LogLevel,
     file: Option<RotatingFile>,
     echo: bool,
+    syslog: bool,
 }
 
 /// Now, in local time, as the log prints it.
@@ -30,7 +31,8 @@ pub fn timestamp() -> Timestamp {
 }
 
 impl Logger {
-    /// A logger writing to `path` (`None`: no file), echoing to stdout when `echo`.
+    /// A logger writing to `path` (`None`: to syslog, as `logfile=syslog`),
+    /// echoing to stdout when `echo`.
     pub fn open(
         path: Option<&Path>,
         maxbytes: i64,
@@ -42,7 +44,7 @@ impl Logger {
             Some(p) => Some(RotatingFile::open(p, maxbytes, backups)?),
             None => None,
         };
-        Ok(Logger { level, file, echo })
+        Ok(Logger { level, syslog: file.is_none(), file, echo })
     }
 
     /// Whether `level` is written.
@@ -60,6 +62,12 @@ impl Logger {
             // A failing log write must not stop the daemon; nothing better
             // can be done with the error than to keep going.
             let _ = f.write(line.as_bytes());
+        }
+        if self.syslog {
+            // Each line of a record separately, as the reference's handler does.
+            for l in line.trim_end_matches('\n').split('\n') {
+                sv_sys::syslog::send(l);
+            }
         }
         if self.echo {
             let mut out = std::io::stdout().lock();

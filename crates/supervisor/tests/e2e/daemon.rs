@@ -381,3 +381,160 @@ fn orphaned_grandchildren_are_reaped_as_pid_1_would() {
     );
     assert_eq!(d.wait_exit(T), 0);
 }
+
+#[test]
+fn inherited_descriptors_are_not_passed_to_children() {
+    let env = Env::new();
+    let conf = env.write(
+        "supervisord.conf",
+        &format!(
+            "{}[program:info]\ncommand={} info\nstartsecs=0\nstdout_logfile={{dir}}/info.log\n",
+            crate::daemon_harness::HEADER,
+            testprog().display()
+        ),
+    );
+    // A wrapper shell opens fd 7 and execs supervisord with it inherited.
+    let script = format!(
+        "exec 7</etc/hostname; exec {} -n -c {}",
+        bin("supervisord").display(),
+        conf.display()
+    );
+    let mut child = std::process::Command::new("/bin/sh")
+        .args(["-c", &script])
+        .current_dir(env.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start");
+    let out = env_wait_file_contains(&env, "info.log", "fd 0");
+    std::thread::sleep(Duration::from_millis(100));
+    let out = std::fs::read_to_string(env.path().join("info.log")).unwrap_or(out);
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    );
+    let _ = child.wait();
+    let fds: Vec<&str> = out.lines().filter(|l| l.starts_with("fd ")).collect();
+    assert!(!fds.iter().any(|l| l.contains("/etc/hostname")), "fd 7 leaked into the child:\n{out}");
+    for l in &fds {
+        let n: i32 = l[3..].split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or(-1);
+        assert!(n <= 2 || l.contains("/fd"), "unexpected descriptor in the child: {l}\n{out}");
+    }
+}
+
+#[test]
+fn logging_to_dev_stdout_the_container_way() {
+    let env = Env::new();
+    let mut d = Running::start(
+        &env,
+        "[program:say]\ncommand=/bin/sh -c 'echo to-the-container-log; exec sleep 3600'\nstartsecs=0\n\
+         stdout_logfile=/dev/stdout\nstdout_logfile_maxbytes=0\nredirect_stderr=true\n",
+    );
+    d.wait_for("success: say entered RUNNING", T);
+    let deadline = std::time::Instant::now() + T;
+    let stdout = || std::fs::read_to_string(env.path().join("daemon.stdout")).unwrap_or_default();
+    while !stdout().contains("to-the-container-log") && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    d.check(
+        stdout().lines().any(|l| l == "to-the-container-log"),
+        "child output on supervisord's stdout",
+    );
+    assert_eq!(d.stop(), 0);
+}
+
+#[test]
+fn auto_logs_are_cleaned_at_startup_unless_nocleanup() {
+    let env = Env::new();
+    let stale = env.write("old-stdout---supervisor-AbCdEfGh.log", "old\n");
+    let other = env.write("old-stdout---otherident-AbCdEfGh.log", "keep\n");
+    let mut d = Running::start(&env, "[program:a]\ncommand={testprog} sleep 3600\nstartsecs=0\n");
+    d.wait_for("success: a entered RUNNING", T);
+    d.check(!stale.exists(), "an AUTO log of this identifier was removed");
+    d.check(other.exists(), "another identifier's log was kept");
+    let names: Vec<String> = std::fs::read_dir(env.path())
+        .map(|rd| rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    d.check(
+        names.iter().any(|n| n.starts_with("a-stdout---supervisor-") && n.ends_with(".log")),
+        "AUTO name",
+    );
+    assert_eq!(d.stop(), 0);
+    let env2 = Env::new();
+    let stale2 = env2.write("old-stdout---supervisor-AbCdEfGh.log", "old\n");
+    let mut d2 = Running::start(
+        &env2,
+        "[supervisord]\nnocleanup=true\n[program:a]\ncommand={testprog} sleep 3600\n",
+    );
+    d2.wait_for("spawned: 'a'", T);
+    d2.check(stale2.exists(), "nocleanup keeps it");
+    assert_eq!(d2.stop(), 0);
+}
+
+#[test]
+fn strip_ansi_and_user_switch() {
+    let env = Env::new();
+    let mut d = Running::start(
+        &env,
+        "[supervisord]\nstrip_ansi=true\n\
+         [program:color]\ncommand=/bin/sh -c 'printf \"\\033[31mred\\033[0m plain\\n\"; exec sleep 3600'\n\
+         startsecs=0\nstdout_logfile={dir}/color.log\n\
+         [program:nobody]\ncommand={testprog} info\nstartsecs=0\nuser=nobody\nstdout_logfile={dir}/nobody.log\n",
+    );
+    d.wait_for("success: color entered RUNNING", T);
+    let color = env_wait_file_contains(&env, "color.log", "plain");
+    d.check(color == "red plain\n", &format!("escapes stripped: {color:?}"));
+    if nix::unistd::getuid().is_root() {
+        let info = env_wait_file_contains(&env, "nobody.log", "gid ");
+        d.check(info.lines().any(|l| l == "uid 65534"), &format!("runs as nobody:\n{info}"));
+    }
+    assert_eq!(d.stop(), 0);
+}
+
+#[test]
+fn minfds_is_raised_and_logged() {
+    let env = Env::new();
+    let ours = bin("supervisord");
+    // Start with a low soft limit so that minfds=512 must raise it.
+    let mut d = Running::start_with(
+        &env,
+        std::path::Path::new("/bin/sh"),
+        &["-c", "ulimit -Sn 256 && exec \"$0\" \"$@\"", &ours.to_string_lossy()],
+        "[supervisord]\nminfds=512\n[program:a]\ncommand={testprog} sleep 3600\n",
+        &["-n"],
+    );
+    let log = d.wait_for("supervisord started with pid", T);
+    d.check(log.contains("INFO Increased RLIMIT_NOFILE limit to 512"), "rlimit raised and logged");
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", d.pid())).unwrap_or_default();
+    let open_files =
+        limits.lines().find(|l| l.starts_with("Max open files")).unwrap_or_default().to_owned();
+    d.check(
+        open_files.split_whitespace().nth(3) == Some("512"),
+        &format!("soft limit now 512: {open_files}"),
+    );
+    assert_eq!(d.stop(), 0);
+}
+
+#[test]
+fn an_idle_daemon_does_not_wake_up() {
+    let env = Env::new();
+    let programs: String = (0..20)
+        .map(|i| format!("[program:idle{i}]\ncommand={{testprog}} sleep 3600\nstartsecs=0\n"))
+        .collect();
+    let mut d = Running::start(&env, &programs);
+    d.wait_count("entered RUNNING state", 20, T);
+    std::thread::sleep(Duration::from_millis(300));
+    let switches = || {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", d.pid())).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let before = switches();
+    std::thread::sleep(Duration::from_secs(2));
+    let after = switches();
+    d.check(after - before <= 1, &format!("{} wake-ups in 2 s while idle", after - before));
+    assert_eq!(d.stop(), 0);
+}
