@@ -1,0 +1,413 @@
+//! XML-RPC as Supervisor speaks it: the value model, method calls decoded
+//! the way the reference's server decodes them (bare `<value>text</value>`
+//! is a string, `<nil/>` is nil, base64 arguments arrive as text), and
+//! responses and faults encoded the way Python's `xmlrpc.client.dumps`
+//! writes them. Pure: bytes in, bytes out.
+//!
+//! # Layout
+//! * [`Value`], [`Fault`]: the intermediate representation;
+//! * [`decode_call`], [`decode_response`]: bytes to values (a small tree is
+//!   built with `quick-xml`, then read like the reference's unmarshaller);
+//! * [`encode_call`], [`encode_response`], [`encode_fault`]: values to bytes.
+
+use std::fmt;
+
+use base64::Engine;
+use quick_xml::events::Event;
+
+/// An XML-RPC value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// `<int>`/`<i4>` (and the other integer tags on input).
+    Int(i64),
+    /// `<boolean>`.
+    Bool(bool),
+    /// `<string>` or a bare value.
+    String(String),
+    /// `<double>`.
+    Double(f64),
+    /// `<dateTime.iso8601>`, as written.
+    DateTime(String),
+    /// `<base64>`, decoded.
+    Base64(Vec<u8>),
+    /// `<array>`.
+    Array(Vec<Value>),
+    /// `<struct>`, members in order.
+    Struct(Vec<(String, Value)>),
+    /// `<nil/>`.
+    Nil,
+}
+
+impl Value {
+    /// A struct from `(name, value)` pairs.
+    pub fn structure<I: IntoIterator<Item = (&'static str, Value)>>(members: I) -> Value {
+        Value::Struct(members.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    }
+
+    /// A member of a struct.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        match self {
+            Value::Struct(m) => m.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The text of a string (or base64 decoded as UTF-8, as the reference reads it).
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            Value::Base64(b) => std::str::from_utf8(b).ok(),
+            _ => None,
+        }
+    }
+
+    /// An integer.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.to_owned())
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s)
+    }
+}
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+impl From<i64> for Value {
+    fn from(i: i64) -> Self {
+        Value::Int(i)
+    }
+}
+impl From<i32> for Value {
+    fn from(i: i32) -> Self {
+        Value::Int(i64::from(i))
+    }
+}
+
+/// An XML-RPC fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    /// faultCode.
+    pub code: i32,
+    /// faultString.
+    pub text: String,
+}
+
+/// A decoded method call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MethodCall {
+    /// The method name, if the request had one.
+    pub method: Option<String>,
+    /// The parameters (none when `<params>` is absent).
+    pub params: Vec<Value>,
+}
+
+/// Why bytes could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError(pub String);
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Deepest nesting accepted (arrays in structs in arrays ...).
+pub const MAX_DEPTH: usize = 64;
+
+#[derive(Debug, Default)]
+struct Node {
+    tag: String,
+    text: String,
+    children: Vec<Node>,
+}
+
+fn parse_tree(body: &[u8]) -> Result<Node, DecodeError> {
+    let mut reader = quick_xml::Reader::from_reader(body);
+    let err = |e: String| DecodeError(e);
+    let mut stack: Vec<Node> = vec![Node { tag: "#document".into(), ..Node::default() }];
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf).map_err(|e| err(e.to_string()))? {
+            Event::Start(e) => {
+                if stack.len() > MAX_DEPTH * 3 {
+                    return Err(err("nesting too deep".into()));
+                }
+                let tag = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                stack.push(Node { tag, ..Node::default() });
+            }
+            Event::Empty(e) => {
+                let tag = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                if let Some(top) = stack.last_mut() {
+                    top.children.push(Node { tag, ..Node::default() });
+                }
+            }
+            Event::End(_) => {
+                let node = stack.pop().ok_or_else(|| err("unbalanced end tag".into()))?;
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(node),
+                    None => return Err(err("unbalanced end tag".into())),
+                }
+            }
+            Event::Text(t) => {
+                let text = t.unescape().map_err(|e| err(e.to_string()))?;
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&text);
+                }
+            }
+            Event::CData(c) => {
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&String::from_utf8_lossy(&c));
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    if stack.len() != 1 {
+        return Err(err("unclosed element".into()));
+    }
+    let mut doc = stack.pop().unwrap_or_default();
+    let root = doc.children.pop().ok_or_else(|| err("no root element".into()))?;
+    Ok(root)
+}
+
+fn value_of(node: &Node, depth: usize) -> Result<Value, DecodeError> {
+    if depth > MAX_DEPTH {
+        return Err(DecodeError("nesting too deep".into()));
+    }
+    let Some(inner) = node.children.first() else {
+        // A bare <value>text</value> is a string.
+        return Ok(Value::String(node.text.clone()));
+    };
+    let bad = |what: &str| DecodeError(format!("bad {what}: {:?}", inner.text));
+    Ok(match inner.tag.as_str() {
+        "int" | "i4" | "i8" | "i1" | "i2" | "biginteger" => {
+            Value::Int(inner.text.trim().parse().map_err(|_| bad(&inner.tag))?)
+        }
+        "boolean" => match inner.text.trim() {
+            "1" => Value::Bool(true),
+            "0" => Value::Bool(false),
+            _ => return Err(bad("boolean")),
+        },
+        "string" => Value::String(inner.text.clone()),
+        "double" | "float" | "bigdecimal" => {
+            Value::Double(inner.text.trim().parse().map_err(|_| bad("double"))?)
+        }
+        "dateTime.iso8601" => Value::DateTime(inner.text.trim().to_owned()),
+        "base64" => {
+            let clean: String = inner.text.chars().filter(|c| !c.is_whitespace()).collect();
+            Value::Base64(
+                base64::engine::general_purpose::STANDARD
+                    .decode(clean)
+                    .map_err(|_| bad("base64"))?,
+            )
+        }
+        "nil" => Value::Nil,
+        "array" => {
+            let data = inner.children.iter().find(|c| c.tag == "data");
+            let values =
+                data.map(|d| d.children.iter().filter(|c| c.tag == "value").collect::<Vec<_>>());
+            let mut out = Vec::new();
+            for v in values.unwrap_or_default() {
+                out.push(value_of(v, depth + 1)?);
+            }
+            Value::Array(out)
+        }
+        "struct" => {
+            let mut out = Vec::new();
+            for m in inner.children.iter().filter(|c| c.tag == "member") {
+                let name = m
+                    .children
+                    .iter()
+                    .find(|c| c.tag == "name")
+                    .map(|n| n.text.clone())
+                    .unwrap_or_default();
+                let v =
+                    m.children.iter().find(|c| c.tag == "value").ok_or_else(|| bad("member"))?;
+                out.push((name, value_of(v, depth + 1)?));
+            }
+            Value::Struct(out)
+        }
+        other => return Err(DecodeError(format!("unknown type <{other}>"))),
+    })
+}
+
+fn params_of(node: &Node) -> Result<Vec<Value>, DecodeError> {
+    let mut out = Vec::new();
+    for p in node.children.iter().filter(|c| c.tag == "param") {
+        let v = p
+            .children
+            .iter()
+            .find(|c| c.tag == "value")
+            .ok_or_else(|| DecodeError("param without value".into()))?;
+        out.push(value_of(v, 0)?);
+    }
+    Ok(out)
+}
+
+/// Decodes a `<methodCall>`.
+pub fn decode_call(body: &[u8]) -> Result<MethodCall, DecodeError> {
+    let root = parse_tree(body)?;
+    if root.tag != "methodCall" {
+        return Err(DecodeError(format!("expected <methodCall>, got <{}>", root.tag)));
+    }
+    let method = root.children.iter().find(|c| c.tag == "methodName").map(|m| m.text.clone());
+    let params = match root.children.iter().find(|c| c.tag == "params") {
+        Some(p) => params_of(p)?,
+        None => Vec::new(),
+    };
+    Ok(MethodCall { method, params })
+}
+
+/// Decodes a `<methodResponse>`: the value, or the fault.
+pub fn decode_response(body: &[u8]) -> Result<Result<Value, Fault>, DecodeError> {
+    let root = parse_tree(body)?;
+    if root.tag != "methodResponse" {
+        return Err(DecodeError(format!("expected <methodResponse>, got <{}>", root.tag)));
+    }
+    if let Some(f) = root.children.iter().find(|c| c.tag == "fault") {
+        let v = f
+            .children
+            .iter()
+            .find(|c| c.tag == "value")
+            .ok_or_else(|| DecodeError("empty fault".into()))?;
+        let v = value_of(v, 0)?;
+        let code = v.get("faultCode").and_then(Value::as_int).unwrap_or(0);
+        let text = v.get("faultString").and_then(Value::as_str).unwrap_or("").to_owned();
+        return Ok(Err(Fault { code: i32::try_from(code).unwrap_or(0), text }));
+    }
+    let params = root
+        .children
+        .iter()
+        .find(|c| c.tag == "params")
+        .map(params_of)
+        .transpose()?
+        .unwrap_or_default();
+    params.into_iter().next().map(Ok).ok_or_else(|| DecodeError("response without a value".into()))
+}
+
+fn escape(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Python's `repr(float)` for the values XML-RPC carries.
+fn float_repr(x: f64) -> String {
+    if x.is_finite() && x == x.trunc() && x.abs() < 1e16 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:?}")
+    }
+}
+
+fn encode_value(v: &Value, out: &mut String) {
+    out.push_str("<value>");
+    match v {
+        Value::Int(i) => out.push_str(&format!("<int>{i}</int>")),
+        Value::Bool(b) => {
+            out.push_str(if *b { "<boolean>1</boolean>" } else { "<boolean>0</boolean>" })
+        }
+        Value::String(s) => {
+            out.push_str("<string>");
+            escape(s, out);
+            out.push_str("</string>");
+        }
+        Value::Double(d) => out.push_str(&format!("<double>{}</double>", float_repr(*d))),
+        Value::DateTime(s) => {
+            out.push_str("<dateTime.iso8601>");
+            escape(s, out);
+            out.push_str("</dateTime.iso8601>");
+        }
+        Value::Base64(b) => {
+            // Lines of 76 characters, each ending in a newline (encodebytes).
+            out.push_str("<base64>\n");
+            let enc = base64::engine::general_purpose::STANDARD.encode(b);
+            for chunk in enc.as_bytes().chunks(76) {
+                out.push_str(&String::from_utf8_lossy(chunk));
+                out.push('\n');
+            }
+            out.push_str("</base64>");
+        }
+        Value::Nil => {
+            // Python writes no newline after a nil value.
+            out.push_str("<nil/></value>");
+            return;
+        }
+        Value::Array(items) => {
+            out.push_str("<array><data>\n");
+            for i in items {
+                encode_value(i, out);
+            }
+            out.push_str("</data></array>");
+        }
+        Value::Struct(members) => {
+            out.push_str("<struct>\n");
+            for (k, v) in members {
+                out.push_str("<member>\n<name>");
+                escape(k, out);
+                out.push_str("</name>\n");
+                encode_value(v, out);
+                out.push_str("</member>\n");
+            }
+            out.push_str("</struct>");
+        }
+    }
+    out.push_str("</value>\n");
+}
+
+/// Encodes a successful response, as `xmlrpc.client.dumps((v,), methodresponse=True)` does.
+pub fn encode_response(v: &Value) -> String {
+    let mut out = String::from("<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n");
+    encode_value(v, &mut out);
+    out.push_str("</param>\n</params>\n</methodResponse>\n");
+    out
+}
+
+/// Encodes a fault, as `xmlrpc.client.dumps(Fault(code, text))` does.
+pub fn encode_fault(f: &Fault) -> String {
+    let mut out = String::from("<?xml version='1.0'?>\n<methodResponse>\n<fault>\n");
+    let v = Value::Struct(vec![
+        ("faultCode".into(), Value::Int(i64::from(f.code))),
+        ("faultString".into(), Value::String(f.text.clone())),
+    ]);
+    encode_value(&v, &mut out);
+    out.push_str("</fault>\n</methodResponse>\n");
+    out
+}
+
+/// Encodes a method call, as `xmlrpc.client.dumps(params, method)` does.
+pub fn encode_call(method: &str, params: &[Value]) -> String {
+    let mut out = String::from("<?xml version='1.0'?>\n<methodCall>\n<methodName>");
+    escape(method, &mut out);
+    out.push_str("</methodName>\n<params>\n");
+    for p in params {
+        out.push_str("<param>\n");
+        encode_value(p, &mut out);
+        out.push_str("</param>\n");
+    }
+    out.push_str("</params>\n</methodCall>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,109 @@
+//! Golden tests against bytes written by Python's `xmlrpc.client.dumps`
+//! (files in `tests/data`), and the reference server's decoding rules.
+
+use super::*;
+
+fn data(name: &str) -> String {
+    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn decodes_what_python_sends() {
+    let call = decode_call(data("call_mixed.xml").as_bytes()).unwrap();
+    assert_eq!(call.method.as_deref(), Some("supervisor.startProcess"));
+    assert_eq!(
+        call.params,
+        vec![
+            Value::Int(1),
+            Value::String("a&b<c>".into()),
+            Value::Bool(true),
+            Value::Double(1.5),
+            Value::Array(vec![
+                Value::Int(1),
+                Value::String("x".into()),
+                Value::Array(vec![Value::Bool(false)])
+            ]),
+            Value::Struct(vec![("k".into(), Value::Nil), ("n".into(), Value::Int(-7))]),
+            Value::Base64(b"hi\0".to_vec()),
+            Value::String(String::new()),
+        ]
+    );
+    let call = decode_call(data("call_noparams.xml").as_bytes()).unwrap();
+    assert_eq!((call.method.as_deref(), call.params.len()), (Some("supervisor.getState"), 0));
+    let call = decode_call(data("call_multicall.xml").as_bytes()).unwrap();
+    let Value::Array(calls) = &call.params[0] else { panic!("array") };
+    assert_eq!(
+        calls[1].get("methodName"),
+        Some(&Value::String("supervisor.getProcessInfo".into()))
+    );
+    assert_eq!(calls[1].get("params"), Some(&Value::Array(vec![Value::String("foo".into())])));
+}
+
+#[test]
+fn encodes_byte_for_byte_like_python() {
+    let v = Value::structure([
+        ("statecode", Value::Int(1)),
+        ("statename", Value::from("RUNNING")),
+        ("list", Value::Array(vec![Value::Int(1), Value::from("two")])),
+        ("flag", Value::Bool(false)),
+    ]);
+    assert_eq!(encode_response(&v), data("response_struct.xml"));
+    assert_eq!(
+        encode_response(&Value::from("text with \u{e9} & <tags>")),
+        data("response_string.xml")
+    );
+    assert_eq!(encode_fault(&Fault { code: 10, text: "BAD_NAME: foo".into() }), data("fault.xml"));
+    assert_eq!(encode_response(&Value::Array(vec![])), data("response_array_empty.xml"));
+    let call = decode_call(data("call_mixed.xml").as_bytes()).unwrap();
+    assert_eq!(encode_call("supervisor.startProcess", &call.params), data("call_mixed.xml"));
+}
+
+#[test]
+fn responses_round_trip() {
+    let r = decode_response(data("response_struct.xml").as_bytes()).unwrap().unwrap();
+    assert_eq!(r.get("statename"), Some(&Value::from("RUNNING")));
+    let f = decode_response(data("fault.xml").as_bytes()).unwrap().unwrap_err();
+    assert_eq!(f, Fault { code: 10, text: "BAD_NAME: foo".into() });
+}
+
+#[test]
+fn reference_decoding_rules() {
+    // A bare value is a string; missing <params> means no parameters.
+    let c = decode_call(b"<methodCall><methodName>a.b</methodName><params><param><value>bare</value></param></params></methodCall>").unwrap();
+    assert_eq!(c.params, vec![Value::String("bare".into())]);
+    let c = decode_call(b"<methodCall><methodName>a.b</methodName></methodCall>").unwrap();
+    assert!(c.params.is_empty());
+    let c = decode_call(b"<methodCall><params/></methodCall>").unwrap();
+    assert_eq!(c.method, None);
+    for bad in [
+        &b"garbage"[..],
+        b"<methodCall>",
+        b"<a></b>",
+        b"<methodCall><params><param><value><int>x</int></value></param></params></methodCall>",
+    ] {
+        assert!(decode_call(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+    }
+    let deep = format!(
+        "<methodCall><methodName>a.b</methodName><params><param>{}{}</param></params></methodCall>",
+        "<value><array><data>".repeat(200),
+        "</data></array></value>".repeat(200)
+    );
+    assert!(decode_call(deep.as_bytes()).is_err(), "nesting is bounded");
+}
+
+proptest::proptest! {
+    #[test]
+    fn random_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+        let _ = decode_call(&bytes);
+        let _ = decode_response(&bytes);
+    }
+
+    #[test]
+    fn mutated_calls_never_panic(pos in 0usize..600, byte in proptest::prelude::any::<u8>()) {
+        let mut b = data("call_mixed.xml").into_bytes();
+        let p = pos % b.len();
+        b[p] = byte;
+        let _ = decode_call(&b);
+    }
+}
