@@ -33,22 +33,42 @@ pub enum Outcome {
 
 /// Per-process resources that live outside the pure model.
 #[derive(Default)]
-struct Runtime {
-    paths: LogPaths,
-    stdout: Option<SharedFile>,
-    stderr: Option<SharedFile>,
-    stdin: Option<OwnedFd>,
+pub struct Runtime {
+    /// Where its output is logged.
+    pub paths: LogPaths,
+    /// The open stdout log.
+    pub stdout: Option<SharedFile>,
+    /// The open stderr log.
+    pub stderr: Option<SharedFile>,
+    /// The write end of its stdin.
+    pub stdin: Option<OwnedFd>,
 }
 
 /// The daemon's state while it runs.
 pub struct Daemon {
-    sv: Supervisor,
-    rt: Vec<Vec<Runtime>>,
-    logger: Rc<RefCell<Logger>>,
+    /// The model.
+    pub sv: Supervisor,
+    /// Per-process resources, indexed like `sv.groups`.
+    pub rt: Vec<Vec<Runtime>>,
+    /// The main log.
+    pub logger: Rc<RefCell<Logger>>,
+    /// The configuration it runs.
+    pub cfg: ServerConfig,
     ctx: SpawnContext,
     strip_ansi: bool,
     start: Instant,
     wall_start: f64,
+}
+
+/// The daemon shared between the event loop and the request handlers, all
+/// on one thread: state is borrowed briefly, never across an await.
+pub struct Shared {
+    /// The state.
+    pub daemon: RefCell<Daemon>,
+    /// Wakes the event loop (a request changed something it must act on).
+    pub wake: tokio::sync::Notify,
+    /// Signalled by the event loop after every turn (state may have changed).
+    pub changed: tokio::sync::Notify,
 }
 
 impl Daemon {
@@ -79,6 +99,7 @@ impl Daemon {
             sv,
             rt,
             logger,
+            cfg: cfg.clone(),
             ctx: SpawnContext { base_env, serverurl: cfg.serverurl.clone() },
             strip_ansi: s.strip_ansi,
             start: Instant::now(),
@@ -86,17 +107,24 @@ impl Daemon {
         }
     }
 
-    fn now(&self) -> Now {
+    /// What every child's environment starts from.
+    pub fn spawn_context(&self) -> &SpawnContext {
+        &self.ctx
+    }
+
+    /// Now, for the model.
+    pub fn now(&self) -> Now {
         let elapsed = self.start.elapsed();
         Now { mono: elapsed.as_millis() as u64, wall: self.wall_start + elapsed.as_secs_f64() }
     }
 
-    fn log(&self, level: LogLevel, msg: &str) {
+    /// Writes to the main log.
+    pub fn log(&self, level: LogLevel, msg: &str) {
         self.logger.borrow_mut().log(level, msg);
     }
 
     /// Performs effects until none are left.
-    fn apply(&mut self, fx: Vec<(ProcId, Effect)>) {
+    pub fn apply(&mut self, fx: Vec<(ProcId, Effect)>) {
         let mut queue: VecDeque<(ProcId, Effect)> = fx.into();
         while let Some((id, e)) = queue.pop_front() {
             match e {
@@ -179,7 +207,8 @@ impl Daemon {
         out
     }
 
-    fn reap(&mut self) {
+    /// Reaps every child that ended.
+    pub fn reap(&mut self) {
         self.log(LogLevel::Debug, "received SIGCHLD indicating a child quit");
         for (pid, kind) in sv_sys::process::reap_all() {
             let status = match kind {
@@ -238,53 +267,69 @@ impl Daemon {
         }
     }
 
-    /// Runs until every process is stopped after a shutdown or restart request.
-    pub async fn run(&mut self) -> std::io::Result<Outcome> {
-        let mut chld = signal(SignalKind::child())?;
-        let mut term = signal(SignalKind::terminate())?;
-        let mut int = signal(SignalKind::interrupt())?;
-        let mut quit = signal(SignalKind::quit())?;
-        let mut hup = signal(SignalKind::hangup())?;
-        let mut usr2 = signal(SignalKind::user_defined2())?;
-        loop {
-            let now = self.now();
-            if self.sv.mood < SupervisorState::Running {
-                let mut fx = Vec::new();
-                let mut logs = Vec::new();
-                let more = self.sv.shutdown_step(now, &mut fx, &mut logs);
-                for (level, msg) in logs {
-                    self.log(level, &msg);
-                }
-                self.apply(fx);
-                if !more {
-                    break;
-                }
-            }
+    /// One turn of the loop's bookkeeping: the shutdown sequence, then
+    /// transitions. Returns `false` when the daemon may exit.
+    fn turn(&mut self) -> bool {
+        let now = self.now();
+        if self.sv.mood < SupervisorState::Running {
             let mut fx = Vec::new();
-            self.sv.transition(now, &mut fx);
+            let mut logs = Vec::new();
+            let more = self.sv.shutdown_step(now, &mut fx, &mut logs);
+            for (level, msg) in logs {
+                self.log(level, &msg);
+            }
             self.apply(fx);
-            let deadline = self.sv.next_deadline().map(|ms| self.start + Duration::from_millis(ms));
-            let sleep = async {
-                match deadline {
-                    Some(d) => tokio::time::sleep_until(d.into()).await,
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::select! {
-                biased;
-                _ = chld.recv() => self.reap(),
-                _ = term.recv() => self.on_signal(libc::SIGTERM),
-                _ = int.recv() => self.on_signal(libc::SIGINT),
-                _ = quit.recv() => self.on_signal(libc::SIGQUIT),
-                _ = hup.recv() => self.on_signal(libc::SIGHUP),
-                _ = usr2.recv() => self.on_signal(libc::SIGUSR2),
-                () = sleep => {}
+            if !more {
+                return false;
             }
         }
-        Ok(if self.sv.mood == SupervisorState::Restarting {
-            Outcome::Restart
-        } else {
-            Outcome::Shutdown
-        })
+        let mut fx = Vec::new();
+        self.sv.transition(now, &mut fx);
+        self.apply(fx);
+        true
     }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.sv.next_deadline().map(|ms| self.start + Duration::from_millis(ms))
+    }
+}
+
+/// Runs until every process is stopped after a shutdown or restart request.
+pub async fn run(shared: Rc<Shared>) -> std::io::Result<Outcome> {
+    let mut chld = signal(SignalKind::child())?;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut quit = signal(SignalKind::quit())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut usr2 = signal(SignalKind::user_defined2())?;
+    loop {
+        let deadline = {
+            let mut d = shared.daemon.borrow_mut();
+            if !d.turn() {
+                break;
+            }
+            d.deadline()
+        };
+        shared.changed.notify_waiters();
+        let sleep = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            biased;
+            _ = chld.recv() => shared.daemon.borrow_mut().reap(),
+            _ = term.recv() => shared.daemon.borrow_mut().on_signal(libc::SIGTERM),
+            _ = int.recv() => shared.daemon.borrow_mut().on_signal(libc::SIGINT),
+            _ = quit.recv() => shared.daemon.borrow_mut().on_signal(libc::SIGQUIT),
+            _ = hup.recv() => shared.daemon.borrow_mut().on_signal(libc::SIGHUP),
+            _ = usr2.recv() => shared.daemon.borrow_mut().on_signal(libc::SIGUSR2),
+            () = shared.wake.notified() => {}
+            () = sleep => {}
+        }
+    }
+    shared.changed.notify_waiters();
+    let mood = shared.daemon.borrow().sv.mood;
+    Ok(if mood == SupervisorState::Restarting { Outcome::Restart } else { Outcome::Shutdown })
 }

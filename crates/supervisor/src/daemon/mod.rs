@@ -3,8 +3,11 @@
 //! file), the event loop, cleanup, and restart on SIGHUP.
 
 pub mod event_loop;
+pub mod help;
+pub mod http;
 pub mod logger;
 pub mod output;
+pub mod rpc;
 pub mod spawner;
 
 use std::cell::RefCell;
@@ -17,13 +20,15 @@ use sv_config::{HttpServerConfig, Loaded, LogLevel, ServerConfig};
 use event_loop::{Daemon, Outcome};
 use logger::Logger;
 
-/// The sockets of the configured HTTP servers, held while the daemon runs
-/// so that a second supervisord on the same socket fails as in the reference.
+/// The sockets of the configured HTTP servers, bound before daemonizing so
+/// that a second supervisord on the same socket fails as in the reference.
 pub struct Listeners {
-    /// TCP listeners.
-    pub tcp: Vec<std::net::TcpListener>,
-    /// Unix listeners with their paths (removed at exit).
-    pub unix: Vec<(std::os::unix::net::UnixListener, PathBuf)>,
+    /// The servers, inet ones first.
+    pub servers: Vec<http::Server>,
+    /// Unix socket paths (removed at exit).
+    pub unix_paths: Vec<PathBuf>,
+    /// `(section, has auth)` per server, for the startup log.
+    pub sections: Vec<(String, bool)>,
 }
 
 const IN_USE: &str = "Another program is already listening on a port that one of our HTTP servers is \
@@ -42,18 +47,26 @@ fn bind_error(e: &std::io::Error) -> String {
 
 /// Binds every configured server socket. `Err` is the usage message.
 pub fn bind_servers(cfg: &ServerConfig) -> Result<Listeners, String> {
-    let mut l = Listeners { tcp: Vec::new(), unix: Vec::new() };
+    let mut l = Listeners { servers: Vec::new(), unix_paths: Vec::new(), sections: Vec::new() };
+    let creds = |u: &Option<String>, p: &Option<String>| match (u, p) {
+        (Some(username), Some(password)) => {
+            Some(http::Credentials { username: username.clone(), password: password.clone() })
+        }
+        _ => None,
+    };
     for s in &cfg.servers {
         match s {
-            HttpServerConfig::Inet { host, port, .. } => {
+            HttpServerConfig::Inet { host, port, username, password, section } => {
                 let addr = if host.is_empty() {
                     format!("0.0.0.0:{port}")
                 } else {
                     format!("{host}:{port}")
                 };
-                l.tcp.push(std::net::TcpListener::bind(&addr).map_err(|e| bind_error(&e))?);
+                let listener = std::net::TcpListener::bind(&addr).map_err(|e| bind_error(&e))?;
+                l.sections.push((section.clone(), username.is_some()));
+                l.servers.push(http::Server::Tcp(listener, creds(username, password)));
             }
-            HttpServerConfig::Unix { file, chmod, chown, .. } => {
+            HttpServerConfig::Unix { file, chmod, chown, username, password, section } => {
                 let path = Path::new(file);
                 if path.exists() {
                     // A live socket means another supervisord; a stale one is removed.
@@ -70,7 +83,9 @@ pub fn bind_servers(cfg: &ServerConfig) -> Result<Listeners, String> {
                     let gid = u32::try_from(chown.1).ok().map(nix::unistd::Gid::from_raw);
                     let _ = nix::unistd::chown(path, uid, gid);
                 }
-                l.unix.push((listener, path.to_owned()));
+                l.sections.push((section.clone(), username.is_some()));
+                l.unix_paths.push(path.to_owned());
+                l.servers.push(http::Server::Unix(listener, creds(username, password)));
             }
         }
     }
@@ -130,13 +145,29 @@ pub fn run_once(loaded: &Loaded<ServerConfig>, first: bool) -> Result<Outcome, S
     // Bind first, so a second instance fails before touching anything
     // (the reference cleans AUTO logs first: quirk Q19, fixed).
     let listeners = bind_servers(cfg)?;
+    {
+        let mut lg = logger.borrow_mut();
+        let has_rpc =
+            cfg.rpcinterfaces.iter().any(|r| r.factory == sv_config::STANDARD_RPC_FACTORY);
+        for (section, auth) in &listeners.sections {
+            if has_rpc {
+                lg.log(LogLevel::Info, "RPC interface 'supervisor' initialized");
+            }
+            if !auth {
+                lg.log(
+                    LogLevel::Critical,
+                    &format!("Server '{section}' running without any HTTP authentication checking"),
+                );
+            }
+        }
+    }
     if !s.nocleanup {
         output::clear_auto_logs(&s.childlogdir, &s.identifier);
     }
     let base_env: Vec<(String, String)> = std::env::vars_os()
         .map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned()))
         .collect();
-    let mut daemon = Daemon::new(cfg, logger.clone(), base_env);
+    let daemon = Daemon::new(cfg, logger.clone(), base_env);
 
     if !s.nodaemon && first {
         logger.borrow_mut().log(LogLevel::Info, "daemonizing the supervisord process");
@@ -163,20 +194,31 @@ pub fn run_once(loaded: &Loaded<ServerConfig>, first: bool) -> Result<Outcome, S
             .log(LogLevel::Critical, &format!("could not write pidfile {}", s.pidfile));
     }
 
+    let shared = Rc::new(event_loop::Shared {
+        daemon: RefCell::new(daemon),
+        wake: tokio::sync::Notify::new(),
+        changed: tokio::sync::Notify::new(),
+    });
+    let Listeners { servers, unix_paths, .. } = listeners;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
     let outcome = match runtime {
         Ok(rt) => {
             let local = tokio::task::LocalSet::new();
-            local.block_on(&rt, daemon.run())
+            let out = local.block_on(&rt, async {
+                http::start(&shared, servers)?;
+                event_loop::run(shared.clone()).await
+            });
+            // Dropping the LocalSet ends the server tasks and closes the sockets.
+            drop(local);
+            out
         }
         Err(e) => Err(e),
     };
     if pidfile_written {
         let _ = std::fs::remove_file(&s.pidfile);
     }
-    for (_, path) in &listeners.unix {
+    for path in &unix_paths {
         let _ = std::fs::remove_file(path);
     }
-    drop(listeners);
     outcome.map_err(|e| format!("the event loop failed: {e}"))
 }

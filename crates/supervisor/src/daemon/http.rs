@@ -1,0 +1,282 @@
+//! The HTTP servers of `[inet_http_server]` and `[unix_http_server]`:
+//! HTTP/1.0 and 1.1 with keep-alive (hyper), Basic auth checked in constant
+//! time, size limits on headers and bodies, and XML-RPC at `/RPC2`.
+//!
+//! Every connection is its own task on the daemon's thread; a slow client
+//! only holds its own task (headers must arrive within 30 s).
+
+use std::convert::Infallible;
+use std::rc::Rc;
+use std::time::Duration;
+
+use base64::Engine;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use sha1::{Digest, Sha1};
+use sv_config::LogLevel;
+
+use super::event_loop::Shared;
+
+/// Largest request body accepted.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// Credentials a server requires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// User name.
+    pub username: String,
+    /// Password: plain, or `{SHA}` and the hex SHA-1 of the plain text.
+    pub password: String,
+}
+
+/// Compares in time independent of where the inputs differ.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = a.len() ^ b.len();
+    for (i, x) in a.iter().enumerate() {
+        diff |= usize::from(x ^ b.get(i).copied().unwrap_or(0));
+    }
+    diff == 0
+}
+
+/// The outcome of checking a request's credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// The right user and password.
+    Granted,
+    /// Missing or wrong credentials (401).
+    Denied,
+    /// An undecodable header (400).
+    Malformed,
+}
+
+/// Checks a `Basic` authorization header value against the credentials.
+pub fn authorized(header: Option<&str>, creds: &Credentials) -> Auth {
+    let Some(h) = header else { return Auth::Denied };
+    let Some(encoded) = h.strip_prefix("Basic ").or_else(|| h.strip_prefix("basic ")) else {
+        return Auth::Denied;
+    };
+    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
+        return Auth::Malformed;
+    };
+    let text = String::from_utf8_lossy(&decoded);
+    let Some((user, pass)) = text.split_once(':') else { return Auth::Denied };
+    let pass_ok = match creds.password.strip_prefix("{SHA}") {
+        Some(hex) => {
+            let digest = Sha1::digest(pass.as_bytes());
+            let mine: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            same(mine.as_bytes(), hex.to_lowercase().as_bytes())
+        }
+        None => same(pass.as_bytes(), creds.password.as_bytes()),
+    };
+    let user_ok = same(user.as_bytes(), creds.username.as_bytes());
+    if user_ok & pass_ok { Auth::Granted } else { Auth::Denied }
+}
+
+type Resp = Response<Full<Bytes>>;
+
+/// The reference's HTML error response.
+pub fn error_response(status: StatusCode) -> Resp {
+    let body = format!(
+        "<head>\r\n<title>Error response</title>\r\n</head>\r\n<body>\r\n<h1>Error response</h1>\r\n<p>Error code {}.\r\n<p>Message: {}.\r\n</body>\r\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("Error")
+    );
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    r
+}
+
+fn unauthorized() -> Resp {
+    let mut r = error_response(StatusCode::UNAUTHORIZED);
+    r.headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"default\""));
+    r.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r
+}
+
+async fn handle(
+    shared: Rc<Shared>,
+    creds: Option<Rc<Credentials>>,
+    req: Request<Incoming>,
+) -> Result<Resp, Infallible> {
+    let mut resp = route(&shared, creds.as_deref(), req).await;
+    resp.headers_mut().insert(header::SERVER, HeaderValue::from_static("Medusa/1.12"));
+    Ok(resp)
+}
+
+async fn route(shared: &Rc<Shared>, creds: Option<&Credentials>, req: Request<Incoming>) -> Resp {
+    if let Some(c) = creds {
+        let h = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        match authorized(h, c) {
+            Auth::Granted => {}
+            Auth::Denied => return unauthorized(),
+            Auth::Malformed => return error_response(StatusCode::BAD_REQUEST),
+        }
+    }
+    if req.uri().path().starts_with("/RPC2") {
+        return rpc(shared, req).await;
+    }
+    error_response(StatusCode::NOT_FOUND)
+}
+
+async fn rpc(shared: &Rc<Shared>, req: Request<Incoming>) -> Resp {
+    if req.method() != Method::POST {
+        return error_response(StatusCode::BAD_REQUEST);
+    }
+    if !req.headers().contains_key(header::CONTENT_LENGTH) {
+        return error_response(StatusCode::LENGTH_REQUIRED);
+    }
+    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return error_response(StatusCode::PAYLOAD_TOO_LARGE),
+    };
+    let call = match sv_xmlrpc::decode_call(&body) {
+        Ok(c) => c,
+        Err(_) => {
+            let d = shared.daemon.borrow();
+            d.log(
+                LogLevel::Error,
+                &format!(
+                    "XML-RPC request data {:?} is invalid: unmarshallable",
+                    String::from_utf8_lossy(&body)
+                ),
+            );
+            return error_response(StatusCode::BAD_REQUEST);
+        }
+    };
+    let Some(method) = call.method.filter(|m| !m.is_empty()) else {
+        shared.daemon.borrow().log(
+            LogLevel::Error,
+            &format!(
+                "XML-RPC request data {:?} is invalid: no method name",
+                String::from_utf8_lossy(&body)
+            ),
+        );
+        return error_response(StatusCode::BAD_REQUEST);
+    };
+    shared.daemon.borrow().log(LogLevel::Trace, &format!("XML-RPC method called: {method}()"));
+    let text = match super::rpc::call(shared, &method, &call.params).await {
+        Ok(v) => {
+            shared
+                .daemon
+                .borrow()
+                .log(LogLevel::Trace, &format!("XML-RPC method {method}() returned successfully"));
+            sv_xmlrpc::encode_response(&v)
+        }
+        Err(f) => {
+            shared.daemon.borrow().log(
+                LogLevel::Trace,
+                &format!("XML-RPC method {method}() returned fault: [{}] {}", f.code, f.text),
+            );
+            sv_xmlrpc::encode_fault(&f)
+        }
+    };
+    let mut r = Response::new(Full::new(Bytes::from(text)));
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    r
+}
+
+fn serve_connection<S>(shared: &Rc<Shared>, creds: &Option<Rc<Credentials>>, stream: S)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + 'static,
+{
+    let shared = shared.clone();
+    let creds = creds.clone();
+    let service = hyper::service::service_fn(move |req| handle(shared.clone(), creds.clone(), req));
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30))
+        .max_buf_size(64 * 1024)
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::task::spawn_local(async move {
+        let _ = conn.await;
+    });
+}
+
+/// A bound server socket with its credentials.
+pub enum Server {
+    /// TCP.
+    Tcp(std::net::TcpListener, Option<Credentials>),
+    /// Unix.
+    Unix(std::os::unix::net::UnixListener, Option<Credentials>),
+}
+
+/// Starts accepting on every server; runs until the daemon's tasks end.
+pub fn start(shared: &Rc<Shared>, servers: Vec<Server>) -> std::io::Result<()> {
+    for s in servers {
+        match s {
+            Server::Tcp(l, c) => {
+                l.set_nonblocking(true)?;
+                let l = tokio::net::TcpListener::from_std(l)?;
+                let creds = c.map(Rc::new);
+                let shared = shared.clone();
+                tokio::task::spawn_local(async move {
+                    loop {
+                        if let Ok((stream, _)) = l.accept().await {
+                            let _ = stream.set_nodelay(true);
+                            serve_connection(&shared, &creds, stream);
+                        }
+                    }
+                });
+            }
+            Server::Unix(l, c) => {
+                l.set_nonblocking(true)?;
+                let l = tokio::net::UnixListener::from_std(l)?;
+                let creds = c.map(Rc::new);
+                let shared = shared.clone();
+                tokio::task::spawn_local(async move {
+                    loop {
+                        if let Ok((stream, _)) = l.accept().await {
+                            serve_connection(&shared, &creds, stream);
+                        }
+                    }
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic(user: &str, pass: &str) -> String {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"))
+        )
+    }
+
+    #[test]
+    fn basic_auth_plain_and_sha() {
+        let plain = Credentials { username: "user".into(), password: "secret".into() };
+        assert_eq!(authorized(Some(&basic("user", "secret")), &plain), Auth::Granted);
+        assert_eq!(authorized(Some(&basic("user", "wrong")), &plain), Auth::Denied);
+        assert_eq!(authorized(Some(&basic("other", "secret")), &plain), Auth::Denied);
+        assert_eq!(authorized(None, &plain), Auth::Denied);
+        assert_eq!(authorized(Some("Bearer x"), &plain), Auth::Denied);
+        assert_eq!(authorized(Some("Basic !!!"), &plain), Auth::Malformed);
+        let sha = Credentials {
+            username: "user".into(),
+            password: "{SHA}e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4".into(),
+        };
+        assert_eq!(authorized(Some(&basic("user", "secret")), &sha), Auth::Granted);
+        assert_eq!(
+            authorized(Some(&basic("user", "{SHA}e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4")), &sha),
+            Auth::Denied
+        );
+    }
+
+    #[test]
+    fn error_body_like_medusa() {
+        let r = error_response(StatusCode::NOT_FOUND);
+        assert_eq!(r.status(), 404);
+    }
+}

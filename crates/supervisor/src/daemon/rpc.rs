@@ -1,0 +1,983 @@
+//! The XML-RPC interface: `supervisor.*` and `system.*` with the
+//! reference's argument checks, result structures and faults.
+//!
+//! Handlers borrow the daemon briefly and never across an await. Calls that
+//! wait (`startProcess(name, True)`, group and `all` forms) wait for the
+//! event loop's "changed" signal and look again, so other clients are never
+//! blocked.
+
+use std::rc::Rc;
+
+use sv_config::LogLevel;
+use sv_config::datatypes::LogFile;
+use sv_core::process::Process;
+use sv_core::state::{ProcessState, SupervisorState};
+use sv_core::supervisor::ProcId;
+use sv_xmlrpc::{Fault, Value};
+
+use super::event_loop::{Daemon, Shared};
+
+/// Fault codes (the reference's `Faults`).
+pub mod faults {
+    /// UNKNOWN_METHOD.
+    pub const UNKNOWN_METHOD: i32 = 1;
+    /// INCORRECT_PARAMETERS.
+    pub const INCORRECT_PARAMETERS: i32 = 2;
+    /// BAD_ARGUMENTS.
+    pub const BAD_ARGUMENTS: i32 = 3;
+    /// SIGNATURE_UNSUPPORTED.
+    pub const SIGNATURE_UNSUPPORTED: i32 = 4;
+    /// SHUTDOWN_STATE.
+    pub const SHUTDOWN_STATE: i32 = 6;
+    /// BAD_NAME.
+    pub const BAD_NAME: i32 = 10;
+    /// BAD_SIGNAL.
+    pub const BAD_SIGNAL: i32 = 11;
+    /// NO_FILE.
+    pub const NO_FILE: i32 = 20;
+    /// NOT_EXECUTABLE.
+    pub const NOT_EXECUTABLE: i32 = 21;
+    /// FAILED.
+    pub const FAILED: i32 = 30;
+    /// ABNORMAL_TERMINATION.
+    pub const ABNORMAL_TERMINATION: i32 = 40;
+    /// SPAWN_ERROR.
+    pub const SPAWN_ERROR: i32 = 50;
+    /// ALREADY_STARTED.
+    pub const ALREADY_STARTED: i32 = 60;
+    /// NOT_RUNNING.
+    pub const NOT_RUNNING: i32 = 70;
+    /// SUCCESS.
+    pub const SUCCESS: i32 = 80;
+    /// ALREADY_ADDED.
+    pub const ALREADY_ADDED: i32 = 90;
+    /// STILL_RUNNING.
+    pub const STILL_RUNNING: i32 = 91;
+    /// CANT_REREAD.
+    pub const CANT_REREAD: i32 = 92;
+}
+use faults::*;
+
+/// The name of a fault code.
+pub fn fault_name(code: i32) -> &'static str {
+    match code {
+        UNKNOWN_METHOD => "UNKNOWN_METHOD",
+        INCORRECT_PARAMETERS => "INCORRECT_PARAMETERS",
+        BAD_ARGUMENTS => "BAD_ARGUMENTS",
+        SIGNATURE_UNSUPPORTED => "SIGNATURE_UNSUPPORTED",
+        SHUTDOWN_STATE => "SHUTDOWN_STATE",
+        BAD_NAME => "BAD_NAME",
+        BAD_SIGNAL => "BAD_SIGNAL",
+        NO_FILE => "NO_FILE",
+        NOT_EXECUTABLE => "NOT_EXECUTABLE",
+        FAILED => "FAILED",
+        ABNORMAL_TERMINATION => "ABNORMAL_TERMINATION",
+        SPAWN_ERROR => "SPAWN_ERROR",
+        ALREADY_STARTED => "ALREADY_STARTED",
+        NOT_RUNNING => "NOT_RUNNING",
+        SUCCESS => "SUCCESS",
+        ALREADY_ADDED => "ALREADY_ADDED",
+        STILL_RUNNING => "STILL_RUNNING",
+        CANT_REREAD => "CANT_REREAD",
+        _ => "UNKNOWN",
+    }
+}
+
+/// A fault with the reference's text: `NAME` or `NAME: extra`.
+pub fn fault(code: i32, extra: Option<&str>) -> Fault {
+    let text = match extra {
+        Some(e) => format!("{}: {e}", fault_name(code)),
+        None => fault_name(code).to_owned(),
+    };
+    Fault { code, text }
+}
+
+type RpcResult = Result<Value, Fault>;
+
+/// Every method with its signature (return type first), sorted.
+pub const METHODS: &[(&str, &[&str])] = &[
+    ("supervisor.addProcessGroup", &["boolean", "string"]),
+    ("supervisor.clearAllProcessLogs", &["array"]),
+    ("supervisor.clearLog", &["boolean"]),
+    ("supervisor.clearProcessLog", &["boolean", "string"]),
+    ("supervisor.clearProcessLogs", &["boolean", "string"]),
+    ("supervisor.getAPIVersion", &["string"]),
+    ("supervisor.getAllConfigInfo", &["array"]),
+    ("supervisor.getAllProcessInfo", &["array"]),
+    ("supervisor.getIdentification", &["string"]),
+    ("supervisor.getPID", &["int"]),
+    ("supervisor.getProcessInfo", &["struct", "string"]),
+    ("supervisor.getState", &["struct"]),
+    ("supervisor.getSupervisorVersion", &["string"]),
+    ("supervisor.getVersion", &["string"]),
+    ("supervisor.readLog", &["string", "int", "int"]),
+    ("supervisor.readMainLog", &["string", "int", "int"]),
+    ("supervisor.readProcessLog", &["string", "string", "int", "int"]),
+    ("supervisor.readProcessStderrLog", &["string", "string", "int", "int"]),
+    ("supervisor.readProcessStdoutLog", &["string", "string", "int", "int"]),
+    ("supervisor.reloadConfig", &["array"]),
+    ("supervisor.removeProcessGroup", &["boolean", "string"]),
+    ("supervisor.restart", &["boolean"]),
+    ("supervisor.sendProcessStdin", &["boolean", "string", "string"]),
+    ("supervisor.sendRemoteCommEvent", &["boolean", "string", "string"]),
+    ("supervisor.shutdown", &["boolean"]),
+    ("supervisor.signalAllProcesses", &["array", "string"]),
+    ("supervisor.signalProcess", &["boolean", "string", "string"]),
+    ("supervisor.signalProcessGroup", &["array", "string", "string"]),
+    ("supervisor.startAllProcesses", &["array", "boolean"]),
+    ("supervisor.startProcess", &["boolean", "string", "boolean"]),
+    ("supervisor.startProcessGroup", &["array", "string", "boolean"]),
+    ("supervisor.stopAllProcesses", &["array", "boolean"]),
+    ("supervisor.stopProcess", &["boolean", "string", "boolean"]),
+    ("supervisor.stopProcessGroup", &["array", "string", "boolean"]),
+    ("supervisor.tailProcessLog", &["array", "string", "int", "int"]),
+    ("supervisor.tailProcessStderrLog", &["array", "string", "int", "int"]),
+    ("supervisor.tailProcessStdoutLog", &["array", "string", "int", "int"]),
+    ("system.listMethods", &["array"]),
+    ("system.methodHelp", &["string", "string"]),
+    ("system.methodSignature", &["array", "string"]),
+    ("system.multicall", &["array", "array"]),
+];
+
+/// The arguments of a call, checked the way Python's call checks arity.
+struct Args<'a> {
+    params: &'a [Value],
+}
+
+impl<'a> Args<'a> {
+    fn count(&self, min: usize, max: usize) -> Result<(), Fault> {
+        if self.params.len() < min || self.params.len() > max {
+            Err(fault(INCORRECT_PARAMETERS, None))
+        } else {
+            Ok(())
+        }
+    }
+    fn string(&self, i: usize) -> Result<&'a str, Fault> {
+        self.params.get(i).and_then(Value::as_str).ok_or_else(|| fault(INCORRECT_PARAMETERS, None))
+    }
+    fn int(&self, i: usize) -> Result<i64, Fault> {
+        match self.params.get(i) {
+            Some(Value::Int(n)) => Ok(*n),
+            Some(Value::Bool(b)) => Ok(i64::from(*b)),
+            _ => Err(fault(INCORRECT_PARAMETERS, None)),
+        }
+    }
+    /// An optional `wait` flag (default true), with Python truthiness.
+    fn flag(&self, i: usize) -> bool {
+        match self.params.get(i) {
+            None => true,
+            Some(Value::Bool(b)) => *b,
+            Some(Value::Int(n)) => *n != 0,
+            Some(Value::String(s)) => !s.is_empty(),
+            Some(Value::Nil) => false,
+            Some(_) => true,
+        }
+    }
+}
+
+/// `g:p` -> (g, Some(p)); `g:` / `g:*` -> (g, None); `n` -> (n, Some(n)).
+pub fn split_namespec(name: &str) -> (&str, Option<&str>) {
+    match name.split_once(':') {
+        Some((g, p)) if p.is_empty() || p == "*" => (g, None),
+        Some((g, p)) => (g, Some(p)),
+        None => (name, Some(name)),
+    }
+}
+
+fn find_group(d: &Daemon, name: &str) -> Option<usize> {
+    d.sv.groups.iter().position(|g| g.config.name == name)
+}
+
+/// Resolves a name to a group and, unless the whole group is meant, a process.
+fn lookup(d: &Daemon, name: &str) -> Result<(usize, Option<usize>), Fault> {
+    let (g, p) = split_namespec(name);
+    let gi = find_group(d, g).ok_or_else(|| fault(BAD_NAME, Some(name)))?;
+    match p {
+        None => Ok((gi, None)),
+        Some(p) => {
+            let pi = d.sv.groups[gi]
+                .processes
+                .iter()
+                .position(|x| x.config.name == p)
+                .ok_or_else(|| fault(BAD_NAME, Some(name)))?;
+            Ok((gi, Some(pi)))
+        }
+    }
+}
+
+fn lookup_process(d: &Daemon, name: &str) -> Result<ProcId, Fault> {
+    match lookup(d, name)? {
+        (g, Some(p)) => Ok(ProcId { group: g, process: p }),
+        (_, None) => Err(fault(BAD_NAME, Some(name))),
+    }
+}
+
+fn check_running(d: &Daemon) -> Result<(), Fault> {
+    if d.sv.mood < SupervisorState::Running { Err(fault(SHUTDOWN_STATE, None)) } else { Ok(()) }
+}
+
+fn int32(x: f64) -> i64 {
+    (x as i64).clamp(0, i64::from(i32::MAX))
+}
+
+fn timedelta(secs: i64) -> String {
+    let secs = secs.max(0);
+    let (days, rest) = (secs / 86400, secs % 86400);
+    let hms = format!("{}:{:02}:{:02}", rest / 3600, (rest % 3600) / 60, rest % 60);
+    match days {
+        0 => hms,
+        1 => format!("1 day, {hms}"),
+        n => format!("{n} days, {hms}"),
+    }
+}
+
+fn local_stop_time(stop: i64) -> String {
+    use chrono::TimeZone;
+    chrono::Local
+        .timestamp_opt(stop, 0)
+        .single()
+        .map(|t| t.format("%b %d %I:%M %p").to_string())
+        .unwrap_or_default()
+}
+
+fn describe(p: &Process, start: i64, stop: i64, now: i64) -> String {
+    match p.state {
+        ProcessState::Running => format!("pid {}, uptime {}", p.pid, timedelta(now - start)),
+        ProcessState::Fatal | ProcessState::Backoff => match p.spawnerr.as_deref() {
+            Some(e) if !e.is_empty() => e.to_owned(),
+            _ => format!("unknown error (try \"tail {}\")", p.config.name),
+        },
+        ProcessState::Stopped | ProcessState::Exited => {
+            if start != 0 {
+                local_stop_time(stop)
+            } else {
+                "Not started".to_owned()
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+fn path_text(p: &Option<std::path::PathBuf>) -> String {
+    p.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+}
+
+fn process_info(d: &Daemon, id: ProcId) -> Value {
+    let p = d.sv.process(id);
+    let rt = &d.rt[id.group][id.process];
+    let now = int32(d.now().wall);
+    let start = int32(p.laststart_wall);
+    let stop = int32(p.laststop_wall);
+    let stdout = path_text(&rt.paths.stdout);
+    Value::structure([
+        ("name", Value::from(p.config.name.as_str())),
+        ("group", Value::from(d.sv.groups[id.group].config.name.as_str())),
+        ("start", Value::Int(start)),
+        ("stop", Value::Int(stop)),
+        ("now", Value::Int(now)),
+        ("state", Value::from(p.state.code())),
+        ("statename", Value::from(p.state.name())),
+        ("spawnerr", Value::from(p.spawnerr.clone().unwrap_or_default())),
+        ("exitstatus", Value::Int(i64::from(p.exitstatus.unwrap_or(0)))),
+        ("logfile", Value::from(stdout.clone())),
+        ("stdout_logfile", Value::from(stdout)),
+        ("stderr_logfile", Value::from(path_text(&rt.paths.stderr))),
+        ("pid", Value::Int(i64::from(p.pid))),
+        ("description", Value::from(describe(p, start, stop, now))),
+    ])
+}
+
+/// All processes sorted by group name, then process name.
+fn all_sorted(d: &Daemon) -> Vec<ProcId> {
+    let mut ids = d.sv.ids();
+    ids.sort_by(|a, b| {
+        let (ga, gb) = (&d.sv.groups[a.group].config.name, &d.sv.groups[b.group].config.name);
+        ga.cmp(gb).then_with(|| d.sv.process(*a).config.name.cmp(&d.sv.process(*b).config.name))
+    });
+    ids
+}
+
+/// Processes of `groups` in group-priority then process-priority order.
+fn by_priority(d: &Daemon, groups: &[usize]) -> Vec<ProcId> {
+    let mut gs = groups.to_vec();
+    gs.sort_by_key(|&g| d.sv.groups[g].config.priority);
+    let mut out = Vec::new();
+    for g in gs {
+        let mut ps: Vec<usize> = (0..d.sv.groups[g].processes.len()).collect();
+        ps.sort_by_key(|&p| d.sv.groups[g].processes[p].config.priority);
+        out.extend(ps.into_iter().map(|p| ProcId { group: g, process: p }));
+    }
+    out
+}
+
+fn result_struct(d: &Daemon, id: ProcId, outcome: &Result<(), Fault>) -> Value {
+    let p = d.sv.process(id);
+    let (status, description) = match outcome {
+        Ok(()) => (SUCCESS, "OK".to_owned()),
+        Err(f) => (f.code, f.text.clone()),
+    };
+    Value::structure([
+        ("name", Value::from(p.config.name.as_str())),
+        ("group", Value::from(d.sv.groups[id.group].config.name.as_str())),
+        ("status", Value::from(status)),
+        ("description", Value::from(description)),
+    ])
+}
+
+/// Waits until `done` returns a value, looking again after every turn of
+/// the event loop.
+async fn wait_until<T>(shared: &Shared, mut done: impl FnMut(&Daemon) -> Option<T>) -> T {
+    loop {
+        let changed = shared.changed.notified();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
+        if let Some(v) = done(&shared.daemon.borrow()) {
+            return v;
+        }
+        changed.await;
+    }
+}
+
+/// What a start left to wait for.
+enum StartState {
+    Done(Result<(), Fault>),
+    Pending,
+}
+
+/// Starts one process (the synchronous part of the reference's
+/// `startProcess`); `Pending` when the caller should wait for RUNNING.
+fn start_one(d: &mut Daemon, id: ProcId, wait: bool) -> StartState {
+    let name = d.sv.process(id).config.name.clone();
+    let cfg = d.sv.process(id).config.clone();
+    if let Err(msg) = super::spawner::resolve(&cfg, d.spawn_context()) {
+        let code = if msg.starts_with("can't find command") { NO_FILE } else { NOT_EXECUTABLE };
+        return StartState::Done(Err(fault(code, Some(&msg))));
+    }
+    let state = d.sv.process(id).state;
+    if state.is_running() {
+        return StartState::Done(Err(fault(ALREADY_STARTED, Some(&name))));
+    }
+    if state == ProcessState::Unknown {
+        return StartState::Done(Err(fault(
+            FAILED,
+            Some(&format!("{name} is in an unknown process state")),
+        )));
+    }
+    let now = d.now();
+    let mut fx = Vec::new();
+    d.sv.process_mut(id).spawn(now, &mut fx);
+    d.apply(fx.into_iter().map(|e| (id, e)).collect());
+    if d.sv.process(id).spawnerr.is_some() {
+        return StartState::Done(Err(fault(SPAWN_ERROR, Some(&name))));
+    }
+    let mut fx = Vec::new();
+    let mood = d.sv.mood;
+    d.sv.process_mut(id).transition(now, mood, &mut fx);
+    d.apply(fx.into_iter().map(|e| (id, e)).collect());
+    if !wait || d.sv.process(id).state == ProcessState::Running {
+        StartState::Done(Ok(()))
+    } else {
+        StartState::Pending
+    }
+}
+
+/// The deferred part of a start: `None` while STARTING.
+fn start_result(d: &Daemon, id: ProcId) -> Option<Result<(), Fault>> {
+    let p = d.sv.process(id);
+    let name = &p.config.name;
+    if p.spawnerr.is_some() {
+        return Some(Err(fault(SPAWN_ERROR, Some(name))));
+    }
+    match p.state {
+        ProcessState::Running => Some(Ok(())),
+        ProcessState::Starting => None,
+        _ => Some(Err(fault(ABNORMAL_TERMINATION, Some(name)))),
+    }
+}
+
+/// Stops one process (the synchronous part of `stopProcess`); `Pending`
+/// when the caller should wait for a stopped state.
+fn stop_one(d: &mut Daemon, id: ProcId, wait: bool) -> StartState {
+    let name = d.sv.process(id).config.name.clone();
+    if !d.sv.process(id).state.is_running() {
+        return StartState::Done(Err(fault(NOT_RUNNING, Some(&name))));
+    }
+    let now = d.now();
+    let mut fx = Vec::new();
+    let r = d.sv.process_mut(id).stop(now, &mut fx);
+    d.apply(fx.into_iter().map(|e| (id, e)).collect());
+    if let Err(msg) = r {
+        return StartState::Done(Err(fault(FAILED, Some(&msg))));
+    }
+    if !wait || d.sv.process(id).state.is_stopped() {
+        StartState::Done(Ok(()))
+    } else {
+        StartState::Pending
+    }
+}
+
+fn parse_signal(sig: &str) -> Option<i32> {
+    sv_config::datatypes::signal_number(sig).ok()
+}
+
+fn signal_one(d: &mut Daemon, id: ProcId, sig: Option<i32>, sig_text: &str) -> Result<(), Fault> {
+    let Some(sig) = sig else { return Err(fault(BAD_SIGNAL, Some(sig_text))) };
+    let name = d.sv.process(id).config.name.clone();
+    if !d.sv.process(id).state.is_signallable() {
+        return Err(fault(NOT_RUNNING, Some(&name)));
+    }
+    let mut fx = Vec::new();
+    let r = d.sv.process_mut(id).signal(sig, &mut fx);
+    d.apply(fx.into_iter().map(|e| (id, e)).collect());
+    r.map_err(|m| fault(FAILED, Some(&m)))
+}
+
+/// Reads `length` bytes at `offset` of a file with the reference's rules.
+fn read_file(path: &str, offset: i64, length: i64) -> Result<String, Fault> {
+    if (offset < 0 && length != 0) || length < 0 {
+        return Err(fault(BAD_ARGUMENTS, None));
+    }
+    let data = std::fs::read(path).map_err(|_| fault(NO_FILE, Some(path)))?;
+    let size = data.len() as i64;
+    let (start, end) = if offset < 0 {
+        ((size + offset).max(0), size)
+    } else if length == 0 {
+        (offset.min(size), size)
+    } else {
+        (offset.min(size), (offset + length).min(size))
+    };
+    Ok(String::from_utf8_lossy(&data[start as usize..end as usize]).into_owned())
+}
+
+/// The reference's `tailFile`: `[data, size, overflow]`.
+fn tail_file(path: Option<&str>, offset: i64, length: i64) -> Value {
+    let Some(data) = path.and_then(|p| std::fs::read(p).ok()) else {
+        return Value::Array(vec![Value::from(""), Value::Int(0), Value::Bool(false)]);
+    };
+    let sz = data.len() as i64;
+    let (mut offset, mut length) = (offset, length);
+    let mut overflow = false;
+    if sz > offset + length {
+        overflow = true;
+        offset = sz - 1;
+    }
+    if offset + length > sz {
+        if offset > sz - 1 {
+            length = 0;
+        }
+        offset = sz - length;
+    }
+    let offset = offset.max(0);
+    let length = length.max(0);
+    let end = (offset + length).min(sz);
+    let text = if length > 0 {
+        String::from_utf8_lossy(&data[offset as usize..end as usize]).into_owned()
+    } else {
+        String::new()
+    };
+    Value::Array(vec![Value::from(text), Value::Int(sz), Value::Bool(overflow)])
+}
+
+fn channel_path(d: &Daemon, id: ProcId, stderr: bool) -> Option<String> {
+    let rt = &d.rt[id.group][id.process];
+    let p = if stderr { &rt.paths.stderr } else { &rt.paths.stdout };
+    p.as_ref().map(|p| p.display().to_string())
+}
+
+fn logfile_text(l: &LogFile, path: Option<String>) -> Value {
+    match (l, path) {
+        (_, Some(p)) => Value::from(p),
+        (LogFile::Auto, None) => Value::from("auto"),
+        _ => Value::from("none"),
+    }
+}
+
+fn config_info(d: &Daemon) -> Value {
+    let mut items: Vec<(String, Value)> = Vec::new();
+    for id in d.sv.ids() {
+        let p = &d.sv.process(id).config;
+        let g = &d.sv.groups[id.group].config;
+        let none_or = |s: &Option<String>| Value::from(s.clone().unwrap_or_else(|| "none".into()));
+        let v = Value::structure([
+            ("autostart", Value::Bool(p.autostart)),
+            ("directory", none_or(&p.directory)),
+            ("uid", p.uid.map_or(Value::from("none"), |u| Value::Int(i64::from(u)))),
+            ("command", Value::from(p.command.as_str())),
+            ("exitcodes", Value::Array(p.exitcodes.iter().map(|c| Value::from(*c)).collect())),
+            ("group", Value::from(g.name.as_str())),
+            ("group_prio", Value::Int(g.priority)),
+            ("inuse", Value::Bool(true)),
+            ("killasgroup", Value::Bool(p.killasgroup)),
+            ("name", Value::from(p.name.as_str())),
+            ("process_prio", Value::Int(p.priority)),
+            ("redirect_stderr", Value::Bool(p.redirect_stderr)),
+            ("startretries", Value::Int(p.startretries)),
+            ("startsecs", Value::Int(p.startsecs)),
+            ("stdout_capture_maxbytes", Value::Int(p.stdout.capture_maxbytes)),
+            ("stdout_events_enabled", Value::Bool(p.stdout.events_enabled)),
+            ("stdout_logfile", logfile_text(&p.stdout.logfile, channel_path(d, id, false))),
+            ("stdout_logfile_backups", Value::Int(p.stdout.logfile_backups)),
+            ("stdout_logfile_maxbytes", Value::Int(p.stdout.logfile_maxbytes)),
+            ("stdout_syslog", Value::Bool(p.stdout.syslog)),
+            ("stopsignal", Value::from(p.stopsignal)),
+            ("stopwaitsecs", Value::Int(p.stopwaitsecs)),
+            ("stderr_capture_maxbytes", Value::Int(p.stderr.capture_maxbytes)),
+            ("stderr_events_enabled", Value::Bool(p.stderr.events_enabled)),
+            ("stderr_logfile", logfile_text(&p.stderr.logfile, channel_path(d, id, true))),
+            ("stderr_logfile_backups", Value::Int(p.stderr.logfile_backups)),
+            ("stderr_logfile_maxbytes", Value::Int(p.stderr.logfile_maxbytes)),
+            ("stderr_syslog", Value::Bool(p.stderr.syslog)),
+            ("serverurl", none_or(&p.serverurl)),
+        ]);
+        items.push((p.name.clone(), v));
+    }
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    Value::Array(items.into_iter().map(|(_, v)| v).collect())
+}
+
+fn clear_file(path: &str) -> std::io::Result<()> {
+    std::fs::OpenOptions::new().write(true).truncate(true).open(path).map(|_| ())
+}
+
+/// Starts (or stops) every process in `ids` that needs it, then waits;
+/// the results come in the reference's order: immediate ones first.
+async fn many(shared: &Shared, ids: Vec<ProcId>, wait: bool, start: bool) -> RpcResult {
+    let mut results = Vec::new();
+    let mut pending = Vec::new();
+    {
+        let mut d = shared.daemon.borrow_mut();
+        for id in ids {
+            let st = d.sv.process(id).state;
+            if start == st.is_running() {
+                continue;
+            }
+            let r = if start { start_one(&mut d, id, wait) } else { stop_one(&mut d, id, wait) };
+            match r {
+                StartState::Done(r) => results.push(result_struct(&d, id, &r)),
+                StartState::Pending => pending.push(id),
+            }
+        }
+    }
+    shared.wake.notify_one();
+    while !pending.is_empty() {
+        let done = wait_until(shared, |d| {
+            let mut out = Vec::new();
+            for &id in &pending {
+                let r = if start {
+                    start_result(d, id)
+                } else {
+                    d.sv.process(id).state.is_stopped().then_some(Ok(()))
+                };
+                if let Some(r) = r {
+                    out.push((id, result_struct(d, id, &r)));
+                }
+            }
+            (!out.is_empty()).then_some(out)
+        })
+        .await;
+        for (id, v) in done {
+            pending.retain(|p| *p != id);
+            results.push(v);
+        }
+    }
+    Ok(Value::Array(results))
+}
+
+/// Dispatches one call. `Err` is the fault to send.
+pub async fn call(shared: &Rc<Shared>, method: &str, params: &[Value]) -> RpcResult {
+    let parts: Vec<&str> = method.split('.').collect();
+    if parts.len() != 2 || parts[1].starts_with('_') {
+        return Err(fault(UNKNOWN_METHOD, None));
+    }
+    let a = Args { params };
+    match method {
+        "system.listMethods" => {
+            a.count(0, 0)?;
+            Ok(Value::Array(METHODS.iter().map(|(m, _)| Value::from(*m)).collect()))
+        }
+        "system.methodSignature" => {
+            a.count(1, 1)?;
+            let name = a.string(0)?;
+            METHODS
+                .iter()
+                .find(|(m, _)| *m == name)
+                .map(|(_, sig)| Value::Array(sig.iter().map(|s| Value::from(*s)).collect()))
+                .ok_or_else(|| fault(SIGNATURE_UNSUPPORTED, None))
+        }
+        "system.methodHelp" => {
+            a.count(1, 1)?;
+            let name = a.string(0)?;
+            crate::daemon::help::method_help(name)
+                .map(Value::from)
+                .ok_or_else(|| fault(SIGNATURE_UNSUPPORTED, None))
+        }
+        "system.multicall" => {
+            a.count(1, 1)?;
+            let Some(Value::Array(calls)) = params.first() else {
+                return Err(fault(INCORRECT_PARAMETERS, None));
+            };
+            let mut out = Vec::new();
+            for c in calls {
+                let name = c.get("methodName").and_then(Value::as_str);
+                let r = match name {
+                    None => Err(fault(INCORRECT_PARAMETERS, Some("No methodName"))),
+                    Some("system.multicall") => Err(fault(
+                        INCORRECT_PARAMETERS,
+                        Some("Recursive system.multicall forbidden"),
+                    )),
+                    Some(name) => {
+                        let ps = match c.get("params") {
+                            Some(Value::Array(ps)) => ps.clone(),
+                            _ => Vec::new(),
+                        };
+                        Box::pin(call(shared, name, &ps)).await
+                    }
+                };
+                out.push(match r {
+                    Ok(v) => v,
+                    Err(f) => Value::structure([
+                        ("faultCode", Value::from(f.code)),
+                        ("faultString", Value::from(f.text)),
+                    ]),
+                });
+            }
+            Ok(Value::Array(out))
+        }
+        _ => supervisor_call(shared, method, &a).await,
+    }
+}
+
+async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> RpcResult {
+    let Some(m) = method.strip_prefix("supervisor.") else {
+        return Err(fault(UNKNOWN_METHOD, None));
+    };
+    if !METHODS.iter().any(|(n, _)| *n == method) {
+        return Err(fault(UNKNOWN_METHOD, None));
+    }
+    // Methods that work whatever the mood.
+    match m {
+        "getAPIVersion" | "getVersion" => {
+            a.count(0, 0)?;
+            return Ok(Value::from("3.0"));
+        }
+        "getSupervisorVersion" => {
+            a.count(0, 0)?;
+            return Ok(Value::from(crate::VERSION));
+        }
+        "getIdentification" => {
+            a.count(0, 0)?;
+            return Ok(Value::from(shared.daemon.borrow().cfg.supervisord.identifier.as_str()));
+        }
+        "getState" => {
+            a.count(0, 0)?;
+            let mood = shared.daemon.borrow().sv.mood;
+            return Ok(Value::structure([
+                ("statecode", Value::from(mood.code())),
+                ("statename", Value::from(mood.name())),
+            ]));
+        }
+        "getPID" => {
+            a.count(0, 0)?;
+            return Ok(Value::Int(i64::from(sv_sys::daemon::getpid())));
+        }
+        "sendRemoteCommEvent" => {
+            a.count(2, 2)?;
+            a.string(0)?;
+            a.string(1)?;
+            return Ok(Value::Bool(true));
+        }
+        _ => {}
+    }
+    check_running(&shared.daemon.borrow())?;
+    match m {
+        "getProcessInfo" => {
+            a.count(1, 1)?;
+            let d = shared.daemon.borrow();
+            let id = lookup_process(&d, a.string(0)?)?;
+            Ok(process_info(&d, id))
+        }
+        "getAllProcessInfo" => {
+            a.count(0, 0)?;
+            let d = shared.daemon.borrow();
+            Ok(Value::Array(all_sorted(&d).into_iter().map(|id| process_info(&d, id)).collect()))
+        }
+        "getAllConfigInfo" => {
+            a.count(0, 0)?;
+            Ok(config_info(&shared.daemon.borrow()))
+        }
+        "startProcess" | "stopProcess" => {
+            a.count(1, 2)?;
+            let name = a.string(0)?;
+            let wait = a.flag(1);
+            let start = m == "startProcess";
+            let target = lookup(&shared.daemon.borrow(), name)?;
+            let id = match target {
+                (g, None) => {
+                    {
+                        let ids = by_priority(&shared.daemon.borrow(), &[g]);
+                        return many(shared, ids, wait, start).await;
+                    };
+                }
+                (g, Some(p)) => ProcId { group: g, process: p },
+            };
+            let r = {
+                let mut d = shared.daemon.borrow_mut();
+                if start { start_one(&mut d, id, wait) } else { stop_one(&mut d, id, wait) }
+            };
+            shared.wake.notify_one();
+            let r = match r {
+                StartState::Done(r) => r,
+                StartState::Pending if start => wait_until(shared, |d| start_result(d, id)).await,
+                StartState::Pending => {
+                    wait_until(shared, |d| d.sv.process(id).state.is_stopped().then_some(Ok(())))
+                        .await
+                }
+            };
+            r.map(|()| Value::Bool(true))
+        }
+        "startProcessGroup" | "stopProcessGroup" => {
+            a.count(1, 2)?;
+            let name = a.string(0)?;
+            let g = find_group(&shared.daemon.borrow(), name)
+                .ok_or_else(|| fault(BAD_NAME, Some(name)))?;
+            let ids = by_priority(&shared.daemon.borrow(), &[g]);
+            many(shared, ids, a.flag(1), m == "startProcessGroup").await
+        }
+        "startAllProcesses" | "stopAllProcesses" => {
+            a.count(0, 1)?;
+            let ids = {
+                let d = shared.daemon.borrow();
+                by_priority(&d, &(0..d.sv.groups.len()).collect::<Vec<_>>())
+            };
+            many(shared, ids, a.flag(0), m == "startAllProcesses").await
+        }
+        "signalProcess" => {
+            a.count(2, 2)?;
+            let (name, sig_text) = (a.string(0)?, a.string(1)?);
+            let target = lookup(&shared.daemon.borrow(), name)?;
+            let sig = parse_signal(sig_text);
+            let mut d = shared.daemon.borrow_mut();
+            match target {
+                (g, None) => {
+                    let ids = by_priority(&d, &[g]);
+                    Ok(signal_many(&mut d, ids, sig, sig_text))
+                }
+                (g, Some(p)) => {
+                    if sig.is_none() {
+                        return Err(fault(BAD_SIGNAL, Some(sig_text)));
+                    }
+                    signal_one(&mut d, ProcId { group: g, process: p }, sig, sig_text)
+                        .map(|()| Value::Bool(true))
+                }
+            }
+        }
+        "signalProcessGroup" => {
+            a.count(2, 2)?;
+            let (name, sig_text) = (a.string(0)?, a.string(1)?);
+            let mut d = shared.daemon.borrow_mut();
+            let g = find_group(&d, name).ok_or_else(|| fault(BAD_NAME, Some(name)))?;
+            let ids = by_priority(&d, &[g]);
+            Ok(signal_many(&mut d, ids, parse_signal(sig_text), sig_text))
+        }
+        "signalAllProcesses" => {
+            a.count(1, 1)?;
+            let sig_text = a.string(0)?;
+            let mut d = shared.daemon.borrow_mut();
+            let ids = by_priority(&d, &(0..d.sv.groups.len()).collect::<Vec<_>>());
+            Ok(signal_many(&mut d, ids, parse_signal(sig_text), sig_text))
+        }
+        "readLog" | "readMainLog" => {
+            a.count(2, 2)?;
+            let (off, len) = (a.int(0)?, a.int(1)?);
+            let path = shared.daemon.borrow().cfg.supervisord.logfile.clone();
+            let path = path.ok_or_else(|| fault(NO_FILE, None))?;
+            read_file(&path, off, len).map(Value::from)
+        }
+        "clearLog" => {
+            a.count(0, 0)?;
+            let d = shared.daemon.borrow();
+            let path = d.cfg.supervisord.logfile.clone().ok_or_else(|| fault(NO_FILE, None))?;
+            if !std::path::Path::new(&path).exists() {
+                return Err(fault(NO_FILE, None));
+            }
+            d.log(LogLevel::Info, "reopening log file");
+            std::fs::remove_file(&path).map_err(|e| fault(FAILED, Some(&e.to_string())))?;
+            d.logger.borrow_mut().reopen();
+            Ok(Value::Bool(true))
+        }
+        "readProcessStdoutLog" | "readProcessLog" | "readProcessStderrLog" => {
+            a.count(3, 3)?;
+            let d = shared.daemon.borrow();
+            let id = lookup_process(&d, a.string(0)?)?;
+            let (off, len) = (a.int(1)?, a.int(2)?);
+            let path = channel_path(&d, id, m == "readProcessStderrLog")
+                .ok_or_else(|| fault(NO_FILE, None))?;
+            read_file(&path, off, len).map(Value::from)
+        }
+        "tailProcessStdoutLog" | "tailProcessLog" | "tailProcessStderrLog" => {
+            a.count(3, 3)?;
+            let d = shared.daemon.borrow();
+            let id = lookup_process(&d, a.string(0)?)?;
+            let (off, len) = (a.int(1)?, a.int(2)?);
+            let path = channel_path(&d, id, m == "tailProcessStderrLog");
+            Ok(tail_file(path.as_deref(), off, len))
+        }
+        "clearProcessLogs" | "clearProcessLog" => {
+            a.count(1, 1)?;
+            let d = shared.daemon.borrow();
+            let name = a.string(0)?;
+            let id = lookup_process(&d, name)?;
+            clear_process(&d, id).map_err(|_| fault(FAILED, Some(name)))?;
+            Ok(Value::Bool(true))
+        }
+        "clearAllProcessLogs" => {
+            a.count(0, 0)?;
+            let d = shared.daemon.borrow();
+            let ids = by_priority(&d, &(0..d.sv.groups.len()).collect::<Vec<_>>());
+            let out = ids
+                .into_iter()
+                .map(|id| {
+                    let r = clear_process(&d, id)
+                        .map_err(|_| fault(FAILED, Some(&d.sv.process(id).config.name)));
+                    result_struct(&d, id, &r)
+                })
+                .collect();
+            Ok(Value::Array(out))
+        }
+        "shutdown" | "restart" => {
+            a.count(0, 0)?;
+            shared.daemon.borrow_mut().sv.mood = if m == "shutdown" {
+                SupervisorState::Shutdown
+            } else {
+                SupervisorState::Restarting
+            };
+            shared.wake.notify_one();
+            Ok(Value::Bool(true))
+        }
+        "sendProcessStdin" => {
+            a.count(2, 2)?;
+            let name = a.string(0)?;
+            let Some(Value::String(chars)) = a.params.get(1) else {
+                return Err(fault(INCORRECT_PARAMETERS, None));
+            };
+            let d = shared.daemon.borrow();
+            let id = lookup_process(&d, name)?;
+            let p = d.sv.process(id);
+            if p.pid == 0 || p.killing {
+                return Err(fault(NOT_RUNNING, Some(name)));
+            }
+            let Some(fd) = d.rt[id.group][id.process].stdin.as_ref() else {
+                return Err(fault(NO_FILE, Some(name)));
+            };
+            write_all_nonblocking(fd, chars.as_bytes()).map_err(|_| fault(NO_FILE, Some(name)))?;
+            Ok(Value::Bool(true))
+        }
+        "reloadConfig" | "addProcessGroup" | "removeProcessGroup" => {
+            Err(fault(FAILED, Some("not implemented yet in this build")))
+        }
+        _ => Err(fault(UNKNOWN_METHOD, None)),
+    }
+}
+
+fn write_all_nonblocking(fd: &std::os::fd::OwnedFd, mut data: &[u8]) -> std::io::Result<()> {
+    while !data.is_empty() {
+        match nix::unistd::write(fd, data) {
+            Ok(n) => data = &data[n..],
+            Err(nix::errno::Errno::EAGAIN) => std::thread::yield_now(),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Truncates a process's logs, only while it runs (reference quirk Q8).
+fn clear_process(d: &Daemon, id: ProcId) -> std::io::Result<()> {
+    if d.sv.process(id).pid == 0 {
+        return Ok(());
+    }
+    for stderr in [false, true] {
+        if let Some(p) = channel_path(d, id, stderr) {
+            clear_file(&p)?;
+        }
+    }
+    let rt = &d.rt[id.group][id.process];
+    for f in [&rt.stdout, &rt.stderr].into_iter().flatten() {
+        if let Some(file) = f.borrow_mut().as_mut() {
+            file.reopen()?;
+        }
+    }
+    Ok(())
+}
+
+fn signal_many(d: &mut Daemon, ids: Vec<ProcId>, sig: Option<i32>, sig_text: &str) -> Value {
+    let mut out = Vec::new();
+    for id in ids {
+        if !d.sv.process(id).state.is_signallable() {
+            continue;
+        }
+        let r = signal_one(d, id, sig, sig_text);
+        out.push(result_struct(d, id, &r));
+    }
+    Value::Array(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespecs() {
+        assert_eq!(split_namespec("a"), ("a", Some("a")));
+        assert_eq!(split_namespec("g:p"), ("g", Some("p")));
+        assert_eq!(split_namespec("g:*"), ("g", None));
+        assert_eq!(split_namespec("g:"), ("g", None));
+    }
+
+    #[test]
+    fn uptimes_like_python_timedelta() {
+        assert_eq!(timedelta(5), "0:00:05");
+        assert_eq!(timedelta(3723), "1:02:03");
+        assert_eq!(timedelta(86405), "1 day, 0:00:05");
+        assert_eq!(timedelta(2 * 86400 + 11045), "2 days, 3:04:05");
+        assert_eq!(timedelta(-3), "0:00:00");
+    }
+
+    #[test]
+    fn tail_like_the_reference() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.log");
+        std::fs::write(&p, "hello\n").unwrap();
+        let p = p.to_str().unwrap();
+        let t = |o, l| tail_file(Some(p), o, l);
+        let v = |s: &str, n, o| Value::Array(vec![Value::from(s), Value::Int(n), Value::Bool(o)]);
+        assert_eq!(t(0, 100), v("hello\n", 6, false));
+        assert_eq!(t(0, 3), v("lo\n", 6, true));
+        assert_eq!(t(100, 3), v("", 6, false));
+        assert_eq!(tail_file(None, 0, 10), v("", 0, false));
+    }
+
+    #[test]
+    fn read_like_the_reference() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.log");
+        std::fs::write(&p, "out\nerr\nred\n").unwrap();
+        let p = p.to_str().unwrap();
+        assert_eq!(read_file(p, 4, 3).unwrap(), "err");
+        assert_eq!(read_file(p, 400, 0).unwrap(), "");
+        assert_eq!(read_file(p, -4, 0).unwrap(), "red\n");
+        assert_eq!(read_file(p, 0, 0).unwrap(), "out\nerr\nred\n");
+        assert_eq!(read_file(p, -10, 5).unwrap_err().code, BAD_ARGUMENTS);
+        assert_eq!(read_file(p, 0, -5).unwrap_err().code, BAD_ARGUMENTS);
+        assert_eq!(read_file("/nonexistent", 0, 1).unwrap_err().text, "NO_FILE: /nonexistent");
+    }
+
+    #[test]
+    fn fault_texts() {
+        assert_eq!(fault(BAD_NAME, Some("foo")).text, "BAD_NAME: foo");
+        assert_eq!(fault(NO_FILE, None).text, "NO_FILE");
+        assert_eq!(METHODS.len(), 41);
+        let mut sorted: Vec<&str> = METHODS.iter().map(|m| m.0).collect();
+        sorted.sort_unstable();
+        assert_eq!(sorted, METHODS.iter().map(|m| m.0).collect::<Vec<_>>());
+    }
+}
