@@ -16,6 +16,8 @@ mod daemon;
 mod daemon_diff;
 // A running supervisord under test.
 mod daemon_harness;
+// Differential: XML-RPC results and faults against the reference.
+mod rpc_diff;
 // pidproxy end to end.
 mod pidproxy;
 // The harness: temp dirs, bounded runs, dumps.
