@@ -54,6 +54,11 @@ pub struct Daemon {
     pub logger: Rc<RefCell<Logger>>,
     /// The configuration it runs.
     pub cfg: ServerConfig,
+    /// The groups of the configuration last read (at startup or by
+    /// `reloadConfig`), which `addProcessGroup` takes groups from.
+    pub loaded_groups: Vec<sv_config::GroupConfig>,
+    /// Command-line values, for reading the configuration again.
+    pub overrides: sv_config::ServerOverrides,
     ctx: SpawnContext,
     strip_ansi: bool,
     start: Instant,
@@ -100,11 +105,39 @@ impl Daemon {
             rt,
             logger,
             cfg: cfg.clone(),
+            loaded_groups: cfg.groups.clone(),
+            overrides: sv_config::ServerOverrides::default(),
             ctx: SpawnContext { base_env, serverurl: cfg.serverurl.clone() },
             strip_ansi: s.strip_ansi,
             start: Instant::now(),
             wall_start,
         }
+    }
+
+    /// Starts managing a group (the reference's `add_process_group`).
+    /// `false` when a group of that name exists.
+    pub fn add_group(&mut self, config: sv_config::GroupConfig) -> bool {
+        if self.sv.groups.iter().any(|g| g.config.name == config.name) {
+            return false;
+        }
+        let s = &self.cfg.supervisord;
+        let rt = config
+            .processes
+            .iter()
+            .map(|p| Runtime {
+                paths: output::log_paths(p, &s.childlogdir, &s.identifier),
+                ..Runtime::default()
+            })
+            .collect();
+        self.sv.groups.push(sv_core::supervisor::Group::new(config));
+        self.rt.push(rt);
+        true
+    }
+
+    /// Stops managing a group whose processes are all stopped.
+    pub fn remove_group(&mut self, index: usize) {
+        self.sv.groups.remove(index);
+        self.rt.remove(index);
     }
 
     /// What every child's environment starts from.

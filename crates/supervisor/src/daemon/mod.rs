@@ -94,7 +94,11 @@ pub fn bind_servers(cfg: &ServerConfig) -> Result<Listeners, String> {
 
 /// Runs the daemon on a loaded configuration. Returns the exit code, or
 /// `Err` with a usage message (exit 2).
-pub fn run_once(loaded: &Loaded<ServerConfig>, first: bool) -> Result<Outcome, String> {
+pub fn run_once(
+    loaded: &Loaded<ServerConfig>,
+    overrides: &sv_config::ServerOverrides,
+    first: bool,
+) -> Result<Outcome, String> {
     let cfg = &loaded.config;
     let s = &cfg.supervisord;
     let mut criticals = Vec::new();
@@ -167,7 +171,8 @@ pub fn run_once(loaded: &Loaded<ServerConfig>, first: bool) -> Result<Outcome, S
     let base_env: Vec<(String, String)> = std::env::vars_os()
         .map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned()))
         .collect();
-    let daemon = Daemon::new(cfg, logger.clone(), base_env);
+    let mut daemon = Daemon::new(cfg, logger.clone(), base_env);
+    daemon.overrides = overrides.clone();
 
     if !s.nodaemon && first {
         logger.borrow_mut().log(LogLevel::Info, "daemonizing the supervisord process");

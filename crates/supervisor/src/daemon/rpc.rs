@@ -494,42 +494,53 @@ fn logfile_text(l: &LogFile, path: Option<String>) -> Value {
 
 fn config_info(d: &Daemon) -> Value {
     let mut items: Vec<(String, Value)> = Vec::new();
-    for id in d.sv.ids() {
-        let p = &d.sv.process(id).config;
-        let g = &d.sv.groups[id.group].config;
-        let none_or = |s: &Option<String>| Value::from(s.clone().unwrap_or_else(|| "none".into()));
-        let v = Value::structure([
-            ("autostart", Value::Bool(p.autostart)),
-            ("directory", none_or(&p.directory)),
-            ("uid", p.uid.map_or(Value::from("none"), |u| Value::Int(i64::from(u)))),
-            ("command", Value::from(p.command.as_str())),
-            ("exitcodes", Value::Array(p.exitcodes.iter().map(|c| Value::from(*c)).collect())),
-            ("group", Value::from(g.name.as_str())),
-            ("group_prio", Value::Int(g.priority)),
-            ("inuse", Value::Bool(true)),
-            ("killasgroup", Value::Bool(p.killasgroup)),
-            ("name", Value::from(p.name.as_str())),
-            ("process_prio", Value::Int(p.priority)),
-            ("redirect_stderr", Value::Bool(p.redirect_stderr)),
-            ("startretries", Value::Int(p.startretries)),
-            ("startsecs", Value::Int(p.startsecs)),
-            ("stdout_capture_maxbytes", Value::Int(p.stdout.capture_maxbytes)),
-            ("stdout_events_enabled", Value::Bool(p.stdout.events_enabled)),
-            ("stdout_logfile", logfile_text(&p.stdout.logfile, channel_path(d, id, false))),
-            ("stdout_logfile_backups", Value::Int(p.stdout.logfile_backups)),
-            ("stdout_logfile_maxbytes", Value::Int(p.stdout.logfile_maxbytes)),
-            ("stdout_syslog", Value::Bool(p.stdout.syslog)),
-            ("stopsignal", Value::from(p.stopsignal)),
-            ("stopwaitsecs", Value::Int(p.stopwaitsecs)),
-            ("stderr_capture_maxbytes", Value::Int(p.stderr.capture_maxbytes)),
-            ("stderr_events_enabled", Value::Bool(p.stderr.events_enabled)),
-            ("stderr_logfile", logfile_text(&p.stderr.logfile, channel_path(d, id, true))),
-            ("stderr_logfile_backups", Value::Int(p.stderr.logfile_backups)),
-            ("stderr_logfile_maxbytes", Value::Int(p.stderr.logfile_maxbytes)),
-            ("stderr_syslog", Value::Bool(p.stderr.syslog)),
-            ("serverurl", none_or(&p.serverurl)),
-        ]);
-        items.push((p.name.clone(), v));
+    for g in &d.loaded_groups {
+        let running = d.sv.groups.iter().position(|r| r.config.name == g.name);
+        for p in &g.processes {
+            // Concrete paths of AUTO logs are known for groups in use.
+            let id = running.and_then(|gi| {
+                d.sv.groups[gi]
+                    .processes
+                    .iter()
+                    .position(|x| x.config.name == p.name)
+                    .map(|pi| ProcId { group: gi, process: pi })
+            });
+            let path = |stderr: bool| id.and_then(|id| channel_path(d, id, stderr));
+            let none_or =
+                |s: &Option<String>| Value::from(s.clone().unwrap_or_else(|| "none".into()));
+            let v = Value::structure([
+                ("autostart", Value::Bool(p.autostart)),
+                ("directory", none_or(&p.directory)),
+                ("uid", p.uid.map_or(Value::from("none"), |u| Value::Int(i64::from(u)))),
+                ("command", Value::from(p.command.as_str())),
+                ("exitcodes", Value::Array(p.exitcodes.iter().map(|c| Value::from(*c)).collect())),
+                ("group", Value::from(g.name.as_str())),
+                ("group_prio", Value::Int(g.priority)),
+                ("inuse", Value::Bool(running.is_some())),
+                ("killasgroup", Value::Bool(p.killasgroup)),
+                ("name", Value::from(p.name.as_str())),
+                ("process_prio", Value::Int(p.priority)),
+                ("redirect_stderr", Value::Bool(p.redirect_stderr)),
+                ("startretries", Value::Int(p.startretries)),
+                ("startsecs", Value::Int(p.startsecs)),
+                ("stdout_capture_maxbytes", Value::Int(p.stdout.capture_maxbytes)),
+                ("stdout_events_enabled", Value::Bool(p.stdout.events_enabled)),
+                ("stdout_logfile", logfile_text(&p.stdout.logfile, path(false))),
+                ("stdout_logfile_backups", Value::Int(p.stdout.logfile_backups)),
+                ("stdout_logfile_maxbytes", Value::Int(p.stdout.logfile_maxbytes)),
+                ("stdout_syslog", Value::Bool(p.stdout.syslog)),
+                ("stopsignal", Value::from(p.stopsignal)),
+                ("stopwaitsecs", Value::Int(p.stopwaitsecs)),
+                ("stderr_capture_maxbytes", Value::Int(p.stderr.capture_maxbytes)),
+                ("stderr_events_enabled", Value::Bool(p.stderr.events_enabled)),
+                ("stderr_logfile", logfile_text(&p.stderr.logfile, path(true))),
+                ("stderr_logfile_backups", Value::Int(p.stderr.logfile_backups)),
+                ("stderr_logfile_maxbytes", Value::Int(p.stderr.logfile_maxbytes)),
+                ("stderr_syslog", Value::Bool(p.stderr.syslog)),
+                ("serverurl", none_or(&p.serverurl)),
+            ]);
+            items.push((p.name.clone(), v));
+        }
     }
     items.sort_by(|a, b| a.0.cmp(&b.0));
     Value::Array(items.into_iter().map(|(_, v)| v).collect())
@@ -872,11 +883,93 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             write_all_nonblocking(fd, chars.as_bytes()).map_err(|_| fault(NO_FILE, Some(name)))?;
             Ok(Value::Bool(true))
         }
-        "reloadConfig" | "addProcessGroup" | "removeProcessGroup" => {
-            Err(fault(FAILED, Some("not implemented yet in this build")))
+        "reloadConfig" => {
+            a.count(0, 0)?;
+            let mut d = shared.daemon.borrow_mut();
+            let loaded = sv_config::load_server(&d.cfg.configfile, &sv_sys::RealHost, &d.overrides)
+                .map_err(|f| {
+                    fault(
+                        CANT_REREAD,
+                        Some(&f.errors.first().map(|e| e.message.clone()).unwrap_or_default()),
+                    )
+                })?;
+            let new = loaded.config.groups;
+            let cur: Vec<&sv_config::GroupConfig> = d.sv.groups.iter().map(|g| &g.config).collect();
+            let added: Vec<Value> = new
+                .iter()
+                .filter(|n| !cur.iter().any(|c| c.name == n.name))
+                .map(|n| Value::from(n.name.as_str()))
+                .collect();
+            let changed: Vec<Value> = new
+                .iter()
+                .filter(|n| cur.iter().any(|c| c.name == n.name && !same_group(c, n)))
+                .map(|n| Value::from(n.name.as_str()))
+                .collect();
+            let removed: Vec<Value> = cur
+                .iter()
+                .filter(|c| !new.iter().any(|n| n.name == c.name))
+                .map(|c| Value::from(c.name.as_str()))
+                .collect();
+            d.loaded_groups = new;
+            Ok(Value::Array(vec![Value::Array(vec![
+                Value::Array(added),
+                Value::Array(changed),
+                Value::Array(removed),
+            ])]))
+        }
+        "addProcessGroup" => {
+            a.count(1, 1)?;
+            let name = a.string(0)?;
+            let mut d = shared.daemon.borrow_mut();
+            let config = d
+                .loaded_groups
+                .iter()
+                .find(|g| g.name == name)
+                .cloned()
+                .ok_or_else(|| fault(BAD_NAME, Some(name)))?;
+            if !d.add_group(config) {
+                return Err(fault(ALREADY_ADDED, Some(name)));
+            }
+            drop(d);
+            shared.wake.notify_one();
+            Ok(Value::Bool(true))
+        }
+        "removeProcessGroup" => {
+            a.count(1, 1)?;
+            let name = a.string(0)?;
+            let mut d = shared.daemon.borrow_mut();
+            let g = find_group(&d, name).ok_or_else(|| fault(BAD_NAME, Some(name)))?;
+            if d.sv.groups[g].processes.iter().any(|p| !p.state.is_stopped()) {
+                return Err(fault(STILL_RUNNING, Some(name)));
+            }
+            d.remove_group(g);
+            Ok(Value::Bool(true))
         }
         _ => Err(fault(UNKNOWN_METHOD, None)),
     }
+}
+
+/// Group equality as the reference sees it: AUTO log files match any.
+fn same_group(a: &sv_config::GroupConfig, b: &sv_config::GroupConfig) -> bool {
+    fn stream(x: &sv_config::StreamConfig, y: &sv_config::StreamConfig) -> bool {
+        let logs =
+            x.logfile == y.logfile || x.logfile == LogFile::Auto || y.logfile == LogFile::Auto;
+        let mut x = x.clone();
+        x.logfile = y.logfile.clone();
+        logs && x == *y
+    }
+    fn process(x: &sv_config::ProcessConfig, y: &sv_config::ProcessConfig) -> bool {
+        let mut x2 = x.clone();
+        x2.stdout = y.stdout.clone();
+        x2.stderr = y.stderr.clone();
+        x2.section = y.section.clone();
+        stream(&x.stdout, &y.stdout) && stream(&x.stderr, &y.stderr) && x2 == *y
+    }
+    a.name == b.name
+        && a.priority == b.priority
+        && a.kind == b.kind
+        && a.processes.len() == b.processes.len()
+        && a.processes.iter().zip(&b.processes).all(|(x, y)| process(x, y))
 }
 
 fn write_all_nonblocking(fd: &std::os::fd::OwnedFd, mut data: &[u8]) -> std::io::Result<()> {

@@ -146,10 +146,11 @@ fn run_daemon(
     out: &mut dyn Write,
     err: &mut dyn Write,
     mut loaded: Loaded<ServerConfig>,
+    overrides: &sv_config::ServerOverrides,
 ) -> i32 {
     let mut first = true;
     loop {
-        match crate::daemon::run_once(&loaded, first) {
+        match crate::daemon::run_once(&loaded, overrides, first) {
             Ok(crate::daemon::event_loop::Outcome::Shutdown) => return 0,
             Ok(crate::daemon::event_loop::Outcome::Restart) => {}
             Err(msg) => {
@@ -181,7 +182,7 @@ pub fn run(argv: &[String], host: &dyn Host, out: &mut dyn Write, err: &mut dyn 
                 let _ = writeln!(out, "{}", summary(&loaded.config));
                 return 0;
             }
-            run_daemon(argv0, args, host, out, err, loaded)
+            run_daemon(argv0, args, host, out, err, loaded, &cli.overrides)
         }
         Err(e) => {
             let _ = write!(err, "{}", e.render(argv0));

@@ -30,6 +30,7 @@ fn scenario(env: &Env, program: &Path, python: &Path) -> String {
     let out = Command::new(python)
         .arg(script)
         .arg(env.path().join("supervisor.sock"))
+        .arg(d.conf())
         .output()
         .expect("run the scenario");
     assert!(

@@ -2,7 +2,7 @@
 JSON, what every call returned, normalised so that two daemons (the
 reference and ours) can be compared: pids and times become placeholders.
 
-Usage: python rpc_scenario.py SOCKET_PATH
+Usage: python rpc_scenario.py SOCKET_PATH CONFIG_PATH
 """
 import http.client
 import json
@@ -130,6 +130,24 @@ def main():
     call("private method", s._update)
     call("three dots", getattr(proxy, "a.b").c)
     call("wrong arg count", s.getState, 1)
+    conf = sys.argv[2]
+    original = open(conf).read()
+    open(conf, "w").write(original + "[program:new]\ncommand=/bin/true\nautostart=false\n")
+    call("reloadConfig added", s.reloadConfig)
+    call("config inuse", lambda: [c["inuse"] for c in s.getAllConfigInfo() if c["name"] in ("new", "a")])
+    call("addProcessGroup new", s.addProcessGroup, "new")
+    call("addProcessGroup new again", s.addProcessGroup, "new")
+    call("addProcessGroup nosuch", s.addProcessGroup, "nosuch")
+    call("getProcessInfo new", s.getProcessInfo, "new")
+    call("removeProcessGroup new", s.removeProcessGroup, "new")
+    call("removeProcessGroup a", s.removeProcessGroup, "a")
+    call("removeProcessGroup nosuch", s.removeProcessGroup, "nosuch")
+    open(conf, "w").write(original.replace("startsecs=0\nstdout_logfile", "startsecs=0\nstopwaitsecs=7\nstdout_logfile"))
+    call("reloadConfig changed and removed", s.reloadConfig)
+    open(conf, "w").write(original + "[program:bad]\ncommand=x\nstartsecs=abc\n")
+    call("reloadConfig invalid", s.reloadConfig)
+    open(conf, "w").write(original)
+    call("reloadConfig unchanged", s.reloadConfig)
     call("stopAllProcesses", s.stopAllProcesses)
     call("startAllProcesses nowait", s.startAllProcesses, False)
     call("shutdown", s.shutdown)
