@@ -32,8 +32,9 @@ pub enum Outcome {
 }
 
 /// Per-process resources that live outside the pure model.
-#[derive(Default)]
 pub struct Runtime {
+    /// Followers of stdout and stderr (`/logtail`).
+    pub tails: [tokio::sync::broadcast::Sender<bytes::Bytes>; 2],
     /// Where its output is logged.
     pub paths: LogPaths,
     /// The open stdout log.
@@ -42,6 +43,14 @@ pub struct Runtime {
     pub stderr: Option<SharedFile>,
     /// The write end of its stdin.
     pub stdin: Option<OwnedFd>,
+}
+
+impl Runtime {
+    /// Resources for a process whose logs go to `paths`.
+    pub fn new(paths: LogPaths) -> Self {
+        let tail = || tokio::sync::broadcast::channel(256).0;
+        Runtime { tails: [tail(), tail()], paths, stdout: None, stderr: None, stdin: None }
+    }
 }
 
 /// The daemon's state while it runs.
@@ -91,9 +100,8 @@ impl Daemon {
             .map(|g| {
                 g.processes
                     .iter()
-                    .map(|p| Runtime {
-                        paths: output::log_paths(&p.config, &s.childlogdir, &s.identifier),
-                        ..Runtime::default()
+                    .map(|p| {
+                        Runtime::new(output::log_paths(&p.config, &s.childlogdir, &s.identifier))
                     })
                     .collect()
             })
@@ -124,10 +132,7 @@ impl Daemon {
         let rt = config
             .processes
             .iter()
-            .map(|p| Runtime {
-                paths: output::log_paths(p, &s.childlogdir, &s.identifier),
-                ..Runtime::default()
-            })
+            .map(|p| Runtime::new(output::log_paths(p, &s.childlogdir, &s.identifier)))
             .collect();
         self.sv.groups.push(sv_core::supervisor::Group::new(config));
         self.rt.push(rt);
@@ -215,10 +220,10 @@ impl Daemon {
             Err(e) => self.sv.process_mut(id).spawn_failed(e.message(&cfg.name), now, &mut out),
             Ok(sp) => {
                 let pumps = [
-                    ("stdout", sp.stdout, &out_file, &cfg.stdout),
-                    ("stderr", sp.stderr, &err_file, &cfg.stderr),
+                    ("stdout", sp.stdout, &out_file, &cfg.stdout, rt.tails[0].clone()),
+                    ("stderr", sp.stderr, &err_file, &cfg.stderr, rt.tails[1].clone()),
                 ];
-                for (channel, fd, file, stream) in pumps {
+                for (channel, fd, file, stream, tx) in pumps {
                     if let Some(fd) = fd {
                         let pump = Pump {
                             name: cfg.name.clone(),
@@ -227,6 +232,7 @@ impl Daemon {
                             strip_ansi: self.strip_ansi,
                             syslog: stream.syslog,
                             logger: self.logger.clone(),
+                            tx,
                         };
                         tokio::task::spawn_local(output::pump(fd, pump));
                     }

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use base64::Engine;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full, Limited, StreamBody};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
@@ -76,7 +77,12 @@ pub fn authorized(header: Option<&str>, creds: &Credentials) -> Auth {
     if user_ok & pass_ok { Auth::Granted } else { Auth::Denied }
 }
 
-type Resp = Response<Full<Bytes>>;
+type Body = UnsyncBoxBody<Bytes, Infallible>;
+type Resp = Response<Body>;
+
+fn full(b: impl Into<Bytes>) -> Body {
+    Full::new(b.into()).boxed_unsync()
+}
 
 /// The reference's HTML error response.
 pub fn error_response(status: StatusCode) -> Resp {
@@ -85,7 +91,7 @@ pub fn error_response(status: StatusCode) -> Resp {
         status.as_u16(),
         status.canonical_reason().unwrap_or("Error")
     );
-    let mut r = Response::new(Full::new(Bytes::from(body)));
+    let mut r = Response::new(full(body));
     *r.status_mut() = status;
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
     r
@@ -118,8 +124,15 @@ async fn route(shared: &Rc<Shared>, creds: Option<&Credentials>, req: Request<In
             Auth::Malformed => return error_response(StatusCode::BAD_REQUEST),
         }
     }
-    if req.uri().path().starts_with("/RPC2") {
+    let path = req.uri().path().to_owned();
+    if path.starts_with("/RPC2") {
         return rpc(shared, req).await;
+    }
+    if path.starts_with("/logtail") || path.starts_with("/mainlogtail") {
+        if req.method() != Method::GET {
+            return error_response(StatusCode::BAD_REQUEST);
+        }
+        return tail(shared, &percent_decode(&path));
     }
     error_response(StatusCode::NOT_FOUND)
 }
@@ -176,9 +189,102 @@ async fn rpc(shared: &Rc<Shared>, req: Request<Incoming>) -> Resp {
             sv_xmlrpc::encode_fault(&f)
         }
     };
-    let mut r = Response::new(Full::new(Bytes::from(text)));
+    let mut r = Response::new(full(text));
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
     r
+}
+
+/// `%XX` decoding of a URL path.
+pub fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The last `n` bytes of a file.
+fn last_bytes(path: &str, n: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    f.seek(SeekFrom::Start(len.saturating_sub(n)))?;
+    let mut buf = Vec::new();
+    f.read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// `/logtail/<name>[/<channel>]` and `/mainlogtail`: the last 1024 bytes,
+/// then everything written after, as it is written.
+fn tail(shared: &Rc<Shared>, path: &str) -> Resp {
+    let d = shared.daemon.borrow();
+    let trimmed = path.trim_start_matches('/');
+    let (file, rx, logtail) = if trimmed.starts_with("mainlogtail") {
+        let Some(file) = d.cfg.supervisord.logfile.clone() else {
+            return error_response(StatusCode::NOT_FOUND);
+        };
+        (file, d.logger.borrow().tx.subscribe(), false)
+    } else {
+        let Some((_, rest)) = trimmed.split_once('/') else {
+            return error_response(StatusCode::NOT_FOUND);
+        };
+        let (name, channel) = rest.split_once('/').unwrap_or((rest, "stdout"));
+        let (g, p) = super::rpc::split_namespec(name);
+        let found = d.sv.groups.iter().enumerate().find(|(_, x)| x.config.name == g).and_then(
+            |(gi, grp)| {
+                grp.processes
+                    .iter()
+                    .position(|x| Some(x.config.name.as_str()) == p)
+                    .map(|pi| (gi, pi))
+            },
+        );
+        let Some((gi, pi)) = found else { return error_response(StatusCode::NOT_FOUND) };
+        let rt = &d.rt[gi][pi];
+        let (file, tx) = match channel {
+            "stdout" => (&rt.paths.stdout, &rt.tails[0]),
+            "stderr" => (&rt.paths.stderr, &rt.tails[1]),
+            _ => return error_response(StatusCode::NOT_FOUND),
+        };
+        let Some(file) = file else { return error_response(StatusCode::NOT_FOUND) };
+        (file.display().to_string(), tx.subscribe(), true)
+    };
+    let Ok(head) = last_bytes(&file, 1024) else { return error_response(StatusCode::NOT_FOUND) };
+    let mtime = std::fs::metadata(&file).and_then(|m| m.modified()).ok();
+    use tokio_stream::StreamExt;
+    let first = tokio_stream::once(Bytes::from(head));
+    let rest = tokio_stream::wrappers::BroadcastStream::new(rx).filter_map(Result::ok);
+    let stream = first.chain(rest).map(|b| Ok::<_, Infallible>(hyper::body::Frame::data(b)));
+    let mut r = Response::new(StreamBody::new(stream).boxed_unsync());
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain;charset=utf-8"));
+    if logtail {
+        h.insert("X-Accel-Buffering", HeaderValue::from_static("no"));
+    }
+    if let Some(t) = mtime
+        && let Ok(v) = HeaderValue::from_str(&httpdate(t))
+    {
+        h.insert(header::LAST_MODIFIED, v);
+    }
+    r
+}
+
+/// An RFC 1123 date, as HTTP headers carry it.
+fn httpdate(t: std::time::SystemTime) -> String {
+    let dt: chrono::DateTime<chrono::Utc> = t.into();
+    dt.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
 fn serve_connection<S>(shared: &Rc<Shared>, creds: &Option<Rc<Credentials>>, stream: S)
@@ -272,6 +378,13 @@ mod tests {
             authorized(Some(&basic("user", "{SHA}e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4")), &sha),
             Auth::Denied
         );
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("/logtail/grp%3Aga/stderr"), "/logtail/grp:ga/stderr");
+        assert_eq!(percent_decode("/a%2"), "/a%2");
+        assert_eq!(percent_decode("/%zz"), "/%zz");
     }
 
     #[test]

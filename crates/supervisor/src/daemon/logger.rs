@@ -10,6 +10,8 @@ use sv_logfile::{RotatingFile, Timestamp, format_line};
 
 /// The daemon's log.
 pub struct Logger {
+    /// Every line written, for `/mainlogtail` followers.
+    pub tx: tokio::sync::broadcast::Sender<bytes::Bytes>,
     level: LogLevel,
     file: Option<RotatingFile>,
     echo: bool,
@@ -44,7 +46,8 @@ impl Logger {
             Some(p) => Some(RotatingFile::open(p, maxbytes, backups)?),
             None => None,
         };
-        Ok(Logger { level, syslog: file.is_none(), file, echo })
+        let (tx, _) = tokio::sync::broadcast::channel(1024);
+        Ok(Logger { tx, level, syslog: file.is_none(), file, echo })
     }
 
     /// Whether `level` is written.
@@ -58,6 +61,9 @@ impl Logger {
             return;
         }
         let line = format_line(timestamp(), level, msg);
+        if self.tx.receiver_count() > 0 {
+            let _ = self.tx.send(bytes::Bytes::from(line.clone()));
+        }
         if let Some(f) = self.file.as_mut() {
             // A failing log write must not stop the daemon; nothing better
             // can be done with the error than to keep going.

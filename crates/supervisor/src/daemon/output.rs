@@ -101,6 +101,8 @@ pub struct Pump {
     pub syslog: bool,
     /// The main log (for the debug echo).
     pub logger: Rc<RefCell<Logger>>,
+    /// Followers of this channel (`/logtail`).
+    pub tx: tokio::sync::broadcast::Sender<bytes::Bytes>,
 }
 
 /// Reads a child's pipe until EOF, logging everything read.
@@ -121,6 +123,9 @@ pub async fn pump(fd: OwnedFd, p: Pump) {
         };
         if let Some(f) = p.file.borrow_mut().as_mut() {
             let _ = f.write(data);
+        }
+        if p.tx.receiver_count() > 0 {
+            let _ = p.tx.send(bytes::Bytes::copy_from_slice(data));
         }
         if p.syslog {
             for line in String::from_utf8_lossy(data).lines() {
