@@ -20,5 +20,7 @@ mod daemon_harness;
 mod rpc_diff;
 // pidproxy end to end.
 mod pidproxy;
+// The HTTP layer: auth, bad requests, limits, log tailing, concurrency.
+mod http;
 // The harness: temp dirs, bounded runs, dumps.
 mod harness;

@@ -1,0 +1,231 @@
+//! The HTTP layer end to end over TCP: Basic auth (plain and `{SHA}`),
+//! malformed and oversized requests, log tailing, and many concurrent
+//! clients — the daemon answers each as the reference does and keeps serving.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use base64::Engine;
+
+use crate::daemon_harness::Running;
+use crate::harness::Env;
+
+const T: Duration = Duration::from_secs(20);
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0)
+}
+
+/// Sends raw bytes, returns the whole response (the server closes or the read times out).
+fn raw(port: u16, request: &[u8]) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    s.write_all(request).expect("write");
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 65536];
+    loop {
+        match s.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                buf.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buf);
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let len = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().to_owned())
+                        })
+                        .and_then(|v| v.parse::<usize>().ok());
+                    if len.is_some_and(|n| body.len() >= n) {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+fn rpc_request(method: &str, auth: Option<(&str, &str)>) -> Vec<u8> {
+    let body = format!(
+        "<?xml version='1.0'?>\n<methodCall>\n<methodName>{method}</methodName>\n<params>\n</params>\n</methodCall>\n"
+    );
+    let auth = auth
+        .map(|(u, p)| {
+            format!(
+                "Authorization: Basic {}\r\n",
+                base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "POST /RPC2 HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+fn start<'a>(env: &'a Env, port: u16, auth: &str) -> Running<'a> {
+    let d = Running::start(
+        env,
+        &format!(
+            "[inet_http_server]\nport=127.0.0.1:{port}\n{auth}\n\
+             [program:talk]\ncommand=/bin/sh -c 'echo first line; sleep 0.3; echo second line; exec sleep 3600'\nstartsecs=0\n"
+        ),
+    );
+    d.wait_for("success: talk entered RUNNING", T);
+    d
+}
+
+#[test]
+fn basic_auth_plain_and_sha() {
+    let env = Env::new();
+    let port = free_port();
+    // {SHA} of "secret".
+    let mut d =
+        start(&env, port, "username=user\npassword={SHA}e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4");
+    let denied = raw(port, &rpc_request("supervisor.getState", None));
+    d.check(denied.starts_with("HTTP/1.1 401"), &format!("no credentials: 401\n{denied}"));
+    d.check(
+        denied.contains("www-authenticate: Basic realm=\"default\"")
+            || denied.contains("WWW-Authenticate: Basic realm=\"default\""),
+        "realm header",
+    );
+    let wrong = raw(port, &rpc_request("supervisor.getState", Some(("user", "nope"))));
+    d.check(wrong.starts_with("HTTP/1.1 401"), "wrong password: 401");
+    let literal = raw(
+        port,
+        &rpc_request(
+            "supervisor.getState",
+            Some(("user", "{SHA}e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4")),
+        ),
+    );
+    d.check(literal.starts_with("HTTP/1.1 401"), "the stored hash itself is not a password");
+    let ok = raw(port, &rpc_request("supervisor.getState", Some(("user", "secret"))));
+    d.check(
+        ok.starts_with("HTTP/1.1 200") && ok.contains("<name>statename</name>"),
+        &format!("granted\n{ok}"),
+    );
+    let tail = raw(port, b"GET /logtail/talk HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    d.check(tail.starts_with("HTTP/1.1 401"), "log tail needs auth too");
+    assert_eq!(d.stop(), 0);
+}
+
+#[test]
+fn malformed_requests_get_the_reference_status_and_the_daemon_keeps_serving() {
+    let env = Env::new();
+    let port = free_port();
+    let mut d = start(&env, port, "");
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (b"GET /RPC2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(), "HTTP/1.1 400"),
+        (b"POST /RPC2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".to_vec(), "HTTP/1.1 411"),
+        (b"POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\nConnection: close\r\n\r\ngarbage".to_vec(), "HTTP/1.1 400"),
+        (
+            b"POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: 41\r\nConnection: close\r\n\r\n<methodCall><params></params></methodCall>".to_vec(),
+            "HTTP/1.1 400",
+        ),
+        (b"GET /nothing-here HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(), "HTTP/1.1 404"),
+        (b"GET /logtail/nosuch HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(), "HTTP/1.1 404"),
+        (b"POST /logtail/talk HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(), "HTTP/1.1 400"),
+        (b"NONSENSE\r\n\r\n".to_vec(), "HTTP/1.1 400"),
+    ];
+    for (req, want) in &cases {
+        let resp = raw(port, req);
+        d.check(
+            resp.starts_with(want),
+            &format!("{:?} -> {want}\ngot: {resp}", String::from_utf8_lossy(req)),
+        );
+    }
+    // A body over the limit is refused without reading it all.
+    let big = format!(
+        "POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        64 * 1024 * 1024
+    );
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    s.write_all(big.as_bytes()).expect("write");
+    let _ = s.write_all(&vec![b'x'; 17 * 1024 * 1024]);
+    let mut resp = String::new();
+    let _ = s.read_to_string(&mut resp);
+    d.check(resp.starts_with("HTTP/1.1 413"), &format!("oversized body: 413, got {resp:.200}"));
+    // Huge headers are refused too.
+    let mut long = b"GET /logtail/talk HTTP/1.1\r\nHost: x\r\nX-Long: ".to_vec();
+    long.extend(vec![b'a'; 200 * 1024]);
+    long.extend_from_slice(b"\r\n\r\n");
+    let resp = raw(port, &long);
+    d.check(!resp.starts_with("HTTP/1.1 200"), "oversized headers refused");
+    // Faults for bad method names and arguments.
+    for (method, fault) in [
+        ("supervisor.nope", "<int>1</int>"),
+        ("supervisor._update", "<int>1</int>"),
+        ("a.b.c", "<int>1</int>"),
+        ("nonamespace", "<int>1</int>"),
+    ] {
+        let resp = raw(port, &rpc_request(method, None));
+        d.check(
+            resp.starts_with("HTTP/1.1 200") && resp.contains(fault),
+            &format!("{method}\n{resp}"),
+        );
+    }
+    let ok = raw(port, &rpc_request("supervisor.getState", None));
+    d.check(ok.contains("RUNNING"), "still serving");
+    assert_eq!(d.stop(), 0);
+}
+
+#[test]
+fn logtail_streams_new_output() {
+    let env = Env::new();
+    let port = free_port();
+    let mut d = start(&env, port, "");
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    s.write_all(b"GET /logtail/talk HTTP/1.1\r\nHost: x\r\n\r\n").expect("write");
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let deadline = std::time::Instant::now() + T;
+    while !String::from_utf8_lossy(&got).contains("second line")
+        && std::time::Instant::now() < deadline
+    {
+        match s.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&got);
+    d.check(text.starts_with("HTTP/1.1 200"), &format!("200\n{text}"));
+    d.check(text.to_ascii_lowercase().contains("transfer-encoding: chunked"), "chunked");
+    d.check(text.to_ascii_lowercase().contains("x-accel-buffering: no"), "no proxy buffering");
+    d.check(
+        text.contains("first line") && text.contains("second line"),
+        &format!("old and new output\n{text}"),
+    );
+    drop(s);
+    assert_eq!(d.stop(), 0);
+}
+
+#[test]
+fn two_hundred_concurrent_clients() {
+    let env = Env::new();
+    let port = free_port();
+    let mut d = start(&env, port, "");
+    let handles: Vec<_> = (0..200)
+        .map(|_| {
+            std::thread::spawn(move || {
+                raw(port, &rpc_request("supervisor.getAllProcessInfo", None))
+            })
+        })
+        .collect();
+    let ok = handles
+        .into_iter()
+        .filter_map(|h| h.join().ok())
+        .filter(|r| r.starts_with("HTTP/1.1 200") && r.contains("talk"))
+        .count();
+    d.check(ok == 200, &format!("{ok} of 200 answered"));
+    assert_eq!(d.stop(), 0);
+}
