@@ -188,10 +188,7 @@ impl Process {
                 _ => {}
             }
         }
-        if state == ProcessState::Starting
-            && now.mono.saturating_sub(self.laststart.unwrap_or(0))
-                > (self.config.startsecs.max(0) as u64) * 1000
-        {
+        if state == ProcessState::Starting && self.stayed_up(now) {
             self.delay = 0;
             self.backoff = 0;
             self.change_state(ProcessState::Running, true, now, fx);
@@ -232,8 +229,9 @@ impl Process {
     pub fn next_deadline(&self, mood: SupervisorState) -> Option<u64> {
         let running = mood > SupervisorState::Restarting;
         match self.state {
+            ProcessState::Starting if self.config.startsecs <= 0 => Some(0),
             ProcessState::Starting => {
-                Some(self.laststart.unwrap_or(0) + (self.config.startsecs.max(0) as u64) * 1000 + 1)
+                Some(self.laststart.unwrap_or(0) + (self.config.startsecs as u64) * 1000 + 1)
             }
             ProcessState::Backoff if self.backoff > self.config.startretries => Some(0),
             ProcessState::Backoff if running => Some(self.delay + 1),
@@ -246,6 +244,16 @@ impl Process {
             }
             _ => None,
         }
+    }
+
+    /// Whether a STARTING process has been up for more than `startsecs`.
+    /// The reference compares float seconds (`now - laststart > startsecs`),
+    /// which holds for `startsecs=0` at the next look; with millisecond time
+    /// that look can fall in the same millisecond, so 0 counts at once.
+    fn stayed_up(&self, now: Now) -> bool {
+        self.config.startsecs <= 0
+            || now.mono.saturating_sub(self.laststart.unwrap_or(0))
+                > (self.config.startsecs as u64) * 1000
     }
 
     /// Whether an EXITED process is restarted under its `autorestart`.

@@ -570,26 +570,26 @@ async fn many(shared: &Shared, ids: Vec<ProcId>, wait: bool, start: bool) -> Rpc
         }
     }
     shared.wake.notify_one();
-    while !pending.is_empty() {
+    // The reply goes out once every deferred one is done; they are listed
+    // in processing order, as the reference lists those that finish within
+    // one of its 50 ms polls (docs/compatibility.md).
+    if !pending.is_empty() {
         let done = wait_until(shared, |d| {
-            let mut out = Vec::new();
-            for &id in &pending {
-                let r = if start {
-                    start_result(d, id)
-                } else {
-                    d.sv.process(id).state.is_stopped().then_some(Ok(()))
-                };
-                if let Some(r) = r {
-                    out.push((id, result_struct(d, id, &r)));
-                }
-            }
-            (!out.is_empty()).then_some(out)
+            let rs: Option<Vec<Value>> = pending
+                .iter()
+                .map(|&id| {
+                    let r = if start {
+                        start_result(d, id)
+                    } else {
+                        d.sv.process(id).state.is_stopped().then_some(Ok(()))
+                    };
+                    r.map(|r| result_struct(d, id, &r))
+                })
+                .collect();
+            rs
         })
         .await;
-        for (id, v) in done {
-            pending.retain(|p| *p != id);
-            results.push(v);
-        }
+        results.extend(done);
     }
     Ok(Value::Array(results))
 }

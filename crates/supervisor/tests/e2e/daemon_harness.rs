@@ -16,7 +16,8 @@ pub fn testprog() -> PathBuf {
 /// The settings every test config starts with; `{dir}` is the test directory.
 pub const HEADER: &str = "[supervisord]\nlogfile={dir}/supervisord.log\npidfile={dir}/supervisord.pid\n\
 childlogdir={dir}\nloglevel=info\n[unix_http_server]\nfile={dir}/supervisor.sock\n\
-[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n";
+[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\
+[supervisorctl]\nserverurl=unix://{dir}/supervisor.sock\n";
 
 /// A supervisord process under test.
 pub struct Running<'a> {

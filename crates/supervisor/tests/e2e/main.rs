@@ -16,6 +16,8 @@ mod daemon;
 mod daemon_diff;
 // A running supervisord under test.
 mod daemon_harness;
+// Differential: the reference's supervisorctl against both daemons.
+mod ctl_diff;
 // Differential: XML-RPC results and faults against the reference.
 mod rpc_diff;
 // pidproxy end to end.

@@ -1,0 +1,199 @@
+//! The reference's `supervisorctl` against our supervisord and against the
+//! reference's, on the same configuration: for each command, the output
+//! (pids, uptimes and dates normalised) and the exit code must be the same.
+//! Once over the unix socket without auth, once over TCP with auth.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use crate::daemon_harness::Running;
+use crate::harness::{Env, bin, ref_venv};
+
+const PROGRAMS: &str = "\
+[program:a]\ncommand={testprog} sleep 3600\n\
+[program:b]\ncommand=/bin/sh -c \"printf 'out\\nerr\\nred\\n'; exec sleep 3600\"\nstartsecs=0\n\
+stdout_logfile={dir}/b.out\n\
+[program:nocmd]\ncommand=/nonexistent/x\nautostart=false\n\
+[program:ga]\ncommand={testprog} sleep 3600\nstartsecs=0\n\
+[program:gb]\ncommand={testprog} sleep 3600\nstartsecs=0\nautostart=false\n\
+[group:grp]\nprograms=ga,gb\n";
+
+const COMMANDS: &[&[&str]] = &[
+    &["status"],
+    &["status", "a"],
+    &["status", "nosuch"],
+    &["status", "grp:*"],
+    &["stop", "a"],
+    &["stop", "a"],
+    &["status"],
+    &["start", "a"],
+    &["start", "a"],
+    &["start", "nosuch"],
+    &["start", "nocmd"],
+    &["restart", "a"],
+    &["stop", "grp:*"],
+    &["start", "grp:*"],
+    &["pid", "a"],
+    &["pid", "nosuch"],
+    &["signal", "WINCH", "a"],
+    &["signal", "FOO", "a"],
+    &["signal", "WINCH", "gb"],
+    &["tail", "b"],
+    &["tail", "-4", "b"],
+    &["tail", "b", "stderr"],
+    &["clear", "b"],
+    &["avail"],
+    &["reread"],
+    &["update"],
+    &["version"],
+    &["stop", "all"],
+    &["start", "all"],
+    &["status"],
+];
+
+fn normalise(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut words: Vec<String> = Vec::new();
+        let mut prev = "";
+        for w in line.split(' ') {
+            let t = if prev == "pid"
+                || (words.is_empty() && w.chars().all(|c| c.is_ascii_digit()) && !w.is_empty())
+            {
+                "N".to_owned()
+            } else if prev == "uptime" {
+                "X".to_owned()
+            } else {
+                w.to_owned()
+            };
+            prev = if w.ends_with(',') { "" } else { w };
+            if w == "pid" {
+                prev = "pid";
+            }
+            words.push(t);
+        }
+        let mut l = words.join(" ").replace("N,", "N,");
+        // "EXITED    Nov 22 03:44 AM" style dates.
+        for m in
+            ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        {
+            if let Some(i) = l.find(&format!(" {m} ")) {
+                l = format!("{} DATE", l[..i].trim_end());
+            }
+        }
+        out.push_str(&l);
+        out.push('\n');
+    }
+    out
+}
+
+fn session(
+    env: &Env,
+    daemon: &Path,
+    ctl: &Path,
+    extra_conf: &str,
+    ctl_args: &[&str],
+) -> Vec<String> {
+    let mut d = Running::start_with(env, daemon, &[], &format!("{extra_conf}{PROGRAMS}"), &["-n"]);
+    for name in ["a", "b", "ga"] {
+        d.wait_for(&format!("success: {name} entered RUNNING state"), Duration::from_secs(30));
+    }
+    let mut results = Vec::new();
+    for cmd in COMMANDS {
+        let out = Command::new(ctl)
+            .arg("-c")
+            .arg(d.conf())
+            .args(ctl_args)
+            .args(*cmd)
+            .current_dir(env.path())
+            .output()
+            .expect("run supervisorctl");
+        let text = String::from_utf8_lossy(&out.stdout).replace(&env.dir(), "{dir}");
+        results.push(format!(
+            "$ {}\n{}exit {}",
+            cmd.join(" "),
+            normalise(&text),
+            out.status.code().unwrap_or(-1)
+        ));
+    }
+    let out = Command::new(ctl)
+        .arg("-c")
+        .arg(d.conf())
+        .args(ctl_args)
+        .arg("shutdown")
+        .output()
+        .expect("shutdown");
+    results.push(format!(
+        "$ shutdown\n{}exit {}",
+        String::from_utf8_lossy(&out.stdout),
+        out.status.code().unwrap_or(-1)
+    ));
+    d.wait_exit(Duration::from_secs(30));
+    results
+}
+
+fn compare(extra_conf: &dyn Fn(u16) -> String, ctl_args: &dyn Fn(u16) -> Vec<String>) {
+    let Some(venv) = ref_venv() else {
+        eprintln!("skipped: no reference venv (set SV_REQUIRE_REF=1 to make this an error)");
+        return;
+    };
+    let ctl = venv.join("bin/supervisorctl");
+    let port = |_: ()| {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or(0)
+    };
+    let (p1, p2) = (port(()), port(()));
+    let (ours_env, ref_env) = (Env::new(), Env::new());
+    let (ours, reference) = std::thread::scope(|s| {
+        let (c1, a1) = (extra_conf(p1), ctl_args(p1));
+        let (c2, a2) = (extra_conf(p2), ctl_args(p2));
+        let ctl1 = ctl.clone();
+        let o = s.spawn(move || {
+            let args: Vec<&str> = a1.iter().map(String::as_str).collect();
+            session(&ours_env, &bin("supervisord"), &ctl1, &c1, &args)
+        });
+        let r = s.spawn(move || {
+            let args: Vec<&str> = a2.iter().map(String::as_str).collect();
+            session(&ref_env, &venv.join("bin/supervisord"), &ctl, &c2, &args)
+        });
+        (o.join(), r.join())
+    });
+    let (ours, reference) = match (ours, reference) {
+        (Ok(o), Ok(r)) => (o, r),
+        _ => panic!("a session failed (see above)"),
+    };
+    let diffs: Vec<String> = reference
+        .iter()
+        .zip(&ours)
+        .filter(|(r, o)| r != o)
+        .map(|(r, o)| format!("--- reference\n{r}\n--- ours\n{o}"))
+        .collect();
+    assert!(diffs.is_empty(), "{} commands differ:\n{}", diffs.len(), diffs.join("\n"));
+}
+
+#[test]
+fn reference_supervisorctl_sees_the_same_over_the_unix_socket() {
+    compare(&|_| String::new(), &|_| Vec::new());
+}
+
+#[test]
+fn reference_supervisorctl_sees_the_same_over_tcp_with_auth() {
+    compare(
+        &|port| {
+            format!("[inet_http_server]\nport=127.0.0.1:{port}\nusername=user\npassword=secret\n")
+        },
+        &|port| {
+            vec![
+                "-s".into(),
+                format!("http://127.0.0.1:{port}"),
+                "-u".into(),
+                "user".into(),
+                "-p".into(),
+                "secret".into(),
+            ]
+        },
+    );
+}
