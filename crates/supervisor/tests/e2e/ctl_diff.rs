@@ -52,35 +52,35 @@ const COMMANDS: &[&[&str]] = &[
     &["status"],
 ];
 
+/// Replaces pids (`pid 123,` and bare pid lines), uptimes and stop dates.
 fn normalise(text: &str) -> String {
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let mut out = String::new();
     for line in text.lines() {
-        let mut words: Vec<String> = Vec::new();
-        let mut prev = "";
-        for w in line.split(' ') {
-            let t = if prev == "pid"
-                || (words.is_empty() && w.chars().all(|c| c.is_ascii_digit()) && !w.is_empty())
-            {
-                "N".to_owned()
-            } else if prev == "uptime" {
-                "X".to_owned()
-            } else {
-                w.to_owned()
-            };
-            prev = if w.ends_with(',') { "" } else { w };
-            if w == "pid" {
-                prev = "pid";
-            }
-            words.push(t);
+        if !line.is_empty() && line.chars().all(|c| c.is_ascii_digit()) {
+            out.push_str("N\n");
+            continue;
         }
-        let mut l = words.join(" ").replace("N,", "N,");
-        // "EXITED    Nov 22 03:44 AM" style dates.
-        for m in
-            ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        {
-            if let Some(i) = l.find(&format!(" {m} ")) {
-                l = format!("{} DATE", l[..i].trim_end());
-            }
+        let mut words: Vec<String> = Vec::new();
+        for w in line.split(' ') {
+            let prev = words.last().map(String::as_str);
+            let w = match prev {
+                Some("pid") => {
+                    if w.ends_with(',') {
+                        "N,".to_owned()
+                    } else {
+                        "N".to_owned()
+                    }
+                }
+                Some("uptime") => "X".to_owned(),
+                _ => w.to_owned(),
+            };
+            words.push(w);
+        }
+        let mut l = words.join(" ");
+        if let Some(i) = MONTHS.iter().filter_map(|m| l.find(&format!(" {m} "))).min() {
+            l = format!("{} DATE", l[..i].trim_end());
         }
         out.push_str(&l);
         out.push('\n');
