@@ -1065,6 +1065,26 @@ mod tests {
     }
 
     #[test]
+    fn reload_diff_treats_auto_logs_as_equal() {
+        use sv_config::{FakeHost, ServerOverrides, load_server};
+        let load = |text: &str| {
+            let host = FakeHost::default().with_file("/etc/s.conf", text);
+            load_server("/etc/s.conf", &host, &ServerOverrides::default()).unwrap().config.groups
+        };
+        let base = load("[supervisord]\n[program:a]\ncommand=x\n");
+        let mut running = base[0].clone();
+        running.processes[0].stdout.logfile =
+            LogFile::Path("/tmp/a-stdout---supervisor-XYZ.log".into());
+        assert!(same_group(&running, &base[0]), "AUTO matches a materialised path");
+        let changed = load("[supervisord]\n[program:a]\ncommand=y\n");
+        assert!(!same_group(&base[0], &changed[0]), "a new command is a change");
+        let prio = load("[supervisord]\n[program:a]\ncommand=x\npriority=5\n");
+        assert!(!same_group(&base[0], &prio[0]), "a new priority is a change");
+        let same = load("[supervisord]\n[program:a]\ncommand=x\n\n");
+        assert!(same_group(&base[0], &same[0]));
+    }
+
+    #[test]
     fn fault_texts() {
         assert_eq!(fault(BAD_NAME, Some("foo")).text, "BAD_NAME: foo");
         assert_eq!(fault(NO_FILE, None).text, "NO_FILE");
