@@ -3,6 +3,7 @@
 //!
 //! # Layout
 //! * [`supervisord`]: the daemon's command line and configuration loading;
+//! * [`ctl`]: supervisorctl (client, commands, shell);
 //! * [`daemon`]: the running daemon (startup, event loop, spawning, output);
 //! * [`pidproxy`]: the signal-forwarding wrapper for self-daemonizing programs;
 //! * [`getopt`]: command-line parsing with the reference's (Python getopt) rules.
@@ -10,6 +11,7 @@
 //! Each binary in `src/bin/` is a thin `main` that calls into this library
 //! with the real host and streams, and exits with the code it returns.
 
+pub mod ctl;
 pub mod daemon;
 pub mod getopt;
 pub mod pidproxy;

@@ -1,6 +1,12 @@
-//! `supervisorctl`: not implemented yet; it says so instead of pretending to work.
+//! `supervisorctl`: see [`supervisor::ctl`].
 
 fn main() {
-    eprintln!("Error: supervisorctl is not implemented yet in this build");
-    std::process::exit(2);
+    let argv: Vec<String> = std::env::args().collect();
+    let code = supervisor::ctl::run(
+        &argv,
+        &sv_sys::RealHost,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    );
+    std::process::exit(code);
 }

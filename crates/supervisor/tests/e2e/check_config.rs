@@ -115,10 +115,48 @@ fn echo_supervisord_conf_output_is_accepted_by_check_config() {
 }
 
 #[test]
-fn supervisorctl_says_it_is_not_implemented_yet() {
+fn supervisorctl_explains_an_unreachable_daemon() {
     let env = Env::new();
-    let out = env.run(&bin("supervisorctl"), &[], LIMIT);
-    env.check(&out, out.code == 2 && out.stderr.contains("not implemented"), "supervisorctl");
+    env.write("c.conf", "[supervisorctl]\nserverurl=unix://{dir}/missing.sock\n");
+    let conf = env.path().join("c.conf");
+    let out = env.run(&bin("supervisorctl"), &["-c", &conf.to_string_lossy(), "status"], LIMIT);
+    let sock = env.path().join("missing.sock");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    env.check(&out, out.code == 4, "status exits 4 when the daemon is unreachable");
+    env.check(
+        &out,
+        lines.first() == Some(&format!("unix://{} no such file", sock.display()).as_str()),
+        "the reference's line",
+    );
+    env.check(
+        &out,
+        lines.get(1).is_some_and(|l| {
+            l.contains(&conf.display().to_string()) && l.contains("supervisord -c")
+        }),
+        "a second line names the config and how to start supervisord",
+    );
+    let out = env.run(&bin("supervisorctl"), &["-c", &conf.to_string_lossy(), "stop", "x"], LIMIT);
+    env.check(&out, out.code == 7, "other commands exit 7 (not running)");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(1);
+    let url = format!("http://127.0.0.1:{port}");
+    let out = env.run(&bin("supervisorctl"), &["-s", &url, "pid"], LIMIT);
+    env.check(
+        &out,
+        out.code == 4 && out.stdout.starts_with(&format!("{url} refused connection\n")),
+        "refused",
+    );
+    let out = env.run(&bin("supervisorctl"), &["-s", "notaurl", "pid"], LIMIT);
+    env.check(
+        &out,
+        out.code == 2
+            && out
+                .stderr
+                .starts_with("Error: invalid value for -s 'notaurl': value 'notaurl' is not a URL"),
+        "bad url",
+    );
 }
 
 #[test]

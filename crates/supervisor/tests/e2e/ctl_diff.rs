@@ -140,12 +140,28 @@ fn session(
     results
 }
 
-fn compare(extra_conf: &dyn Fn(u16) -> String, ctl_args: &dyn Fn(u16) -> Vec<String>) {
+/// Which daemon and which supervisorctl the "ours" side uses.
+#[derive(Clone, Copy)]
+enum Side {
+    /// The reference's supervisorctl against our daemon.
+    RefCtlOurDaemon,
+    /// Our supervisorctl against our daemon.
+    OurCtlOurDaemon,
+    /// Our supervisorctl against the reference's daemon.
+    OurCtlRefDaemon,
+}
+
+fn compare(side: Side, extra_conf: &dyn Fn(u16) -> String, ctl_args: &dyn Fn(u16) -> Vec<String>) {
     let Some(venv) = ref_venv() else {
         eprintln!("skipped: no reference venv (set SV_REQUIRE_REF=1 to make this an error)");
         return;
     };
     let ctl = venv.join("bin/supervisorctl");
+    let (our_daemon, our_ctl) = match side {
+        Side::RefCtlOurDaemon => (bin("supervisord"), ctl.clone()),
+        Side::OurCtlOurDaemon => (bin("supervisord"), bin("supervisorctl")),
+        Side::OurCtlRefDaemon => (venv.join("bin/supervisord"), bin("supervisorctl")),
+    };
     let port = |_: ()| {
         std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -157,10 +173,9 @@ fn compare(extra_conf: &dyn Fn(u16) -> String, ctl_args: &dyn Fn(u16) -> Vec<Str
     let (ours, reference) = std::thread::scope(|s| {
         let (c1, a1) = (extra_conf(p1), ctl_args(p1));
         let (c2, a2) = (extra_conf(p2), ctl_args(p2));
-        let ctl1 = ctl.clone();
         let o = s.spawn(move || {
             let args: Vec<&str> = a1.iter().map(String::as_str).collect();
-            session(&ours_env, &bin("supervisord"), &ctl1, &c1, &args)
+            session(&ours_env, &our_daemon, &our_ctl, &c1, &args)
         });
         let r = s.spawn(move || {
             let args: Vec<&str> = a2.iter().map(String::as_str).collect();
@@ -181,26 +196,47 @@ fn compare(extra_conf: &dyn Fn(u16) -> String, ctl_args: &dyn Fn(u16) -> Vec<Str
     assert!(diffs.is_empty(), "{} commands differ:\n{}", diffs.len(), diffs.join("\n"));
 }
 
+fn tcp_conf(port: u16) -> String {
+    format!("[inet_http_server]\nport=127.0.0.1:{port}\nusername=user\npassword=secret\n")
+}
+
+fn tcp_args(port: u16) -> Vec<String> {
+    vec![
+        "-s".into(),
+        format!("http://127.0.0.1:{port}"),
+        "-u".into(),
+        "user".into(),
+        "-p".into(),
+        "secret".into(),
+    ]
+}
+
 #[test]
 fn reference_supervisorctl_sees_the_same_over_the_unix_socket() {
-    compare(&|_| String::new(), &|_| Vec::new());
+    compare(Side::RefCtlOurDaemon, &|_| String::new(), &|_| Vec::new());
 }
 
 #[test]
 fn reference_supervisorctl_sees_the_same_over_tcp_with_auth() {
-    compare(
-        &|port| {
-            format!("[inet_http_server]\nport=127.0.0.1:{port}\nusername=user\npassword=secret\n")
-        },
-        &|port| {
-            vec![
-                "-s".into(),
-                format!("http://127.0.0.1:{port}"),
-                "-u".into(),
-                "user".into(),
-                "-p".into(),
-                "secret".into(),
-            ]
-        },
-    );
+    compare(Side::RefCtlOurDaemon, &tcp_conf, &tcp_args);
+}
+
+#[test]
+fn our_supervisorctl_with_our_daemon_prints_what_the_reference_pair_prints() {
+    compare(Side::OurCtlOurDaemon, &|_| String::new(), &|_| Vec::new());
+}
+
+#[test]
+fn our_supervisorctl_with_our_daemon_over_tcp_with_auth() {
+    compare(Side::OurCtlOurDaemon, &tcp_conf, &tcp_args);
+}
+
+#[test]
+fn our_supervisorctl_drives_the_reference_daemon() {
+    compare(Side::OurCtlRefDaemon, &|_| String::new(), &|_| Vec::new());
+}
+
+#[test]
+fn our_supervisorctl_drives_the_reference_daemon_over_tcp_with_auth() {
+    compare(Side::OurCtlRefDaemon, &tcp_conf, &tcp_args);
 }

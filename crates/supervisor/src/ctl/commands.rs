@@ -1,0 +1,990 @@
+//! supervisorctl's commands: what each prints and the exit status it sets,
+//! as the reference's `supervisorctl` does. All output goes to an injected
+//! writer and all calls to an injected [`Rpc`], so every command is tested
+//! without a daemon.
+
+use std::io::Write;
+
+use sv_xmlrpc::{Fault, Value};
+
+use super::client::CallError;
+
+/// Fault codes the commands look at.
+mod f {
+    pub(super) const UNKNOWN_METHOD: i32 = 1;
+    pub(super) const SHUTDOWN_STATE: i32 = 6;
+    pub(super) const BAD_NAME: i32 = 10;
+    pub(super) const BAD_SIGNAL: i32 = 11;
+    pub(super) const NO_FILE: i32 = 20;
+    pub(super) const NOT_EXECUTABLE: i32 = 21;
+    pub(super) const FAILED: i32 = 30;
+    pub(super) const ABNORMAL_TERMINATION: i32 = 40;
+    pub(super) const SPAWN_ERROR: i32 = 50;
+    pub(super) const ALREADY_STARTED: i32 = 60;
+    pub(super) const NOT_RUNNING: i32 = 70;
+    pub(super) const SUCCESS: i32 = 80;
+    pub(super) const ALREADY_ADDED: i32 = 90;
+    pub(super) const STILL_RUNNING: i32 = 91;
+    pub(super) const CANT_REREAD: i32 = 92;
+}
+
+/// Exit statuses (LSB).
+pub mod exit {
+    /// Success.
+    pub const SUCCESS: i32 = 0;
+    /// Generic failure.
+    pub const GENERIC: i32 = 1;
+    /// Invalid arguments.
+    pub const INVALID_ARGS: i32 = 2;
+    /// Unimplemented feature.
+    pub const UNIMPLEMENTED: i32 = 3;
+    /// Insufficient privileges (also "refused connection").
+    pub const INSUFFICIENT_PRIVILEGES: i32 = 4;
+    /// Not installed (API version mismatch).
+    pub const NOT_INSTALLED: i32 = 5;
+    /// Not running.
+    pub const NOT_RUNNING: i32 = 7;
+    /// `status`: some process is not running.
+    pub const STATUS_NOT_RUNNING: i32 = 3;
+    /// `status`: unknown (bad name or no connection).
+    pub const STATUS_UNKNOWN: i32 = 4;
+}
+
+/// What the commands need from the server.
+pub trait Rpc {
+    /// Calls a method.
+    fn call(&mut self, method: &str, params: &[Value]) -> Result<Value, CallError>;
+    /// Streams `GET path` into `sink` until it returns false or the stream ends.
+    fn stream(&mut self, path: &str, sink: &mut dyn FnMut(&[u8]) -> bool) -> Result<(), CallError>;
+}
+
+/// An error a command cannot handle: printed as one `error: ...` line.
+#[derive(Debug)]
+pub struct Unexpected(pub String);
+
+impl From<CallError> for Unexpected {
+    fn from(e: CallError) -> Self {
+        Unexpected(match e {
+            CallError::Fault(Fault { code, text }) => {
+                format!("<class 'xmlrpc.client.Fault'>, <Fault {code}: {}>", sv_config::pyrepr::py_repr(&text))
+            }
+            CallError::Refused => "<class 'ConnectionRefusedError'>, [Errno 111] Connection refused".into(),
+            CallError::NoFile => "<class 'FileNotFoundError'>, [Errno 2] No such file or directory".into(),
+            CallError::Unauthorized => {
+                "<class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: 401 Unauthorized>".into()
+            }
+            CallError::Status(s) => format!("<class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: {s}>"),
+            CallError::Other(m) => format!("<class 'Exception'>, {m}"),
+        })
+    }
+}
+
+type Res = Result<(), Unexpected>;
+
+/// Answers a yes/no question.
+pub type Confirm<'a> = Box<dyn FnMut(&str) -> bool + 'a>;
+
+/// The state of one supervisorctl session.
+pub struct Ctl<'a> {
+    /// The server.
+    pub rpc: &'a mut dyn Rpc,
+    /// Where output goes.
+    pub out: &'a mut dyn Write,
+    /// The exit status so far (last writer wins).
+    pub exitstatus: i32,
+    /// The server URL, for messages.
+    pub serverurl: String,
+    /// The configuration file read, for the hint after a failed connection.
+    pub configfile: Option<String>,
+    /// Whether `shutdown`/`reload` ask for confirmation.
+    pub interactive: bool,
+    /// Answers to confirmation questions (tests inject them; `None` reads stdin).
+    pub confirm: Option<Confirm<'a>>,
+}
+
+fn namespec(group: &str, name: &str) -> String {
+    if group == name { name.to_owned() } else { format!("{group}:{name}") }
+}
+
+fn split_namespec(name: &str) -> (&str, Option<&str>) {
+    match name.split_once(':') {
+        Some((g, p)) if p.is_empty() || p == "*" => (g, None),
+        Some((g, p)) => (g, Some(p)),
+        None => (name, Some(name)),
+    }
+}
+
+fn s(v: &Value, key: &str) -> String {
+    v.get(key).and_then(Value::as_str).unwrap_or("").to_owned()
+}
+
+fn i(v: &Value, key: &str) -> i64 {
+    v.get(key).and_then(Value::as_int).unwrap_or(0)
+}
+
+fn list(v: Value) -> Vec<Value> {
+    match v {
+        Value::Array(a) => a,
+        _ => Vec::new(),
+    }
+}
+
+fn is_stopped_state(code: i64) -> bool {
+    matches!(code, 0 | 100 | 200 | 1000)
+}
+
+impl Ctl<'_> {
+    /// Writes one line.
+    pub fn output(&mut self, line: &str) {
+        let _ = writeln!(self.out, "{line}");
+    }
+
+    fn exit_from_fault(&mut self, code: i32, ignored: Option<i32>) {
+        if Some(code) == ignored || code == f::SUCCESS {
+        } else if matches!(code, f::SPAWN_ERROR | f::ABNORMAL_TERMINATION | f::NOT_RUNNING) {
+            self.exitstatus = exit::NOT_RUNNING;
+        } else {
+            self.exitstatus = exit::GENERIC;
+        }
+    }
+
+    fn hint(&mut self) {
+        let line = match &self.configfile {
+            Some(c) => format!(
+                "(supervisorctl read {c}; is supervisord running? Start it with: supervisord -c {c})"
+            ),
+            None => "(no configuration file was found; is supervisord running? Start it with: supervisord -c <file>)".into(),
+        };
+        self.output(&line);
+    }
+
+    /// The reference's `upcheck`: the server is reachable and speaks API 3.0.
+    pub fn upcheck(&mut self) -> Result<bool, Unexpected> {
+        match self.rpc.call("supervisor.getVersion", &[]) {
+            Ok(v) => {
+                let api = v.as_str().unwrap_or("").to_owned();
+                if api != "3.0" {
+                    self.output(&format!(
+                        "Sorry, this version of supervisorctl expects to talk to a server with API version 3.0, but the remote version is {api}."
+                    ));
+                    self.exitstatus = exit::NOT_INSTALLED;
+                    return Ok(false);
+                }
+                Ok(true)
+            }
+            Err(CallError::Fault(fault)) if fault.code == f::UNKNOWN_METHOD => {
+                self.output(
+                    "Sorry, supervisord responded but did not recognize the supervisor namespace commands that \
+                     supervisorctl uses to control it.  Please check that the [rpcinterface:supervisor] section is \
+                     enabled in the configuration file (see sample.conf).",
+                );
+                self.exitstatus = exit::UNIMPLEMENTED;
+                Ok(false)
+            }
+            Err(CallError::Refused) => {
+                let url = self.serverurl.clone();
+                self.output(&format!("{url} refused connection"));
+                self.hint();
+                self.exitstatus = exit::INSUFFICIENT_PRIVILEGES;
+                Ok(false)
+            }
+            Err(CallError::NoFile) => {
+                let url = self.serverurl.clone();
+                self.output(&format!("{url} no such file"));
+                self.hint();
+                self.exitstatus = exit::NOT_RUNNING;
+                Ok(false)
+            }
+            Err(e) => {
+                self.exitstatus = exit::GENERIC;
+                Err(e.into())
+            }
+        }
+    }
+
+    fn call(&mut self, method: &str, params: &[Value]) -> Result<Value, CallError> {
+        self.rpc.call(method, params)
+    }
+
+    /// Runs one command line; `false` when the shell should end.
+    pub fn onecmd(&mut self, line: &str) -> bool {
+        let line = line.trim();
+        if line.is_empty() {
+            return true;
+        }
+        let (cmd, arg) = match line.find(|c: char| !(c.is_alphanumeric() || c == '_')) {
+            Some(0) => ("", line),
+            Some(i) => (&line[..i], line[i..].trim()),
+            None => (line, ""),
+        };
+        if matches!(cmd, "quit" | "exit" | "EOF") {
+            return false;
+        }
+        let r = match cmd {
+            "status" => self.status(arg),
+            "start" => self.start(arg),
+            "stop" => self.stop(arg),
+            "restart" => self.restart(arg),
+            "signal" => self.signal(arg),
+            "pid" => self.pid(arg),
+            "tail" => self.tail(arg),
+            "maintail" => self.maintail(arg),
+            "clear" => self.clear(arg),
+            "avail" => self.avail(arg),
+            "reread" => self.reread(arg),
+            "add" => self.add(arg),
+            "remove" => self.remove(arg),
+            "update" => self.update(arg),
+            "shutdown" => self.shutdown(arg),
+            "reload" => self.reload(arg),
+            "version" => self.version(arg),
+            "help" => {
+                super::help::help(self, arg);
+                Ok(())
+            }
+            _ => {
+                self.output(&format!("*** Unknown syntax: {line}"));
+                self.exitstatus = exit::GENERIC;
+                Ok(())
+            }
+        };
+        match r {
+            Ok(()) => {}
+            Err(Unexpected(m)) if m.contains("401 Unauthorized") => {
+                self.output("Server requires authentication");
+                self.exitstatus = exit::GENERIC;
+            }
+            Err(Unexpected(m)) => {
+                self.output(&format!("error: {m}"));
+                self.exitstatus = exit::GENERIC;
+            }
+        }
+        true
+    }
+
+    fn usage_error(&mut self, msg: &str, cmd: &str, status: i32) {
+        self.output(msg);
+        self.exitstatus = status;
+        super::help::help(self, cmd);
+    }
+
+    fn status(&mut self, arg: &str) -> Res {
+        if !self.upcheck()? {
+            self.exitstatus = exit::STATUS_UNKNOWN;
+            return Ok(());
+        }
+        let all = list(self.call("supervisor.getAllProcessInfo", &[])?);
+        let names: Vec<&str> = arg.split_whitespace().collect();
+        let matching: Vec<&Value> = if names.is_empty() || names.contains(&"all") {
+            all.iter().collect()
+        } else {
+            let mut out = Vec::new();
+            for name in names {
+                let (g, p) = split_namespec(name);
+                let hits: Vec<&Value> = all
+                    .iter()
+                    .filter(|v| s(v, "group") == g && p.is_none_or(|p| s(v, "name") == p))
+                    .collect();
+                if hits.is_empty() {
+                    let msg = match p {
+                        None => format!("{g}: ERROR (no such group)"),
+                        Some(_) => format!("{name}: ERROR (no such process)"),
+                    };
+                    self.output(&msg);
+                    self.exitstatus = exit::STATUS_UNKNOWN;
+                }
+                out.extend(hits);
+            }
+            out
+        };
+        let specs: Vec<String> =
+            matching.iter().map(|v| namespec(&s(v, "group"), &s(v, "name"))).collect();
+        let width = specs.iter().map(|n| n.chars().count()).max().unwrap_or(0).max(30) + 3;
+        for (v, spec) in matching.iter().zip(&specs) {
+            let line = format!("{spec:<width$}{:<10}{}", s(v, "statename"), s(v, "description"));
+            self.output(&line);
+        }
+        if matching.iter().any(|v| is_stopped_state(i(v, "state"))) {
+            self.exitstatus = exit::STATUS_NOT_RUNNING;
+        }
+        Ok(())
+    }
+
+    fn start_result(&mut self, group: &str, name: &str, code: i32) -> Res {
+        let ns = namespec(group, name);
+        let what = match code {
+            f::SUCCESS => {
+                self.output(&format!("{ns}: started"));
+                return Ok(());
+            }
+            f::BAD_NAME => "no such process",
+            f::NO_FILE => "no such file",
+            f::NOT_EXECUTABLE => "file is not executable",
+            f::ALREADY_STARTED => "already started",
+            f::SPAWN_ERROR => "spawn error",
+            f::ABNORMAL_TERMINATION => "abnormal termination",
+            other => {
+                return Err(Unexpected(format!(
+                    "<class 'ValueError'>, Unknown result code {other} for {ns}"
+                )));
+            }
+        };
+        self.output(&format!("{ns}: ERROR ({what})"));
+        Ok(())
+    }
+
+    fn signal_result(
+        &mut self,
+        group: &str,
+        name: &str,
+        code: i32,
+        desc: &str,
+        success: &str,
+    ) -> Res {
+        let ns = namespec(group, name);
+        let line = match code {
+            f::SUCCESS => format!("{ns}: {success}"),
+            f::BAD_NAME => format!("{ns}: ERROR (no such process)"),
+            f::BAD_SIGNAL => format!("{ns}: ERROR (bad signal name)"),
+            f::NOT_RUNNING => format!("{ns}: ERROR (not running)"),
+            f::FAILED => desc.to_owned(),
+            other => {
+                return Err(Unexpected(format!(
+                    "<class 'ValueError'>, Unknown result code {other} for {ns}"
+                )));
+            }
+        };
+        self.output(&line);
+        Ok(())
+    }
+
+    fn results(&mut self, results: Vec<Value>, kind: &str, ignored: Option<i32>) -> Res {
+        for r in results {
+            let (g, n, code, desc) =
+                (s(&r, "group"), s(&r, "name"), i(&r, "status") as i32, s(&r, "description"));
+            match kind {
+                "start" => self.start_result(&g, &n, code)?,
+                "stop" => self.signal_result(&g, &n, code, &desc, "stopped")?,
+                "signal" => self.signal_result(&g, &n, code, &desc, "signalled")?,
+                _ => {}
+            }
+            self.exit_from_fault(code, ignored);
+        }
+        Ok(())
+    }
+
+    fn start(&mut self, arg: &str) -> Res {
+        if !self.upcheck()? {
+            return Ok(());
+        }
+        let names: Vec<&str> = arg.split_whitespace().collect();
+        if names.is_empty() {
+            self.usage_error("Error: start requires a process name", "start", exit::INVALID_ARGS);
+            return Ok(());
+        }
+        if names.contains(&"all") {
+            let r = list(self.call("supervisor.startAllProcesses", &[])?);
+            return self.results(r, "start", Some(f::ALREADY_STARTED));
+        }
+        for name in names {
+            let (g, p) = split_namespec(name);
+            match p {
+                None => match self.call("supervisor.startProcessGroup", &[g.into()]) {
+                    Ok(r) => self.results(list(r), "start", Some(f::ALREADY_STARTED))?,
+                    Err(CallError::Fault(fault)) if fault.code == f::BAD_NAME => {
+                        self.output(&format!("{g}: ERROR (no such group)"));
+                        self.exitstatus = exit::INVALID_ARGS;
+                    }
+                    Err(e) => {
+                        self.exitstatus = exit::GENERIC;
+                        return Err(e.into());
+                    }
+                },
+                Some(p) => match self.call("supervisor.startProcess", &[name.into()]) {
+                    Ok(_) => self.output(&format!("{}: started", namespec(g, p))),
+                    Err(CallError::Fault(fault)) => {
+                        self.start_result(g, p, fault.code)?;
+                        self.exit_from_fault(fault.code, Some(f::ALREADY_STARTED));
+                    }
+                    Err(e) => return Err(e.into()),
+                },
+            }
+        }
+        Ok(())
+    }
+
+    fn stop(&mut self, arg: &str) -> Res {
+        if !self.upcheck()? {
+            return Ok(());
+        }
+        let names: Vec<&str> = arg.split_whitespace().collect();
+        if names.is_empty() {
+            self.usage_error("Error: stop requires a process name", "stop", exit::GENERIC);
+            return Ok(());
+        }
+        if names.contains(&"all") {
+            let r = list(self.call("supervisor.stopAllProcesses", &[])?);
+            return self.results(r, "stop", Some(f::NOT_RUNNING));
+        }
+        for name in names {
+            let (g, p) = split_namespec(name);
+            match p {
+                None => match self.call("supervisor.stopProcessGroup", &[g.into()]) {
+                    Ok(r) => self.results(list(r), "stop", Some(f::NOT_RUNNING))?,
+                    Err(CallError::Fault(fault)) if fault.code == f::BAD_NAME => {
+                        self.exitstatus = exit::GENERIC;
+                        self.output(&format!("{g}: ERROR (no such group)"));
+                    }
+                    Err(e) => {
+                        self.exitstatus = exit::GENERIC;
+                        return Err(e.into());
+                    }
+                },
+                Some(p) => match self.call("supervisor.stopProcess", &[name.into()]) {
+                    Ok(_) => self.output(&format!("{}: stopped", namespec(g, p))),
+                    Err(CallError::Fault(fault)) => {
+                        self.signal_result(g, p, fault.code, &fault.text, "stopped")?;
+                        self.exit_from_fault(fault.code, Some(f::NOT_RUNNING));
+                    }
+                    Err(e) => return Err(e.into()),
+                },
+            }
+        }
+        Ok(())
+    }
+
+    fn restart(&mut self, arg: &str) -> Res {
+        if !self.upcheck()? {
+            return Ok(());
+        }
+        if arg.split_whitespace().next().is_none() {
+            self.usage_error("Error: restart requires a process name", "restart", exit::GENERIC);
+            return Ok(());
+        }
+        self.stop(arg)?;
+        self.start(arg)
+    }
+
+    fn signal(&mut self, arg: &str) -> Res {
+        if !self.upcheck()? {
+            return Ok(());
+        }
+        let args: Vec<&str> = arg.split_whitespace().collect();
+        if args.len() < 2 {
+            self.usage_error(
+                "Error: signal requires a signal name and a process name",
+                "signal",
+                exit::GENERIC,
+            );
+            return Ok(());
+        }
+        let sig = args[0];
+        let names = &args[1..];
+        if names.contains(&"all") {
+            let r = list(self.call("supervisor.signalAllProcesses", &[sig.into()])?);
+            return self.results(r, "signal", None);
+        }
+        for name in names {
+            let (g, p) = split_namespec(name);
+            match p {
+                None => match self.call("supervisor.signalProcessGroup", &[g.into(), sig.into()]) {
+                    Ok(r) => self.results(list(r), "signal", None)?,
+                    Err(CallError::Fault(fault)) if fault.code == f::BAD_NAME => {
+                        self.output(&format!("{g}: ERROR (no such group)"));
+                        self.exitstatus = exit::GENERIC;
+                    }
+                    Err(e) => return Err(e.into()),
+                },
+                Some(p) => {
+                    match self.call("supervisor.signalProcess", &[(*name).into(), sig.into()]) {
+                        Ok(_) => self.output(&format!("{}: signalled", namespec(g, p))),
+                        Err(CallError::Fault(fault)) => {
+                            self.signal_result(g, p, fault.code, &fault.text, "signalled")?;
+                            self.exit_from_fault(fault.code, None);
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn pid(&mut self, arg: &str) -> Res {
+        if !self.upcheck()? {
+            return Ok(());
+        }
+        let names: Vec<&str> = arg.split_whitespace().collect();
+        if names.is_empty() {
+            let pid = self.call("supervisor.getPID", &[])?;
+            self.output(&pid.as_int().unwrap_or(0).to_string());
+        } else if names.contains(&"all") {
+            for info in list(self.call("supervisor.getAllProcessInfo", &[])?) {
+                self.output(&i(&info, "pid").to_string());
+            }
+        } else {
+            for name in names {
+                match self.call("supervisor.getProcessInfo", &[name.into()]) {
+                    Ok(info) => {
+                        let pid = i(&info, "pid");
+                        self.output(&pid.to_string());
+                        if pid == 0 {
+                            self.exitstatus = exit::NOT_RUNNING;
+                        }
+                    }
+                    Err(CallError::Fault(fault)) if fault.code == f::BAD_NAME => {
+                        self.exitstatus = exit::GENERIC;
+                        self.output(&format!("No such process {name}"));
+                    }
+                    Err(e) => {
+                        self.exitstatus = exit::GENERIC;
+                        return Err(e.into());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn follow(&mut self, path: &str) -> Res {
+        self.output("==> Press Ctrl-C to exit <==");
+        let _ = self.out.flush();
+        let out = &mut *self.out;
+        let r = self
+            .rpc
+            .stream(path, &mut |data| out.write_all(data).and_then(|()| out.flush()).is_ok());
+        match r {
+            Ok(()) => Ok(()),
+            Err(CallError::Status(code)) => {
+                eprintln!("{}{path} Cannot read, status code {code}", self.serverurl);
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn tail(&mut self, arg: &str) -> Res {
+        if !self.upcheck()? {
+            return Ok(());
+        }
+        let mut args: Vec<&str> = arg.split_whitespace().collect();
+        if args.is_empty() {
+            self.usage_error("Error: too few arguments", "tail", exit::GENERIC);
+            return Ok(());
+        }
+        if args.len() > 3 {
+            self.usage_error("Error: too many arguments", "tail", exit::GENERIC);
+            return Ok(());
+        }
+        let modifier = if args[0].starts_with('-') { Some(args.remove(0)) } else { None };
+        let (name, channel) = match args.as_slice() {
+            [name] => (*name, "stdout".to_owned()),
+            [name, .., last] => {
+                let c = last.to_lowercase();
+                if c != "stdout" && c != "stderr" {
+                    self.output(&format!("Error: bad channel {}", sv_config::pyrepr::py_repr(&c)));
+                    self.exitstatus = exit::GENERIC;
+                    return Ok(());
+                }
+                (*name, c)
+            }
+            [] => {
+                self.output("Error: tail requires process name");
+                self.exitstatus = exit::GENERIC;
+                return Ok(());
+            }
+        };
+        let mut bytes: i64 = 1600;
+        if let Some(m) = modifier {
+            let what = &m[1..];
+            if what == "f" {
+                return self.follow(&format!("/logtail/{name}/{channel}"));
+            }
+            match what.parse::<i64>() {
+                Ok(n) => bytes = n,
+                Err(_) => {
+                    self.output(&format!("Error: bad argument {m}"));
+                    self.exitstatus = exit::GENERIC;
+                    return Ok(());
+                }
+            }
+        }
+        let method = if channel == "stdout" {
+            "supervisor.readProcessStdoutLog"
+        } else {
+            "supervisor.readProcessStderrLog"
+        };
+        match self.call(method, &[name.into(), Value::Int(-bytes), Value::Int(0)]) {
+            Ok(v) => self.output(v.as_str().unwrap_or("")),
+            Err(CallError::Fault(fault)) => {
+                self.exitstatus = exit::GENERIC;
+                let what = match fault.code {
+                    f::NO_FILE => "no log file",
+                    f::FAILED => "unknown error reading log",
+                    f::BAD_NAME => "no such process name",
+                    _ => return Err(CallError::Fault(fault).into()),
+                };
+                self.output(&format!("{name}: ERROR ({what})"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(())
+    }
+
+    fn maintail(&mut self, arg: &str) -> Res {
+        if !self.upcheck()? {
+            return Ok(());
+        }
+        let args: Vec<&str> = arg.split_whitespace().collect();
+        if args.len() > 1 {
+            self.usage_error("Error: too many arguments", "maintail", exit::GENERIC);
+            return Ok(());
+        }
+        let mut bytes: i64 = 1600;
+        if let Some(a) = args.first() {
+            if *a == "-f" {
+                return self.follow("/mainlogtail");
+            }
+            match a.strip_prefix('-').and_then(|n| n.parse::<i64>().ok()) {
+                Some(n) => bytes = n,
+                None => {
+                    self.output(&format!("Error: bad argument {a}"));
+                    self.exitstatus = exit::GENERIC;
+                    return Ok(());
+                }
+            }
+        }
+        match self.call("supervisor.readLog", &[Value::Int(-bytes), Value::Int(0)]) {
+            Ok(v) => self.output(v.as_str().unwrap_or("")),
+            Err(CallError::Fault(fault)) => {
+                self.exitstatus = exit::GENERIC;
+                let what = match fault.code {
+                    f::NO_FILE => "no log file",
+                    f::FAILED => "unknown error reading log",
+                    _ => return Err(CallError::Fault(fault).into()),
+                };
+                self.output(&format!("supervisord: ERROR ({what})"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(())
+    }
+
+    fn clear(&mut self, arg: &str) -> Res {
+        if !self.upcheck()? {
+            return Ok(());
+        }
+        let names: Vec<&str> = arg.split_whitespace().collect();
+        if names.is_empty() {
+            self.usage_error("Error: clear requires a process name", "clear", exit::GENERIC);
+            return Ok(());
+        }
+        let clear_line = |ns: &str, code: i32| match code {
+            f::SUCCESS => Ok(format!("{ns}: cleared")),
+            f::BAD_NAME => Ok(format!("{ns}: ERROR (no such process)")),
+            f::FAILED => Ok(format!("{ns}: ERROR (failed)")),
+            other => Err(Unexpected(format!(
+                "<class 'ValueError'>, Unknown result code {other} for {ns}"
+            ))),
+        };
+        if names.contains(&"all") {
+            for r in list(self.call("supervisor.clearAllProcessLogs", &[])?) {
+                let code = i(&r, "status") as i32;
+                let line = clear_line(&namespec(&s(&r, "group"), &s(&r, "name")), code)?;
+                self.output(&line);
+                self.exit_from_fault(code, None);
+            }
+            return Ok(());
+        }
+        for name in names {
+            let (g, p) = split_namespec(name);
+            let ns = namespec(g, p.unwrap_or(g));
+            let code = match self.call("supervisor.clearProcessLogs", &[name.into()]) {
+                Ok(_) => f::SUCCESS,
+                Err(CallError::Fault(fault)) => fault.code,
+                Err(e) => return Err(e.into()),
+            };
+            let line = clear_line(&ns, code)?;
+            self.output(&line);
+            self.exit_from_fault(code, None);
+        }
+        Ok(())
+    }
+
+    fn no_args(&mut self, arg: &str, cmd: &str) -> bool {
+        if arg.is_empty() {
+            return true;
+        }
+        self.usage_error(&format!("Error: {cmd} accepts no arguments"), cmd, exit::GENERIC);
+        false
+    }
+
+    fn avail(&mut self, arg: &str) -> Res {
+        if !self.no_args(arg, "avail") {
+            return Ok(());
+        }
+        match self.call("supervisor.getAllConfigInfo", &[]) {
+            Ok(v) => {
+                for c in list(v) {
+                    let ns = namespec(&s(&c, "group"), &s(&c, "name"));
+                    let inuse =
+                        if c.get("inuse") == Some(&Value::Bool(true)) { "in use" } else { "avail" };
+                    let auto = if c.get("autostart") == Some(&Value::Bool(true)) {
+                        "auto"
+                    } else {
+                        "manual"
+                    };
+                    let prio = format!("{}:{}", i(&c, "group_prio"), i(&c, "process_prio"));
+                    self.output(&format!("{ns:<32} {inuse:<9} {auto:<9} {prio}"));
+                }
+            }
+            Err(CallError::Fault(fault)) if fault.code == f::SHUTDOWN_STATE => {
+                self.exitstatus = exit::GENERIC;
+                self.output("ERROR: supervisor shutting down");
+            }
+            Err(e) => {
+                self.exitstatus = exit::GENERIC;
+                return Err(e.into());
+            }
+        }
+        Ok(())
+    }
+
+    fn reload_config(&mut self) -> Result<Option<[Vec<String>; 3]>, CallError> {
+        let v = self.call("supervisor.reloadConfig", &[])?;
+        let first = list(v).into_iter().next().map(list).unwrap_or_default();
+        let names = |v: Option<&Value>| -> Vec<String> {
+            match v {
+                Some(Value::Array(a)) => {
+                    a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect()
+                }
+                _ => Vec::new(),
+            }
+        };
+        Ok(Some([names(first.first()), names(first.get(1)), names(first.get(2))]))
+    }
+
+    fn reread(&mut self, arg: &str) -> Res {
+        if !self.no_args(arg, "reread") {
+            return Ok(());
+        }
+        match self.reload_config() {
+            Ok(Some([added, changed, removed])) => {
+                let mut lines: Vec<(String, &str)> = Vec::new();
+                for (names, what) in
+                    [(added, "available"), (changed, "changed"), (removed, "disappeared")]
+                {
+                    for n in names {
+                        lines.retain(|(x, _)| *x != n);
+                        lines.push((n, what));
+                    }
+                }
+                lines.sort();
+                if lines.is_empty() {
+                    self.output("No config updates to processes");
+                }
+                for (n, what) in lines {
+                    self.output(&format!("{n}: {what}"));
+                }
+            }
+            Ok(None) => {}
+            Err(CallError::Fault(fault)) if fault.code == f::SHUTDOWN_STATE => {
+                self.exitstatus = exit::GENERIC;
+                self.output("ERROR: supervisor shutting down");
+            }
+            Err(CallError::Fault(fault)) if fault.code == f::CANT_REREAD => {
+                self.exitstatus = exit::GENERIC;
+                self.output(&format!("ERROR: {}", fault.text));
+            }
+            Err(e) => {
+                self.exitstatus = exit::GENERIC;
+                return Err(e.into());
+            }
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, arg: &str) -> Res {
+        for name in arg.split_whitespace() {
+            match self.call("supervisor.addProcessGroup", &[name.into()]) {
+                Ok(_) => self.output(&format!("{name}: added process group")),
+                Err(CallError::Fault(fault)) => match fault.code {
+                    f::SHUTDOWN_STATE => {
+                        self.output("ERROR: shutting down");
+                        self.exitstatus = exit::GENERIC;
+                    }
+                    f::ALREADY_ADDED => self.output("ERROR: process group already active"),
+                    f::BAD_NAME => {
+                        self.output(&format!("ERROR: no such process/group: {name}"));
+                        self.exitstatus = exit::GENERIC;
+                    }
+                    _ => {
+                        self.exitstatus = exit::GENERIC;
+                        return Err(CallError::Fault(fault).into());
+                    }
+                },
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    fn remove(&mut self, arg: &str) -> Res {
+        for name in arg.split_whitespace() {
+            match self.call("supervisor.removeProcessGroup", &[name.into()]) {
+                Ok(_) => self.output(&format!("{name}: removed process group")),
+                Err(CallError::Fault(fault)) => {
+                    self.exitstatus = exit::GENERIC;
+                    match fault.code {
+                        f::STILL_RUNNING => {
+                            self.output(&format!("ERROR: process/group still running: {name}"))
+                        }
+                        f::BAD_NAME => {
+                            self.output(&format!("ERROR: no such process/group: {name}"))
+                        }
+                        _ => return Err(CallError::Fault(fault).into()),
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    fn update(&mut self, arg: &str) -> Res {
+        let [added, changed, removed] = match self.reload_config() {
+            Ok(Some(r)) => r,
+            Ok(None) => return Ok(()),
+            Err(CallError::Fault(fault)) if fault.code == f::SHUTDOWN_STATE => {
+                self.exitstatus = exit::GENERIC;
+                self.output("ERROR: already shutting down");
+                return Ok(());
+            }
+            Err(e) => {
+                self.exitstatus = exit::GENERIC;
+                return Err(e.into());
+            }
+        };
+        let mut wanted: Vec<&str> = arg.split_whitespace().collect();
+        if wanted.contains(&"all") {
+            wanted.clear();
+        }
+        if !wanted.is_empty() {
+            let mut groups: Vec<String> = list(self.call("supervisor.getAllProcessInfo", &[])?)
+                .iter()
+                .map(|v| s(v, "group"))
+                .collect();
+            groups.extend(added.iter().cloned());
+            let mut sorted = wanted.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            for g in sorted {
+                if !groups.iter().any(|x| x == g) {
+                    self.output(&format!("ERROR: no such group: {g}"));
+                    self.exitstatus = exit::GENERIC;
+                }
+            }
+        }
+        let selected = |g: &String| wanted.is_empty() || wanted.contains(&g.as_str());
+        for g in removed.iter().filter(|g| selected(g)) {
+            let results = list(self.call("supervisor.stopProcessGroup", &[g.as_str().into()])?);
+            self.output(&format!("{g}: stopped"));
+            if results.iter().any(|r| i(r, "status") as i32 == f::FAILED) {
+                self.output(&format!("{g}: has problems; not removing"));
+                self.exitstatus = exit::GENERIC;
+                continue;
+            }
+            self.call("supervisor.removeProcessGroup", &[g.as_str().into()])?;
+            self.output(&format!("{g}: removed process group"));
+        }
+        for g in changed.iter().filter(|g| selected(g)) {
+            self.call("supervisor.stopProcessGroup", &[g.as_str().into()])?;
+            self.output(&format!("{g}: stopped"));
+            self.call("supervisor.removeProcessGroup", &[g.as_str().into()])?;
+            self.call("supervisor.addProcessGroup", &[g.as_str().into()])?;
+            self.output(&format!("{g}: updated process group"));
+        }
+        for g in added.iter().filter(|g| selected(g)) {
+            self.call("supervisor.addProcessGroup", &[g.as_str().into()])?;
+            self.output(&format!("{g}: added process group"));
+        }
+        Ok(())
+    }
+
+    fn confirm(&mut self, question: &str) -> bool {
+        if !self.interactive {
+            return true;
+        }
+        if let Some(f) = self.confirm.as_mut() {
+            return f(question);
+        }
+        let _ = write!(self.out, "{question}");
+        let _ = self.out.flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        answer.trim_start().to_lowercase().starts_with('y')
+    }
+
+    fn shutdown(&mut self, arg: &str) -> Res {
+        if !self.no_args(arg, "shutdown") {
+            return Ok(());
+        }
+        if !self.confirm("Really shut the remote supervisord process down y/N? ") {
+            return Ok(());
+        }
+        match self.call("supervisor.shutdown", &[]) {
+            Ok(_) => self.output("Shut down"),
+            Err(CallError::Fault(fault)) if fault.code == f::SHUTDOWN_STATE => {
+                self.output("ERROR: already shutting down");
+            }
+            Err(CallError::Refused) => {
+                self.exitstatus = exit::GENERIC;
+                let url = self.serverurl.clone();
+                self.output(&format!("ERROR: {url} refused connection (already shut down?)"));
+            }
+            Err(CallError::NoFile) => {
+                self.exitstatus = exit::GENERIC;
+                let url = self.serverurl.clone();
+                self.output(&format!("ERROR: {url} no such file (already shut down?)"));
+            }
+            Err(e) => {
+                self.exitstatus = exit::GENERIC;
+                return Err(e.into());
+            }
+        }
+        Ok(())
+    }
+
+    fn reload(&mut self, arg: &str) -> Res {
+        if !self.no_args(arg, "reload") {
+            return Ok(());
+        }
+        if !self.confirm("Really restart the remote supervisord process y/N? ") {
+            return Ok(());
+        }
+        match self.call("supervisor.restart", &[]) {
+            Ok(_) => self.output("Restarted supervisord"),
+            Err(CallError::Fault(fault)) if fault.code == f::SHUTDOWN_STATE => {
+                self.exitstatus = exit::GENERIC;
+                self.output("ERROR: already shutting down");
+            }
+            Err(e) => {
+                self.exitstatus = exit::GENERIC;
+                return Err(e.into());
+            }
+        }
+        Ok(())
+    }
+
+    fn version(&mut self, arg: &str) -> Res {
+        if !self.no_args(arg, "version") {
+            return Ok(());
+        }
+        if !self.upcheck()? {
+            return Ok(());
+        }
+        let v = self.call("supervisor.getSupervisorVersion", &[])?;
+        self.output(v.as_str().unwrap_or(""));
+        Ok(())
+    }
+}
