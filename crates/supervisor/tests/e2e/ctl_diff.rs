@@ -144,11 +144,11 @@ fn session(
 #[derive(Clone, Copy)]
 enum Side {
     /// The reference's supervisorctl against our daemon.
-    RefCtlOurDaemon,
+    RefCtlOurs,
     /// Our supervisorctl against our daemon.
-    OurCtlOurDaemon,
+    OursBoth,
     /// Our supervisorctl against the reference's daemon.
-    OurCtlRefDaemon,
+    OurCtlRef,
 }
 
 fn compare(side: Side, extra_conf: &dyn Fn(u16) -> String, ctl_args: &dyn Fn(u16) -> Vec<String>) {
@@ -158,9 +158,9 @@ fn compare(side: Side, extra_conf: &dyn Fn(u16) -> String, ctl_args: &dyn Fn(u16
     };
     let ctl = venv.join("bin/supervisorctl");
     let (our_daemon, our_ctl) = match side {
-        Side::RefCtlOurDaemon => (bin("supervisord"), ctl.clone()),
-        Side::OurCtlOurDaemon => (bin("supervisord"), bin("supervisorctl")),
-        Side::OurCtlRefDaemon => (venv.join("bin/supervisord"), bin("supervisorctl")),
+        Side::RefCtlOurs => (bin("supervisord"), ctl.clone()),
+        Side::OursBoth => (bin("supervisord"), bin("supervisorctl")),
+        Side::OurCtlRef => (venv.join("bin/supervisord"), bin("supervisorctl")),
     };
     let port = |_: ()| {
         std::net::TcpListener::bind("127.0.0.1:0")
@@ -213,30 +213,30 @@ fn tcp_args(port: u16) -> Vec<String> {
 
 #[test]
 fn reference_supervisorctl_sees_the_same_over_the_unix_socket() {
-    compare(Side::RefCtlOurDaemon, &|_| String::new(), &|_| Vec::new());
+    compare(Side::RefCtlOurs, &|_| String::new(), &|_| Vec::new());
 }
 
 #[test]
 fn reference_supervisorctl_sees_the_same_over_tcp_with_auth() {
-    compare(Side::RefCtlOurDaemon, &tcp_conf, &tcp_args);
+    compare(Side::RefCtlOurs, &tcp_conf, &tcp_args);
 }
 
 #[test]
 fn our_supervisorctl_with_our_daemon_prints_what_the_reference_pair_prints() {
-    compare(Side::OurCtlOurDaemon, &|_| String::new(), &|_| Vec::new());
+    compare(Side::OursBoth, &|_| String::new(), &|_| Vec::new());
 }
 
 #[test]
 fn our_supervisorctl_with_our_daemon_over_tcp_with_auth() {
-    compare(Side::OurCtlOurDaemon, &tcp_conf, &tcp_args);
+    compare(Side::OursBoth, &tcp_conf, &tcp_args);
 }
 
 #[test]
 fn our_supervisorctl_drives_the_reference_daemon() {
-    compare(Side::OurCtlRefDaemon, &|_| String::new(), &|_| Vec::new());
+    compare(Side::OurCtlRef, &|_| String::new(), &|_| Vec::new());
 }
 
 #[test]
 fn our_supervisorctl_drives_the_reference_daemon_over_tcp_with_auth() {
-    compare(Side::OurCtlRefDaemon, &tcp_conf, &tcp_args);
+    compare(Side::OurCtlRef, &tcp_conf, &tcp_args);
 }
