@@ -24,5 +24,7 @@ mod rpc_diff;
 mod pidproxy;
 // The HTTP layer: auth, bad requests, limits, log tailing, concurrency.
 mod http;
+// The interactive shell in a pseudo-terminal.
+mod shell;
 // The harness: temp dirs, bounded runs, dumps.
 mod harness;
