@@ -3,7 +3,8 @@
 //!
 //! * `sleep SECS` — sleep, then exit 0;
 //! * `exit CODE [AFTER_MS]` — exit with CODE, after a delay;
-//! * `ignore-term` — ignore SIGTERM and sleep forever;
+//! * `ignore-term [PIDFILE]` — ignore SIGTERM and sleep forever (with a PIDFILE, first start a
+//!   grandchild that also ignores SIGTERM and write its pid there);
 //! * `grandchild PIDFILE` — start a grandchild (sleeping forever), write its pid, sleep forever;
 //! * `orphan PIDFILE` — start a grandchild sleeping 1 s, write its pid, exit at once;
 //! * `write BYTES [CHUNK]` — write BYTES bytes to stdout in CHUNK-sized writes, then sleep forever;
@@ -50,6 +51,13 @@ fn main() {
         }
         "ignore-term" => {
             sv_sys::daemon::ignore_signal(libc::SIGTERM);
+            if !arg(&args, 2).is_empty() {
+                // The ignored disposition is inherited across exec.
+                let me = std::env::current_exe().unwrap_or_else(|_| "sv-testprog".into());
+                if let Ok(child) = std::process::Command::new(me).arg("ignore-term").spawn() {
+                    let _ = std::fs::write(arg(&args, 2), format!("{}\n", child.id()));
+                }
+            }
             let _ = writeln!(out, "ignoring SIGTERM");
             let _ = out.flush();
             forever();

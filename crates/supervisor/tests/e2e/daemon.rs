@@ -538,3 +538,32 @@ fn an_idle_daemon_does_not_wake_up() {
     d.check(after - before <= 1, &format!("{} wake-ups in 2 s while idle", after - before));
     assert_eq!(d.stop(), 0);
 }
+
+#[test]
+fn killasgroup_sigkills_the_whole_group() {
+    let env = Env::new();
+    let pidfile = env.path().join("gc.pid");
+    let mut d = Running::start(
+        &env,
+        &format!(
+            "[program:tough]\ncommand={{testprog}} ignore-term {}\nstartsecs=0\nstopwaitsecs=1\nkillasgroup=true\n",
+            pidfile.display()
+        ),
+    );
+    d.wait_for("success: tough entered RUNNING", T);
+    let deadline = std::time::Instant::now() + T;
+    let mut gc = 0;
+    while gc == 0 && std::time::Instant::now() < deadline {
+        gc = std::fs::read_to_string(&pidfile).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    d.check(gc > 0 && alive(gc), "grandchild running");
+    assert_eq!(d.stop(), 0);
+    let log = d.log();
+    d.check(log.contains("killing 'tough'") && log.contains("stopped: tough (terminated by SIGKILL)"), "escalated");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while alive(gc) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    d.check(!alive(gc), "the SIGKILL went to the whole process group, grandchild included");
+}
