@@ -229,3 +229,69 @@ fn two_hundred_concurrent_clients() {
     d.check(ok == 200, &format!("{ok} of 200 answered"));
     assert_eq!(d.stop(), 0);
 }
+
+/// One XML-RPC call over TCP; the decoded value or fault.
+fn call(port: u16, method: &str, params: &[sv_xmlrpc::Value]) -> Result<sv_xmlrpc::Value, sv_xmlrpc::Fault> {
+    let body = sv_xmlrpc::encode_call(method, params);
+    let req = format!(
+        "POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let resp = raw(port, req.as_bytes());
+    let body = resp.split_once("\r\n\r\n").map(|x| x.1).unwrap_or("");
+    sv_xmlrpc::decode_response(body.as_bytes()).expect("an XML-RPC response")
+}
+
+#[test]
+fn log_offsets_follow_the_current_file_across_rotation() {
+    use sv_xmlrpc::Value;
+    let env = Env::new();
+    let port = free_port();
+    let mut d = Running::start(
+        &env,
+        &format!(
+            "[inet_http_server]\nport=127.0.0.1:{port}\n\
+             [program:rot]\ncommand={{testprog}} write 5000 700\nstartsecs=0\n\
+             stdout_logfile={{dir}}/rot.log\nstdout_logfile_maxbytes=2KB\nstdout_logfile_backups=5\n"
+        ),
+    );
+    d.wait_for("success: rot entered RUNNING", T);
+    let total = |e: &Env| -> u64 {
+        (0..=5)
+            .map(|n| {
+                let name = if n == 0 { "rot.log".to_owned() } else { format!("rot.log.{n}") };
+                std::fs::metadata(e.path().join(name)).map(|m| m.len()).unwrap_or(0)
+            })
+            .sum()
+    };
+    let deadline = std::time::Instant::now() + T;
+    while total(&env) < 5000 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    d.check(env.path().join("rot.log.1").exists(), "rotated");
+    let current = std::fs::read(env.path().join("rot.log")).unwrap_or_default();
+    let size = current.len() as i64;
+    let name = Value::from("rot");
+    // tail: the whole current file when it fits, with its size as the new offset.
+    let tail = call(port, "supervisor.tailProcessStdoutLog", &[name.clone(), Value::Int(0), Value::Int(100_000)]);
+    let want = Value::Array(vec![
+        Value::from(String::from_utf8_lossy(&current).into_owned()),
+        Value::Int(size),
+        Value::Bool(false),
+    ]);
+    d.check(tail.as_ref().ok() == Some(&want), &format!("tail of the current file: {tail:?}"));
+    // An offset at the end gives nothing new; a read at an offset gives those bytes.
+    let at_end = call(port, "supervisor.tailProcessStdoutLog", &[name.clone(), Value::Int(size), Value::Int(10)]);
+    d.check(
+        at_end.as_ref().ok() == Some(&Value::Array(vec![Value::from(""), Value::Int(size), Value::Bool(false)])),
+        &format!("nothing past the end: {at_end:?}"),
+    );
+    if size > 10 {
+        let part = call(port, "supervisor.readProcessStdoutLog", &[name.clone(), Value::Int(3), Value::Int(7)]);
+        let want = String::from_utf8_lossy(&current[3..10]).into_owned();
+        d.check(part.as_ref().ok() == Some(&Value::from(want)), &format!("bytes 3..10: {part:?}"));
+    }
+    let bad = call(port, "supervisor.readProcessStdoutLog", &[name, Value::Int(-10), Value::Int(5)]);
+    d.check(bad.as_ref().err().map(|f| f.code) == Some(3), "BAD_ARGUMENTS");
+    assert_eq!(d.stop(), 0);
+}
