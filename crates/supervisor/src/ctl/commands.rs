@@ -56,6 +56,17 @@ pub trait Rpc {
     fn call(&mut self, method: &str, params: &[Value]) -> Result<Value, CallError>;
     /// Streams `GET path` into `sink` until it returns false or the stream ends.
     fn stream(&mut self, path: &str, sink: &mut dyn FnMut(&[u8]) -> bool) -> Result<(), CallError>;
+    /// Talks to another server from now on (`open`).
+    fn set_serverurl(&mut self, _url: &str) -> Result<(), String> {
+        Err("not supported".into())
+    }
+    /// Uses these credentials from now on (after a 401 in the shell).
+    fn set_credentials(&mut self, _username: &str, _password: &str) {}
+    /// Follows a process's stdout and stderr and forwards lines of our
+    /// stdin to it (`fg`), until stdin ends or the process stops running.
+    fn foreground(&mut self, _name: &str, _out: &mut dyn Write) -> Result<(), CallError> {
+        Err(CallError::Other("not supported".into()))
+    }
 }
 
 /// An error a command cannot handle: printed as one `error: ...` line.
@@ -238,6 +249,8 @@ impl Ctl<'_> {
             "shutdown" => self.shutdown(arg),
             "reload" => self.reload(arg),
             "version" => self.version(arg),
+            "open" => self.open(arg),
+            "fg" => self.fg(arg),
             "help" => {
                 super::help::help(self, arg);
                 Ok(())
@@ -252,6 +265,9 @@ impl Ctl<'_> {
             Ok(()) => {}
             Err(Unexpected(m)) if m.contains("401 Unauthorized") => {
                 self.output("Server requires authentication");
+                if self.interactive && self.ask_credentials() {
+                    return self.onecmd(line);
+                }
                 self.exitstatus = exit::GENERIC;
             }
             Err(Unexpected(m)) => {
@@ -973,6 +989,81 @@ impl Ctl<'_> {
                 return Err(e.into());
             }
         }
+        Ok(())
+    }
+
+    /// Prompts for a user name and password (the password without echo).
+    fn ask_credentials(&mut self) -> bool {
+        let _ = write!(self.out, "Username:");
+        let _ = self.out.flush();
+        let mut user = String::new();
+        if std::io::stdin().read_line(&mut user).unwrap_or(0) == 0 {
+            return false;
+        }
+        let _ = write!(self.out, "Password:");
+        let _ = self.out.flush();
+        let pass = super::shell::read_password().unwrap_or_default();
+        self.output("");
+        self.rpc.set_credentials(user.trim_end_matches(['\r', '\n']), &pass);
+        true
+    }
+
+    fn open(&mut self, arg: &str) -> Res {
+        let url = arg.trim();
+        let scheme = url.split(':').next().unwrap_or("");
+        if scheme != "unix" && scheme != "http" {
+            self.output("ERROR: url must be http:// or unix://");
+            self.exitstatus = exit::GENERIC;
+            return Ok(());
+        }
+        if let Err(m) = self.rpc.set_serverurl(url) {
+            self.output(&format!("ERROR: {m}"));
+            self.exitstatus = exit::GENERIC;
+            return Ok(());
+        }
+        self.serverurl = url.to_owned();
+        let saved = self.exitstatus;
+        self.status("")?;
+        self.exitstatus = saved;
+        Ok(())
+    }
+
+    fn fg(&mut self, arg: &str) -> Res {
+        if !self.upcheck()? {
+            return Ok(());
+        }
+        let names: Vec<&str> = arg.split_whitespace().collect();
+        if names.is_empty() {
+            self.usage_error("ERROR: no process name supplied", "fg", exit::GENERIC);
+            return Ok(());
+        }
+        if names.len() > 1 {
+            self.output("ERROR: too many process names supplied");
+            self.exitstatus = exit::GENERIC;
+            return Ok(());
+        }
+        let name = names[0];
+        match self.call("supervisor.getProcessInfo", &[name.into()]) {
+            Ok(info) if i(&info, "state") == 20 => {}
+            Ok(_) => {
+                self.output("ERROR: process not running");
+                self.exitstatus = exit::GENERIC;
+                return Ok(());
+            }
+            Err(CallError::Fault(fault)) if fault.code == f::BAD_NAME => {
+                self.output("ERROR: bad process name supplied");
+                self.exitstatus = exit::GENERIC;
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.output("==> Press Ctrl-C to exit <==");
+        let r = self.rpc.foreground(name, &mut *self.out);
+        match r {
+            Ok(()) | Err(CallError::Fault(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        self.output("Exiting foreground");
         Ok(())
     }
 

@@ -46,6 +46,49 @@ impl Rpc for Client {
     fn stream(&mut self, path: &str, sink: &mut dyn FnMut(&[u8]) -> bool) -> Result<(), CallError> {
         Client::stream(self, path, sink)
     }
+    fn set_serverurl(&mut self, url: &str) -> Result<(), String> {
+        self.endpoint = Endpoint::parse(url)?;
+        Ok(())
+    }
+    fn set_credentials(&mut self, username: &str, password: &str) {
+        self.username = Some(username.to_owned());
+        self.password = Some(password.to_owned());
+    }
+    fn foreground(&mut self, name: &str, out: &mut dyn Write) -> Result<(), CallError> {
+        // Two followers write to our stdout; this thread forwards stdin.
+        for channel in ["stdout", "stderr"] {
+            let client = self.clone();
+            let path = format!("/logtail/{name}/{channel}");
+            std::thread::spawn(move || {
+                let _ = client.stream(&path, &mut |data| {
+                    let mut o = std::io::stdout().lock();
+                    o.write_all(data).and_then(|()| o.flush()).is_ok()
+                });
+            });
+        }
+        let stdin = std::io::stdin();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if stdin.read_line(&mut line).unwrap_or(0) == 0 {
+                return Ok(());
+            }
+            let text = format!("{}\n", line.trim_end_matches(['\r', '\n']));
+            if let Err(CallError::Fault(f)) =
+                self.call("supervisor.sendProcessStdin", &[name.into(), text.into()])
+            {
+                if f.code == 70 {
+                    let _ = writeln!(out, "Process got killed");
+                }
+                return Ok(());
+            }
+            let state = self.call("supervisor.getProcessInfo", &[name.into()])?;
+            if state.get("state").and_then(Value::as_int) != Some(20) {
+                let _ = writeln!(out, "Process got killed");
+                return Ok(());
+            }
+        }
+    }
 }
 
 const SPECS: &[OptSpec] = &[

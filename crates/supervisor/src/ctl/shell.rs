@@ -57,6 +57,24 @@ fn names(ctl: &mut Ctl<'_>) -> Vec<String> {
     out
 }
 
+/// Reads a line from the terminal without echoing it.
+pub fn read_password() -> std::io::Result<String> {
+    use nix::sys::termios::{LocalFlags, SetArg, tcgetattr, tcsetattr};
+    let stdin = std::io::stdin();
+    let saved = tcgetattr(&stdin).ok();
+    if let Some(t) = &saved {
+        let mut quiet = t.clone();
+        quiet.local_flags.remove(LocalFlags::ECHO);
+        let _ = tcsetattr(&stdin, SetArg::TCSANOW, &quiet);
+    }
+    let mut line = String::new();
+    let r = stdin.read_line(&mut line);
+    if let Some(t) = &saved {
+        let _ = tcsetattr(&stdin, SetArg::TCSANOW, t);
+    }
+    r.map(|_| line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
 /// Runs the shell until EOF, `quit` or `exit`.
 pub fn run(ctl: &mut Ctl<'_>, prompt: &str, history: Option<&str>) {
     let prompt = format!("{prompt}> ");

@@ -554,13 +554,17 @@ fn killasgroup_sigkills_the_whole_group() {
     let deadline = std::time::Instant::now() + T;
     let mut gc = 0;
     while gc == 0 && std::time::Instant::now() < deadline {
-        gc = std::fs::read_to_string(&pidfile).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
+        gc =
+            std::fs::read_to_string(&pidfile).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
         std::thread::sleep(Duration::from_millis(20));
     }
     d.check(gc > 0 && alive(gc), "grandchild running");
     assert_eq!(d.stop(), 0);
     let log = d.log();
-    d.check(log.contains("killing 'tough'") && log.contains("stopped: tough (terminated by SIGKILL)"), "escalated");
+    d.check(
+        log.contains("killing 'tough'") && log.contains("stopped: tough (terminated by SIGKILL)"),
+        "escalated",
+    );
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while alive(gc) && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));

@@ -231,7 +231,11 @@ fn two_hundred_concurrent_clients() {
 }
 
 /// One XML-RPC call over TCP; the decoded value or fault.
-fn call(port: u16, method: &str, params: &[sv_xmlrpc::Value]) -> Result<sv_xmlrpc::Value, sv_xmlrpc::Fault> {
+fn call(
+    port: u16,
+    method: &str,
+    params: &[sv_xmlrpc::Value],
+) -> Result<sv_xmlrpc::Value, sv_xmlrpc::Fault> {
     let body = sv_xmlrpc::encode_call(method, params);
     let req = format!(
         "POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -273,7 +277,11 @@ fn log_offsets_follow_the_current_file_across_rotation() {
     let size = current.len() as i64;
     let name = Value::from("rot");
     // tail: the whole current file when it fits, with its size as the new offset.
-    let tail = call(port, "supervisor.tailProcessStdoutLog", &[name.clone(), Value::Int(0), Value::Int(100_000)]);
+    let tail = call(
+        port,
+        "supervisor.tailProcessStdoutLog",
+        &[name.clone(), Value::Int(0), Value::Int(100_000)],
+    );
     let want = Value::Array(vec![
         Value::from(String::from_utf8_lossy(&current).into_owned()),
         Value::Int(size),
@@ -281,17 +289,27 @@ fn log_offsets_follow_the_current_file_across_rotation() {
     ]);
     d.check(tail.as_ref().ok() == Some(&want), &format!("tail of the current file: {tail:?}"));
     // An offset at the end gives nothing new; a read at an offset gives those bytes.
-    let at_end = call(port, "supervisor.tailProcessStdoutLog", &[name.clone(), Value::Int(size), Value::Int(10)]);
+    let at_end = call(
+        port,
+        "supervisor.tailProcessStdoutLog",
+        &[name.clone(), Value::Int(size), Value::Int(10)],
+    );
     d.check(
-        at_end.as_ref().ok() == Some(&Value::Array(vec![Value::from(""), Value::Int(size), Value::Bool(false)])),
+        at_end.as_ref().ok()
+            == Some(&Value::Array(vec![Value::from(""), Value::Int(size), Value::Bool(false)])),
         &format!("nothing past the end: {at_end:?}"),
     );
     if size > 10 {
-        let part = call(port, "supervisor.readProcessStdoutLog", &[name.clone(), Value::Int(3), Value::Int(7)]);
+        let part = call(
+            port,
+            "supervisor.readProcessStdoutLog",
+            &[name.clone(), Value::Int(3), Value::Int(7)],
+        );
         let want = String::from_utf8_lossy(&current[3..10]).into_owned();
         d.check(part.as_ref().ok() == Some(&Value::from(want)), &format!("bytes 3..10: {part:?}"));
     }
-    let bad = call(port, "supervisor.readProcessStdoutLog", &[name, Value::Int(-10), Value::Int(5)]);
+    let bad =
+        call(port, "supervisor.readProcessStdoutLog", &[name, Value::Int(-10), Value::Int(5)]);
     d.check(bad.as_ref().err().map(|f| f.code) == Some(3), "BAD_ARGUMENTS");
     assert_eq!(d.stop(), 0);
 }
