@@ -60,9 +60,15 @@ impl Rpc for Client {
             let client = self.clone();
             let path = format!("/logtail/{name}/{channel}");
             std::thread::spawn(move || {
-                let _ = client.stream(&path, &mut |data| {
-                    let mut o = std::io::stdout().lock();
-                    o.write_all(data).and_then(|()| o.flush()).is_ok()
+                // Straight to fd 1: the main thread holds the stdout lock.
+                let _ = client.stream(&path, &mut |mut data| {
+                    while !data.is_empty() {
+                        match nix::unistd::write(std::io::stdout(), data) {
+                            Ok(n) => data = &data[n..],
+                            Err(_) => return false,
+                        }
+                    }
+                    true
                 });
             });
         }

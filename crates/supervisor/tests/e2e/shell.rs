@@ -42,3 +42,37 @@ fn shell_in_a_terminal() {
     );
     assert_eq!(d.stop(), 0);
 }
+
+#[test]
+fn fg_forwards_input_and_shows_output() {
+    use std::io::Write;
+    let env = Env::new();
+    let mut d = Running::start(&env, "[program:echo]\ncommand=/bin/cat\nstartsecs=0\n");
+    d.wait_for("success: echo entered RUNNING", Duration::from_secs(20));
+    let mut child = Command::new(bin("supervisorctl"))
+        .arg("-c")
+        .arg(d.conf())
+        .args(["fg", "echo"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start supervisorctl fg");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(b"hello through fg\n").expect("write");
+    std::thread::sleep(Duration::from_millis(500));
+    drop(stdin);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while child.try_wait().ok().flatten().is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().expect("output");
+    let text = String::from_utf8_lossy(&out.stdout);
+    d.check(text.starts_with("==> Press Ctrl-C to exit <==\n"), &format!("banner\n{text}"));
+    d.check(
+        text.contains("hello through fg"),
+        &format!("the line went to the process and its output came back\n{text}"),
+    );
+    d.check(text.ends_with("Exiting foreground\n"), &format!("ends cleanly at EOF\n{text}"));
+    assert_eq!(d.stop(), 0);
+}
