@@ -13,6 +13,7 @@
 
 pub mod ctl;
 pub mod daemon;
+pub mod faults;
 pub mod getopt;
 pub mod pidproxy;
 pub mod supervisord;

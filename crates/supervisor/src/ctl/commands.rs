@@ -9,24 +9,7 @@ use sv_xmlrpc::{Fault, Value};
 
 use super::client::CallError;
 
-/// Fault codes the commands look at.
-mod f {
-    pub(super) const UNKNOWN_METHOD: i32 = 1;
-    pub(super) const SHUTDOWN_STATE: i32 = 6;
-    pub(super) const BAD_NAME: i32 = 10;
-    pub(super) const BAD_SIGNAL: i32 = 11;
-    pub(super) const NO_FILE: i32 = 20;
-    pub(super) const NOT_EXECUTABLE: i32 = 21;
-    pub(super) const FAILED: i32 = 30;
-    pub(super) const ABNORMAL_TERMINATION: i32 = 40;
-    pub(super) const SPAWN_ERROR: i32 = 50;
-    pub(super) const ALREADY_STARTED: i32 = 60;
-    pub(super) const NOT_RUNNING: i32 = 70;
-    pub(super) const SUCCESS: i32 = 80;
-    pub(super) const ALREADY_ADDED: i32 = 90;
-    pub(super) const STILL_RUNNING: i32 = 91;
-    pub(super) const CANT_REREAD: i32 = 92;
-}
+use crate::faults as f;
 
 /// Exit statuses (LSB).
 pub mod exit {
