@@ -252,6 +252,44 @@ fn result_struct(d: &Daemon, id: ProcId, outcome: &Result<(), Fault>) -> Value {
     ])
 }
 
+/// A process named by group and process name, which stays valid when
+/// groups are added or removed while a call waits (indices would shift).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Named(String, String);
+
+impl Named {
+    fn of(d: &Daemon, id: ProcId) -> Self {
+        Named(d.sv.groups[id.group].config.name.clone(), d.sv.process(id).config.name.clone())
+    }
+
+    fn find(&self, d: &Daemon) -> Option<ProcId> {
+        let g = d.sv.groups.iter().position(|g| g.config.name == self.0)?;
+        let p = d.sv.groups[g].processes.iter().position(|p| p.config.name == self.1)?;
+        Some(ProcId { group: g, process: p })
+    }
+}
+
+/// The deferred result of a start or stop of `who`, `None` while pending.
+fn pending_result(d: &Daemon, who: &Named, start: bool) -> Option<(Value, Result<(), Fault>)> {
+    let Some(id) = who.find(d) else {
+        // The group went away meanwhile.
+        let r = Err(fault(ABNORMAL_TERMINATION, Some(&who.1)));
+        let v = Value::structure([
+            ("name", Value::from(who.1.as_str())),
+            ("group", Value::from(who.0.as_str())),
+            ("status", Value::from(ABNORMAL_TERMINATION)),
+            ("description", Value::from(format!("ABNORMAL_TERMINATION: {}", who.1))),
+        ]);
+        return Some((v, if start { r } else { Ok(()) }));
+    };
+    let r = if start {
+        start_result(d, id)?
+    } else {
+        d.sv.process(id).state.is_stopped().then_some(Ok(()))?
+    };
+    Some((result_struct(d, id, &r), r))
+}
+
 /// Waits until `done` returns a value, looking again after every turn of
 /// the event loop.
 async fn wait_until<T>(shared: &Shared, mut done: impl FnMut(&Daemon) -> Option<T>) -> T {
@@ -368,11 +406,11 @@ fn read_file(path: &str, offset: i64, length: i64) -> Result<String, Fault> {
     let data = std::fs::read(path).map_err(|_| fault(NO_FILE, Some(path)))?;
     let size = data.len() as i64;
     let (start, end) = if offset < 0 {
-        ((size + offset).max(0), size)
+        (size.saturating_add(offset).max(0), size)
     } else if length == 0 {
         (offset.min(size), size)
     } else {
-        (offset.min(size), (offset + length).min(size))
+        (offset.min(size), offset.saturating_add(length).min(size))
     };
     Ok(String::from_utf8_lossy(&data[start as usize..end as usize]).into_owned())
 }
@@ -385,19 +423,19 @@ fn tail_file(path: Option<&str>, offset: i64, length: i64) -> Value {
     let sz = data.len() as i64;
     let (mut offset, mut length) = (offset, length);
     let mut overflow = false;
-    if sz > offset + length {
+    if sz > offset.saturating_add(length) {
         overflow = true;
         offset = sz - 1;
     }
-    if offset + length > sz {
+    if offset.saturating_add(length) > sz {
         if offset > sz - 1 {
             length = 0;
         }
-        offset = sz - length;
+        offset = sz.saturating_sub(length);
     }
-    let offset = offset.max(0);
+    let offset = offset.clamp(0, sz);
     let length = length.max(0);
-    let end = (offset + length).min(sz);
+    let end = offset.saturating_add(length).min(sz);
     let text = if length > 0 {
         String::from_utf8_lossy(&data[offset as usize..end as usize]).into_owned()
     } else {
@@ -482,7 +520,7 @@ fn clear_file(path: &str) -> std::io::Result<()> {
 /// the results come in the reference's order: immediate ones first.
 async fn many(shared: &Shared, ids: Vec<ProcId>, wait: bool, start: bool) -> RpcResult {
     let mut results = Vec::new();
-    let mut pending = Vec::new();
+    let mut pending: Vec<Named> = Vec::new();
     {
         let mut d = shared.daemon.borrow_mut();
         for id in ids {
@@ -493,7 +531,7 @@ async fn many(shared: &Shared, ids: Vec<ProcId>, wait: bool, start: bool) -> Rpc
             let r = if start { start_one(&mut d, id, wait) } else { stop_one(&mut d, id, wait) };
             match r {
                 StartState::Done(r) => results.push(result_struct(&d, id, &r)),
-                StartState::Pending => pending.push(id),
+                StartState::Pending => pending.push(Named::of(&d, id)),
             }
         }
     }
@@ -503,18 +541,10 @@ async fn many(shared: &Shared, ids: Vec<ProcId>, wait: bool, start: bool) -> Rpc
     // one of its 50 ms polls (docs/compatibility.md).
     if !pending.is_empty() {
         let done = wait_until(shared, |d| {
-            let rs: Option<Vec<Value>> = pending
+            pending
                 .iter()
-                .map(|&id| {
-                    let r = if start {
-                        start_result(d, id)
-                    } else {
-                        d.sv.process(id).state.is_stopped().then_some(Ok(()))
-                    };
-                    r.map(|r| result_struct(d, id, &r))
-                })
-                .collect();
-            rs
+                .map(|who| pending_result(d, who, start).map(|(v, _)| v))
+                .collect::<Option<Vec<Value>>>()
         })
         .await;
         results.extend(done);
@@ -666,10 +696,9 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             shared.wake.notify_one();
             let r = match r {
                 StartState::Done(r) => r,
-                StartState::Pending if start => wait_until(shared, |d| start_result(d, id)).await,
                 StartState::Pending => {
-                    wait_until(shared, |d| d.sv.process(id).state.is_stopped().then_some(Ok(())))
-                        .await
+                    let who = Named::of(&shared.daemon.borrow(), id);
+                    wait_until(shared, |d| pending_result(d, &who, start).map(|(_, r)| r)).await
                 }
             };
             r.map(|()| Value::Bool(true))
@@ -808,7 +837,16 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             let Some(fd) = d.rt[id.group][id.process].stdin.as_ref() else {
                 return Err(fault(NO_FILE, Some(name)));
             };
-            write_all_nonblocking(fd, chars.as_bytes()).map_err(|_| fault(NO_FILE, Some(name)))?;
+            // Queued like the reference's input buffer: a task writes it as
+            // the pipe drains, so a child that does not read blocks no one.
+            let dup = fd.try_clone().map_err(|_| fault(NO_FILE, Some(name)))?;
+            let mut tx = tokio::net::unix::pipe::Sender::from_owned_fd(dup)
+                .map_err(|_| fault(NO_FILE, Some(name)))?;
+            let data = chars.clone().into_bytes();
+            tokio::task::spawn_local(async move {
+                use tokio::io::AsyncWriteExt;
+                let _ = tx.write_all(&data).await;
+            });
             Ok(Value::Bool(true))
         }
         "reloadConfig" => {
@@ -900,17 +938,6 @@ fn same_group(a: &sv_config::GroupConfig, b: &sv_config::GroupConfig) -> bool {
         && a.processes.iter().zip(&b.processes).all(|(x, y)| process(x, y))
 }
 
-fn write_all_nonblocking(fd: &std::os::fd::OwnedFd, mut data: &[u8]) -> std::io::Result<()> {
-    while !data.is_empty() {
-        match nix::unistd::write(fd, data) {
-            Ok(n) => data = &data[n..],
-            Err(nix::errno::Errno::EAGAIN) => std::thread::yield_now(),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(())
-}
-
 /// Truncates a process's logs, only while it runs (reference quirk Q8).
 fn clear_process(d: &Daemon, id: ProcId) -> std::io::Result<()> {
     if d.sv.process(id).pid == 0 {
@@ -975,6 +1002,17 @@ mod tests {
         assert_eq!(t(0, 3), v("lo\n", 6, true));
         assert_eq!(t(100, 3), v("", 6, false));
         assert_eq!(tail_file(None, 0, 10), v("", 0, false));
+        // Extreme offsets from a hostile client never panic.
+        for (o, l) in [
+            (i64::MAX, i64::MAX),
+            (i64::MIN, i64::MAX),
+            (i64::MAX, i64::MIN),
+            (i64::MIN, i64::MIN),
+            (-1, 5),
+        ] {
+            let _ = tail_file(Some(p), o, l);
+            let _ = read_file(p, o, l);
+        }
     }
 
     #[test]

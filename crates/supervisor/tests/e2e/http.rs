@@ -313,3 +313,17 @@ fn log_offsets_follow_the_current_file_across_rotation() {
     d.check(bad.as_ref().err().map(|f| f.code) == Some(3), "BAD_ARGUMENTS");
     assert_eq!(d.stop(), 0);
 }
+
+#[test]
+fn stdin_for_a_child_that_does_not_read_blocks_no_one() {
+    use sv_xmlrpc::Value;
+    let env = Env::new();
+    let port = free_port();
+    let mut d = start(&env, port, "");
+    let big = "x".repeat(1024 * 1024);
+    let r = call(port, "supervisor.sendProcessStdin", &[Value::from("talk"), Value::from(big)]);
+    d.check(r == Ok(Value::Bool(true)), &format!("queued: {r:?}"));
+    let state = call(port, "supervisor.getState", &[]);
+    d.check(state.is_ok(), "the daemon still answers while the pipe is full");
+    assert_eq!(d.stop(), 0);
+}
