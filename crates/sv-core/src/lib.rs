@@ -13,6 +13,7 @@
 //! clock, every transition is tested with exact times.
 
 pub mod cmdline;
+pub mod events;
 pub mod process;
 pub mod state;
 pub mod supervisor;
