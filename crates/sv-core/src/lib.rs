@@ -14,6 +14,7 @@
 
 pub mod cmdline;
 pub mod events;
+pub mod pool;
 pub mod process;
 pub mod state;
 pub mod supervisor;
