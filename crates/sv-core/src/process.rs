@@ -61,6 +61,10 @@ pub enum Effect {
         to: ProcessState,
         /// For EXITED: whether the exit code was expected.
         expected: bool,
+        /// The pid at the moment of the change.
+        pid: u32,
+        /// Failed starts so far at the moment of the change.
+        tries: i64,
     },
 }
 
@@ -135,7 +139,7 @@ impl Process {
             self.backoff += 1;
             self.delay = now.mono + (self.backoff.max(0) as u64) * 1000;
         }
-        fx.push(Effect::StateChanged { from, to, expected });
+        fx.push(Effect::StateChanged { from, to, expected, pid: self.pid, tries: self.backoff });
     }
 
     /// Starts the process (the reference's `spawn()`): STARTING and an

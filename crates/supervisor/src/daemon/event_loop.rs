@@ -12,8 +12,9 @@ use std::rc::Rc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sv_config::{LogLevel, ServerConfig};
+use sv_core::events::Event;
 use sv_core::process::{Effect, Now};
-use sv_core::state::{SupervisorState, WaitStatus};
+use sv_core::state::{ProcessState, SupervisorState, WaitStatus};
 use sv_core::supervisor::{ProcId, Supervisor};
 use sv_sys::process::{ExitKind, KillError};
 use tokio::signal::unix::{SignalKind, signal};
@@ -68,10 +69,31 @@ pub struct Daemon {
     pub loaded_groups: Vec<sv_config::GroupConfig>,
     /// Command-line values, for reading the configuration again.
     pub overrides: sv_config::ServerOverrides,
+    /// Event listener pools, by group name.
+    pub pools: Vec<(String, sv_core::pool::Pool)>,
+    /// The global event serial.
+    pub serial: u64,
+    /// Where listener pipe readers send what listeners write on stdout.
+    pub listener_tx: output::ListenerSender,
     ctx: SpawnContext,
     strip_ansi: bool,
     start: Instant,
     wall_start: f64,
+}
+
+fn pool_for(config: &sv_config::GroupConfig) -> Option<sv_core::pool::Pool> {
+    match &config.kind {
+        sv_config::GroupKind::EventListenerPool { buffer_size, events, .. } => {
+            let names: Vec<String> = config.processes.iter().map(|p| p.name.clone()).collect();
+            Some(sv_core::pool::Pool::new(
+                &config.name,
+                events.clone(),
+                usize::try_from(*buffer_size).unwrap_or(1),
+                &names,
+            ))
+        }
+        _ => None,
+    }
 }
 
 /// The daemon shared between the event loop and the request handlers, all
@@ -91,6 +113,7 @@ impl Daemon {
         cfg: &ServerConfig,
         logger: Rc<RefCell<Logger>>,
         base_env: Vec<(String, String)>,
+        listener_tx: output::ListenerSender,
     ) -> Self {
         let s = &cfg.supervisord;
         let sv = Supervisor::new(cfg.groups.clone());
@@ -115,6 +138,13 @@ impl Daemon {
             cfg: cfg.clone(),
             loaded_groups: cfg.groups.clone(),
             overrides: sv_config::ServerOverrides::default(),
+            pools: cfg
+                .groups
+                .iter()
+                .filter_map(|g| pool_for(g).map(|p| (g.name.clone(), p)))
+                .collect(),
+            serial: 0,
+            listener_tx,
             ctx: SpawnContext { base_env, serverurl: cfg.serverurl.clone() },
             strip_ansi: s.strip_ansi,
             start: Instant::now(),
@@ -134,15 +164,114 @@ impl Daemon {
             .iter()
             .map(|p| Runtime::new(output::log_paths(p, &s.childlogdir, &s.identifier)))
             .collect();
+        if let Some(p) = pool_for(&config) {
+            self.pools.push((config.name.clone(), p));
+        }
+        let name = config.name.clone();
         self.sv.groups.push(sv_core::supervisor::Group::new(config));
         self.rt.push(rt);
+        self.emit(&Event::GroupAdded { group: name });
         true
     }
 
     /// Stops managing a group whose processes are all stopped.
     pub fn remove_group(&mut self, index: usize) {
-        self.sv.groups.remove(index);
+        let g = self.sv.groups.remove(index);
         self.rt.remove(index);
+        self.pools.retain(|(n, _)| *n != g.config.name);
+        self.emit(&Event::GroupRemoved { group: g.config.name });
+    }
+
+    /// Offers an event to every pool; the serial advances when one takes it.
+    pub fn emit(&mut self, event: &Event) {
+        let mut fx = Vec::new();
+        let mut taken = false;
+        for (_, pool) in &mut self.pools {
+            taken |= pool.accept(event, self.serial, &mut fx);
+        }
+        if taken {
+            self.serial = self.serial.wrapping_add(1);
+        }
+        self.pool_effects(fx);
+    }
+
+    fn pool_effects(&mut self, fx: Vec<sv_core::pool::PoolEffect>) {
+        for e in fx {
+            if let sv_core::pool::PoolEffect::Log(level, msg) = e {
+                self.log(level, &msg);
+            }
+        }
+    }
+
+    /// Sends buffered events to ready listeners.
+    pub fn dispatch_events(&mut self) {
+        let server = self.cfg.supervisord.identifier.clone();
+        for pi in 0..self.pools.len() {
+            let mut fx = Vec::new();
+            self.pools[pi].1.dispatch(&server, &mut fx);
+            let group = self.pools[pi].0.clone();
+            for e in fx {
+                match e {
+                    sv_core::pool::PoolEffect::Log(level, msg) => self.log(level, &msg),
+                    sv_core::pool::PoolEffect::Send { listener, bytes } => {
+                        let Some(gi) = self.sv.groups.iter().position(|g| g.config.name == group)
+                        else {
+                            continue;
+                        };
+                        let Some(fd) = self.rt[gi].get(listener).and_then(|r| r.stdin.as_ref())
+                        else {
+                            continue;
+                        };
+                        let Ok(dup) = fd.try_clone() else { continue };
+                        let Ok(mut tx) = tokio::net::unix::pipe::Sender::from_owned_fd(dup) else {
+                            continue;
+                        };
+                        tokio::task::spawn_local(async move {
+                            use tokio::io::AsyncWriteExt;
+                            let _ = tx.write_all(&bytes).await;
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// What a listener wrote on stdout.
+    pub fn listener_output(&mut self, group: &str, process: &str, data: &[u8]) {
+        let mut fx = Vec::new();
+        if let Some((_, pool)) = self.pools.iter_mut().find(|(n, _)| n == group)
+            && let Some(i) = pool.listeners.iter().position(|l| l.name == process)
+        {
+            pool.output(i, data, &mut fx);
+        }
+        self.pool_effects(fx);
+        self.dispatch_events();
+    }
+
+    /// Keeps the pools' view of their listeners and the event stream in
+    /// step with a state change.
+    fn state_changed(
+        &mut self,
+        id: ProcId,
+        from: ProcessState,
+        to: ProcessState,
+        expected: bool,
+        pid: u32,
+        tries: i64,
+    ) {
+        let group = self.sv.groups[id.group].config.name.clone();
+        let name = self.sv.process(id).config.name.clone();
+        if let Some((_, pool)) = self.pools.iter_mut().find(|(n, _)| *n == group)
+            && let Some(i) = pool.listeners.iter().position(|l| l.name == name)
+        {
+            match to {
+                ProcessState::Starting => pool.started(i),
+                ProcessState::Running => pool.listeners[i].running = true,
+                ProcessState::Stopping => pool.listeners[i].running = false,
+                _ => pool.exited(i),
+            }
+        }
+        self.emit(&Event::ProcessState { to, from, process: name, group, pid, tries, expected });
     }
 
     /// What every child's environment starts from.
@@ -167,7 +296,9 @@ impl Daemon {
         while let Some((id, e)) = queue.pop_front() {
             match e {
                 Effect::Log(level, msg) => self.log(level, &msg),
-                Effect::StateChanged { .. } => {}
+                Effect::StateChanged { from, to, expected, pid, tries } => {
+                    self.state_changed(id, from, to, expected, pid, tries);
+                }
                 Effect::Spawn => {
                     let now = self.now();
                     let out = self.spawn(id, now);
@@ -223,8 +354,12 @@ impl Daemon {
                     ("stdout", sp.stdout, &out_file, &cfg.stdout, rt.tails[0].clone()),
                     ("stderr", sp.stderr, &err_file, &cfg.stderr, rt.tails[1].clone()),
                 ];
+                let group_name = self.sv.groups[id.group].config.name.clone();
+                let is_listener = self.pools.iter().any(|(n, _)| *n == group_name);
                 for (channel, fd, file, stream, tx) in pumps {
                     if let Some(fd) = fd {
+                        let protocol = (is_listener && channel == "stdout")
+                            .then(|| (self.listener_tx.clone(), group_name.clone()));
                         let pump = Pump {
                             name: cfg.name.clone(),
                             channel,
@@ -233,6 +368,7 @@ impl Daemon {
                             syslog: stream.syslog,
                             logger: self.logger.clone(),
                             tx,
+                            protocol,
                         };
                         tokio::task::spawn_local(output::pump(fd, pump));
                     }
@@ -311,6 +447,9 @@ impl Daemon {
     fn turn(&mut self) -> bool {
         let now = self.now();
         if self.sv.mood < SupervisorState::Running {
+            if !self.sv.is_stopping() {
+                self.emit(&Event::SupervisorStopping);
+            }
             let mut fx = Vec::new();
             let mut logs = Vec::new();
             let more = self.sv.shutdown_step(now, &mut fx, &mut logs);
@@ -325,6 +464,7 @@ impl Daemon {
         let mut fx = Vec::new();
         self.sv.transition(now, &mut fx);
         self.apply(fx);
+        self.dispatch_events();
         true
     }
 
@@ -334,7 +474,18 @@ impl Daemon {
 }
 
 /// Runs until every process is stopped after a shutdown or restart request.
-pub async fn run(shared: Rc<Shared>) -> std::io::Result<Outcome> {
+pub async fn run(
+    shared: Rc<Shared>,
+    mut listener_rx: tokio::sync::mpsc::UnboundedReceiver<output::ListenerOutput>,
+) -> std::io::Result<Outcome> {
+    {
+        let mut d = shared.daemon.borrow_mut();
+        let names: Vec<String> = d.sv.groups.iter().map(|g| g.config.name.clone()).collect();
+        for group in names {
+            d.emit(&Event::GroupAdded { group });
+        }
+        d.emit(&Event::SupervisorRunning);
+    }
     let mut chld = signal(SignalKind::child())?;
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
@@ -365,6 +516,7 @@ pub async fn run(shared: Rc<Shared>) -> std::io::Result<Outcome> {
             _ = hup.recv() => shared.daemon.borrow_mut().on_signal(libc::SIGHUP),
             _ = usr2.recv() => shared.daemon.borrow_mut().on_signal(libc::SIGUSR2),
             () = shared.wake.notified() => {}
+            Some((g, p, data)) = listener_rx.recv() => shared.daemon.borrow_mut().listener_output(&g, &p, &data),
             () = sleep => {}
         }
     }

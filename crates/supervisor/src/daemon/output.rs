@@ -87,6 +87,11 @@ pub fn open_log(path: Option<&Path>, stream: &StreamConfig) -> io::Result<Shared
     Ok(Rc::new(RefCell::new(file)))
 }
 
+/// What a listener wrote on stdout: (group, process, bytes).
+pub type ListenerOutput = (String, String, Vec<u8>);
+/// The channel listener output travels on to the event loop.
+pub type ListenerSender = tokio::sync::mpsc::UnboundedSender<ListenerOutput>;
+
 /// Settings a reader task needs.
 pub struct Pump {
     /// Process name, for the debug echo.
@@ -103,6 +108,9 @@ pub struct Pump {
     pub logger: Rc<RefCell<Logger>>,
     /// Followers of this channel (`/logtail`).
     pub tx: tokio::sync::broadcast::Sender<bytes::Bytes>,
+    /// For an event listener's stdout: where its protocol output goes
+    /// (the sender and the group name).
+    pub protocol: Option<(ListenerSender, String)>,
 }
 
 /// Reads a child's pipe until EOF, logging everything read.
@@ -126,6 +134,9 @@ pub async fn pump(fd: OwnedFd, p: Pump) {
         }
         if p.tx.receiver_count() > 0 {
             let _ = p.tx.send(bytes::Bytes::copy_from_slice(data));
+        }
+        if let Some((tx, group)) = &p.protocol {
+            let _ = tx.send((group.clone(), p.name.clone(), buf[..n].to_vec()));
         }
         if p.syslog {
             for line in String::from_utf8_lossy(data).lines() {

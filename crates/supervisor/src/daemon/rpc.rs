@@ -651,8 +651,12 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
         }
         "sendRemoteCommEvent" => {
             a.count(2, 2)?;
-            a.string(0)?;
-            a.string(1)?;
+            let (kind, data) = (a.string(0)?.to_owned(), a.string(1)?.to_owned());
+            shared
+                .daemon
+                .borrow_mut()
+                .emit(&sv_core::events::Event::RemoteCommunication { kind, data });
+            shared.wake.notify_one();
             return Ok(Value::Bool(true));
         }
         _ => {}
