@@ -8,6 +8,8 @@ mod check_config;
 mod cases;
 // Differential: our loader against the reference's option parser.
 mod config_diff;
+// Differential: event streams against the reference.
+mod events_diff;
 // Golden: every sample configuration against its expected rendering.
 mod config_golden;
 // supervisord running real programs.

@@ -1,0 +1,103 @@
+//! Differential test of the event system: a recording listener (ours,
+//! `tests/oracle/record_listener.py`) subscribed to `EVENT` runs under the
+//! reference's supervisord and under ours, with a program that crashes into
+//! FATAL, one that exits as expected, and a remote communication event. The
+//! sequence of events per program (names and payloads, pids normalised) and
+//! the startup events must be the same.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::daemon_harness::Running;
+use crate::harness::{Env, bin, ref_venv};
+
+fn conf(python: &Path) -> String {
+    let listener = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/record_listener.py");
+    format!(
+        "[eventlistener:lis]\ncommand={} {} {{dir}}/events.txt\nevents=EVENT\n\
+         [program:crash]\ncommand={{testprog}} exit 1 300\nstartsecs=2\nstartretries=1\n\
+         [program:done]\ncommand={{testprog}} exit 0 2500\nstartsecs=1\n",
+        python.display(),
+        listener.display()
+    )
+}
+
+fn run(env: &Env, daemon: &Path, python: &Path) -> Vec<String> {
+    let mut d = Running::start_with(env, daemon, &[], &conf(python), &["-n"]);
+    d.wait_for("gave up: crash entered FATAL state", Duration::from_secs(30));
+    d.wait_for("exited: done (exit status 0; expected)", Duration::from_secs(30));
+    let events = env.path().join("events.txt");
+    let wait_events = |needle: &str| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while !std::fs::read_to_string(&events).unwrap_or_default().contains(needle) {
+            assert!(std::time::Instant::now() < deadline, "no {needle} event\n{}", d.dump());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    wait_events("PROCESS_STATE_EXITED processname:done");
+    let script = "import sys,xmlrpc.client,http.client,socket\n\
+        class C(http.client.HTTPConnection):\n def connect(self):\n  self.sock=socket.socket(socket.AF_UNIX); self.sock.connect(sys.argv[1])\n\
+        class T(xmlrpc.client.Transport):\n def make_connection(self,h): return C('localhost')\n\
+        xmlrpc.client.ServerProxy('http://x',transport=T()).supervisor.sendRemoteCommEvent('mytype','my data')\n";
+    let out = std::process::Command::new(python)
+        .args(["-c", script])
+        .arg(env.path().join("supervisor.sock"))
+        .output()
+        .expect("send a remote event");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    wait_events("REMOTE_COMMUNICATION");
+    assert_eq!(d.stop(), 0);
+    std::fs::read_to_string(&events)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| {
+            // pid:1234 -> pid:N
+            l.split(' ')
+                .map(|w| if w.starts_with("pid:") { "pid:N".to_owned() } else { w.to_owned() })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+fn per_program(events: &[String], program: &str) -> Vec<String> {
+    let key = format!("processname:{program} ");
+    events.iter().filter(|e| e.contains(&key)).cloned().collect()
+}
+
+#[test]
+fn event_streams_match_the_reference() {
+    let Some(venv) = ref_venv() else {
+        eprintln!("skipped: no reference venv (set SV_REQUIRE_REF=1 to make this an error)");
+        return;
+    };
+    let python = venv.join("bin/python");
+    let (ours_env, ref_env) = (Env::new(), Env::new());
+    let (ours, reference) = std::thread::scope(|s| {
+        let o = s.spawn(|| run(&ours_env, &bin("supervisord"), &python));
+        let r = s.spawn(|| run(&ref_env, &venv.join("bin/supervisord"), &python));
+        (o.join(), r.join())
+    });
+    let (ours, reference) = match (ours, reference) {
+        (Ok(o), Ok(r)) => (o, r),
+        _ => panic!("a run failed (see above)"),
+    };
+    let dump = format!("reference:\n{}\nours:\n{}", reference.join("\n"), ours.join("\n"));
+    assert_eq!(ours.get(..3), reference.get(..3), "startup events\n{dump}");
+    assert!(
+        per_program(&reference, "crash").len() >= 5,
+        "the scenario produced its events\n{dump}"
+    );
+    for program in ["lis", "crash", "done"] {
+        assert_eq!(
+            per_program(&ours, program),
+            per_program(&reference, program),
+            "{program}\n{dump}"
+        );
+    }
+    let remote = |v: &[String]| {
+        v.iter().filter(|e| e.starts_with("REMOTE_COMMUNICATION")).cloned().collect::<Vec<_>>()
+    };
+    assert_eq!(remote(&ours), remote(&reference), "{dump}");
+    assert_eq!(remote(&ours), ["REMOTE_COMMUNICATION type:mytype|my data"], "{dump}");
+}
