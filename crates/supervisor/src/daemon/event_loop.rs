@@ -73,6 +73,8 @@ pub struct Daemon {
     pub pools: Vec<(String, sv_core::pool::Pool)>,
     /// The global event serial.
     pub serial: u64,
+    /// Wall-clock second of the last tick check.
+    last_tick: u64,
     /// Where listener pipe readers send what listeners write on stdout.
     pub listener_tx: output::ListenerSender,
     ctx: SpawnContext,
@@ -144,6 +146,7 @@ impl Daemon {
                 .filter_map(|g| pool_for(g).map(|p| (g.name.clone(), p)))
                 .collect(),
             serial: 0,
+            last_tick: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
             listener_tx,
             ctx: SpawnContext { base_env, serverurl: cfg.serverurl.clone() },
             strip_ansi: s.strip_ansi,
@@ -464,12 +467,36 @@ impl Daemon {
         let mut fx = Vec::new();
         self.sv.transition(now, &mut fx);
         self.apply(fx);
+        let secs = now.wall as u64;
+        if secs > self.last_tick {
+            for tick in sv_core::events::ticks(self.last_tick, secs) {
+                self.emit(&tick);
+            }
+            self.last_tick = secs;
+        }
         self.dispatch_events();
         true
     }
 
+    /// Whether some pool subscribes to tick events (only then the loop
+    /// wakes up at period boundaries).
+    fn wants_ticks(&self) -> bool {
+        let probe = Event::Tick { period: 5, when: 0 };
+        let probes =
+            [probe, Event::Tick { period: 60, when: 0 }, Event::Tick { period: 3600, when: 0 }];
+        self.pools.iter().any(|(_, p)| probes.iter().any(|e| p.wants(e)))
+    }
+
     fn deadline(&self) -> Option<Instant> {
-        self.sv.next_deadline().map(|ms| self.start + Duration::from_millis(ms))
+        let model = self.sv.next_deadline().map(|ms| self.start + Duration::from_millis(ms));
+        if !self.wants_ticks() {
+            return model;
+        }
+        // The next 5-second wall-clock boundary (every longer period is a multiple).
+        let wall = self.now().wall;
+        let next = ((wall / 5.0).floor() + 1.0) * 5.0;
+        let tick = Instant::now() + Duration::from_secs_f64((next - wall).max(0.0) + 0.001);
+        Some(model.map_or(tick, |m| m.min(tick)))
     }
 }
 

@@ -28,5 +28,7 @@ mod pidproxy;
 mod http;
 // The interactive shell in a pseudo-terminal.
 mod shell;
+// Real superlance listeners against our daemon.
+mod superlance;
 // The harness: temp dirs, bounded runs, dumps.
 mod harness;
