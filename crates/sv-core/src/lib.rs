@@ -12,6 +12,7 @@
 //! performs the effects (spawn, kill, log). Because nothing here reads a
 //! clock, every transition is tested with exact times.
 
+pub mod capture;
 pub mod cmdline;
 pub mod events;
 pub mod pool;

@@ -77,6 +77,8 @@ pub struct Daemon {
     last_tick: u64,
     /// Where listener pipe readers send what listeners write on stdout.
     pub listener_tx: output::ListenerSender,
+    /// Where pipe readers send PROCESS_LOG / PROCESS_COMMUNICATION events.
+    pub event_tx: tokio::sync::mpsc::UnboundedSender<Event>,
     ctx: SpawnContext,
     strip_ansi: bool,
     start: Instant,
@@ -116,6 +118,7 @@ impl Daemon {
         logger: Rc<RefCell<Logger>>,
         base_env: Vec<(String, String)>,
         listener_tx: output::ListenerSender,
+        event_tx: tokio::sync::mpsc::UnboundedSender<Event>,
     ) -> Self {
         let s = &cfg.supervisord;
         let sv = Supervisor::new(cfg.groups.clone());
@@ -148,6 +151,7 @@ impl Daemon {
             serial: 0,
             last_tick: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
             listener_tx,
+            event_tx,
             ctx: SpawnContext { base_env, serverurl: cfg.serverurl.clone() },
             strip_ansi: s.strip_ansi,
             start: Instant::now(),
@@ -363,6 +367,19 @@ impl Daemon {
                     if let Some(fd) = fd {
                         let protocol = (is_listener && channel == "stdout")
                             .then(|| (self.listener_tx.clone(), group_name.clone()));
+                        // A listener's stdout carries the protocol: no events, no capture.
+                        let plain = protocol.is_none();
+                        let events = plain.then(|| output::EventSink {
+                            tx: self.event_tx.clone(),
+                            group: group_name.clone(),
+                            pid: sp.pid,
+                            log_events: stream.events_enabled,
+                        });
+                        let capture = (plain && stream.capture_maxbytes > 0).then(|| {
+                            sv_core::capture::Capture::new(
+                                usize::try_from(stream.capture_maxbytes).unwrap_or(0),
+                            )
+                        });
                         let pump = Pump {
                             name: cfg.name.clone(),
                             channel,
@@ -372,6 +389,8 @@ impl Daemon {
                             logger: self.logger.clone(),
                             tx,
                             protocol,
+                            events,
+                            capture,
                         };
                         tokio::task::spawn_local(output::pump(fd, pump));
                     }
@@ -504,6 +523,7 @@ impl Daemon {
 pub async fn run(
     shared: Rc<Shared>,
     mut listener_rx: tokio::sync::mpsc::UnboundedReceiver<output::ListenerOutput>,
+    mut event_rx: tokio::sync::mpsc::UnboundedReceiver<Event>,
 ) -> std::io::Result<Outcome> {
     {
         let mut d = shared.daemon.borrow_mut();
@@ -544,6 +564,11 @@ pub async fn run(
             _ = usr2.recv() => shared.daemon.borrow_mut().on_signal(libc::SIGUSR2),
             () = shared.wake.notified() => {}
             Some((g, p, data)) = listener_rx.recv() => shared.daemon.borrow_mut().listener_output(&g, &p, &data),
+            Some(ev) = event_rx.recv() => {
+                let mut d = shared.daemon.borrow_mut();
+                d.emit(&ev);
+                d.dispatch_events();
+            }
             () = sleep => {}
         }
     }

@@ -172,7 +172,8 @@ pub fn run_once(
         .map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned()))
         .collect();
     let (listener_tx, listener_rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut daemon = Daemon::new(cfg, logger.clone(), base_env, listener_tx);
+    let (event_tx, event_rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut daemon = Daemon::new(cfg, logger.clone(), base_env, listener_tx, event_tx);
     daemon.overrides = overrides.clone();
 
     if !s.nodaemon && first {
@@ -212,7 +213,7 @@ pub fn run_once(
             let local = tokio::task::LocalSet::new();
             let out = local.block_on(&rt, async {
                 http::start(&shared, servers)?;
-                event_loop::run(shared.clone(), listener_rx).await
+                event_loop::run(shared.clone(), listener_rx, event_rx).await
             });
             // Dropping the LocalSet ends the server tasks and closes the sockets.
             drop(local);

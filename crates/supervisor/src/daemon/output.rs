@@ -13,6 +13,7 @@ use std::rc::Rc;
 
 use sv_config::datatypes::LogFile;
 use sv_config::{LogLevel, ProcessConfig, StreamConfig};
+use sv_core::capture::Piece;
 use sv_logfile::{RotatingFile, auto_log_prefix, strip_ansi};
 use tokio::io::AsyncReadExt;
 
@@ -111,12 +112,29 @@ pub struct Pump {
     /// For an event listener's stdout: where its protocol output goes
     /// (the sender and the group name).
     pub protocol: Option<(ListenerSender, String)>,
+    /// Where PROCESS_LOG / PROCESS_COMMUNICATION events go, if any.
+    pub events: Option<EventSink>,
+    /// Capture mode, when `*_capture_maxbytes` > 0.
+    pub capture: Option<sv_core::capture::Capture>,
+}
+
+/// What a pipe reader needs to emit events about its process.
+pub struct EventSink {
+    /// The event loop's event channel.
+    pub tx: tokio::sync::mpsc::UnboundedSender<sv_core::events::Event>,
+    /// Group name.
+    pub group: String,
+    /// The child's pid.
+    pub pid: u32,
+    /// `*_events_enabled`: emit PROCESS_LOG events.
+    pub log_events: bool,
 }
 
 /// Reads a child's pipe until EOF, logging everything read.
-pub async fn pump(fd: OwnedFd, p: Pump) {
+pub async fn pump(fd: OwnedFd, mut p: Pump) {
     let Ok(mut rx) = tokio::net::unix::pipe::Receiver::from_owned_fd(fd) else { return };
     let mut buf = vec![0u8; 128 * 1024];
+    let mut capture = p.capture.take();
     loop {
         let n = match rx.read(&mut buf).await {
             Ok(0) | Err(_) => break,
@@ -129,27 +147,93 @@ pub async fn pump(fd: OwnedFd, p: Pump) {
         } else {
             &buf[..n]
         };
-        if let Some(f) = p.file.borrow_mut().as_mut() {
-            let _ = f.write(data);
-        }
-        if p.tx.receiver_count() > 0 {
-            let _ = p.tx.send(bytes::Bytes::copy_from_slice(data));
-        }
         if let Some((tx, group)) = &p.protocol {
             let _ = tx.send((group.clone(), p.name.clone(), buf[..n].to_vec()));
         }
-        if p.syslog {
-            for line in String::from_utf8_lossy(data).lines() {
-                sv_sys::syslog::send(&format!("{} {line}", p.name));
+        match capture.as_mut() {
+            Some(c) => {
+                for piece in c.feed(data) {
+                    handle_piece(&p, piece);
+                }
+            }
+            None => {
+                write_out(&p, data);
+                log_event(&p, data);
             }
         }
-        let mut logger = p.logger.borrow_mut();
-        if logger.enabled(LogLevel::Debug) {
-            let text = match std::str::from_utf8(data) {
-                Ok(t) => t.to_owned(),
-                Err(_) => format!("Undecodable: {:?}", String::from_utf8_lossy(data)),
-            };
-            logger.log(LogLevel::Debug, &format!("'{}' {} output:\n{text}", p.name, p.channel));
+    }
+    if let Some(c) = capture.as_mut() {
+        for piece in c.finish() {
+            handle_piece(&p, piece);
         }
+    }
+}
+
+/// A PROCESS_LOG event for `data`, when the channel has events enabled.
+fn log_event(p: &Pump, data: &[u8]) {
+    if p.events.as_ref().is_some_and(|e| e.log_events) {
+        let stderr = p.channel == "stderr";
+        emit(p, |s| sv_core::events::Event::ProcessLog {
+            stderr,
+            process: p.name.clone(),
+            group: s.group.clone(),
+            pid: s.pid,
+            data: data.to_vec(),
+        });
+    }
+}
+
+fn emit(p: &Pump, make: impl FnOnce(&EventSink) -> sv_core::events::Event) {
+    if let Some(sink) = &p.events {
+        let _ = sink.tx.send(make(sink));
+    }
+}
+
+fn handle_piece(p: &Pump, piece: Piece) {
+    let stderr = p.channel == "stderr";
+    match piece {
+        Piece::Log(data) => {
+            write_out(p, &data);
+            log_event(p, &data);
+        }
+        Piece::Captured(data) => log_event(p, &data),
+        Piece::Comm(data) => {
+            p.logger
+                .borrow_mut()
+                .log(LogLevel::Debug, &format!("'{}' {} emitted a comm event", p.name, p.channel));
+            emit(p, |s| sv_core::events::Event::ProcessCommunication {
+                stderr,
+                process: p.name.clone(),
+                group: s.group.clone(),
+                pid: s.pid,
+                data,
+            });
+        }
+    }
+}
+
+/// Ordinary output: the log file, followers, syslog, the debug echo.
+fn write_out(p: &Pump, data: &[u8]) {
+    if data.is_empty() {
+        return;
+    }
+    if let Some(f) = p.file.borrow_mut().as_mut() {
+        let _ = f.write(data);
+    }
+    if p.tx.receiver_count() > 0 {
+        let _ = p.tx.send(bytes::Bytes::copy_from_slice(data));
+    }
+    if p.syslog {
+        for line in String::from_utf8_lossy(data).lines() {
+            sv_sys::syslog::send(&format!("{} {line}", p.name));
+        }
+    }
+    let mut logger = p.logger.borrow_mut();
+    if logger.enabled(LogLevel::Debug) {
+        let text = match std::str::from_utf8(data) {
+            Ok(t) => t.to_owned(),
+            Err(_) => format!("Undecodable: {:?}", String::from_utf8_lossy(data)),
+        };
+        logger.log(LogLevel::Debug, &format!("'{}' {} output:\n{text}", p.name, p.channel));
     }
 }

@@ -14,9 +14,11 @@ use crate::harness::{Env, bin, ref_venv};
 fn conf(python: &Path) -> String {
     let listener = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/record_listener.py");
     format!(
-        "[eventlistener:lis]\ncommand={} {} {{dir}}/events.txt\nevents=EVENT\n\
+        "[eventlistener:lis]\ncommand={} {} {{dir}}/events.txt\nevents=EVENT\nbuffer_size=100\n\
          [program:crash]\ncommand={{testprog}} exit 1 300\nstartsecs=2\nstartretries=1\n\
-         [program:done]\ncommand={{testprog}} exit 0 2500\nstartsecs=1\n",
+         [program:done]\ncommand={{testprog}} exit 0 2500\nstartsecs=1\n\
+         [program:comm]\ncommand=/bin/sh -c \"printf 'before<!--XSUPERVISOR:BEGIN-->comm data here<!--XSUPERVISOR:END-->after the block, long enough to log\\\\n'; exec sleep 3600\"\n\
+         startsecs=1\nstdout_capture_maxbytes=1MB\nstdout_events_enabled=true\nstdout_logfile={{dir}}/comm.log\n",
         python.display(),
         listener.display()
     )
@@ -35,6 +37,7 @@ fn run(env: &Env, daemon: &Path, python: &Path) -> Vec<String> {
         }
     };
     wait_events("PROCESS_STATE_EXITED processname:done");
+    wait_events("PROCESS_COMMUNICATION_STDOUT");
     let script = "import sys,xmlrpc.client,http.client,socket\n\
         class C(http.client.HTTPConnection):\n def connect(self):\n  self.sock=socket.socket(socket.AF_UNIX); self.sock.connect(sys.argv[1])\n\
         class T(xmlrpc.client.Transport):\n def make_connection(self,h): return C('localhost')\n\
@@ -53,16 +56,31 @@ fn run(env: &Env, daemon: &Path, python: &Path) -> Vec<String> {
         .map(|l| {
             // pid:1234 -> pid:N
             l.split(' ')
-                .map(|w| if w.starts_with("pid:") { "pid:N".to_owned() } else { w.to_owned() })
+                .map(|w| match w.strip_prefix("pid:") {
+                    Some(rest) => {
+                        format!("pid:N{}", rest.trim_start_matches(|c: char| c.is_ascii_digit()))
+                    }
+                    None => w.to_owned(),
+                })
                 .collect::<Vec<_>>()
                 .join(" ")
         })
         .collect()
 }
 
+/// The events about `program` up to the shutdown (what reaches a listener
+/// while everything stops depends on how fast the other groups stop).
 fn per_program(events: &[String], program: &str) -> Vec<String> {
     let key = format!("processname:{program} ");
-    events.iter().filter(|e| e.contains(&key)).cloned().collect()
+    events
+        .iter()
+        .take_while(|e| !e.starts_with("SUPERVISOR_STATE_CHANGE_STOPPING"))
+        .filter(|e| e.contains(&key))
+        .filter(|e| {
+            !e.starts_with("PROCESS_STATE_STOPPING") && !e.starts_with("PROCESS_STATE_STOPPED")
+        })
+        .cloned()
+        .collect()
 }
 
 #[test]
@@ -88,13 +106,27 @@ fn event_streams_match_the_reference() {
         per_program(&reference, "crash").len() >= 5,
         "the scenario produced its events\n{dump}"
     );
-    for program in ["lis", "crash", "done"] {
+    for program in ["lis", "crash", "done", "comm"] {
         assert_eq!(
             per_program(&ours, program),
             per_program(&reference, program),
             "{program}\n{dump}"
         );
     }
+    let comm: Vec<String> = per_program(&ours, "comm")
+        .into_iter()
+        .filter(|e| !e.starts_with("PROCESS_STATE"))
+        .collect();
+    assert_eq!(
+        comm,
+        [
+            "PROCESS_LOG_STDOUT processname:comm groupname:comm pid:N channel:stdout|before",
+            "PROCESS_LOG_STDOUT processname:comm groupname:comm pid:N channel:stdout|comm data here",
+            "PROCESS_COMMUNICATION_STDOUT processname:comm groupname:comm pid:N|comm data here",
+            "PROCESS_LOG_STDOUT processname:comm groupname:comm pid:N channel:stdout|after the block, long enough to log|",
+        ],
+        "{dump}"
+    );
     let remote = |v: &[String]| {
         v.iter().filter(|e| e.starts_with("REMOTE_COMMUNICATION")).cloned().collect::<Vec<_>>()
     };
