@@ -13,6 +13,7 @@ use std::io;
 use std::os::fd::OwnedFd;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 
 /// Who the child runs as, resolved in the parent (lookups allocate, so they
 /// cannot happen between fork and exec).
@@ -61,7 +62,7 @@ pub fn resolve_user(uid: u32) -> UserSwitch {
 }
 
 /// Everything needed to start one child.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct SpawnSpec {
     /// The resolved executable.
     pub filename: String,
@@ -77,6 +78,9 @@ pub struct SpawnSpec {
     pub user: UserSwitch,
     /// Send stderr into the stdout pipe.
     pub redirect_stderr: bool,
+    /// A descriptor to give the child as its stdin instead of a pipe (the
+    /// shared socket of an fcgi program).
+    pub stdin_fd: Option<Arc<OwnedFd>>,
 }
 
 /// A started child and the parent's ends of its pipes.
@@ -164,9 +168,18 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
         }
     };
     let (out_r, out_w) = pipe().map_err(err)?;
-    let (in_r, in_w) = pipe().map_err(err)?;
     let mut err_r = None;
-    cmd.stdin(Stdio::from(in_r));
+    let in_w = match &spec.stdin_fd {
+        Some(fd) => {
+            cmd.stdin(Stdio::from(fd.try_clone().map_err(err)?));
+            None
+        }
+        None => {
+            let (in_r, in_w) = pipe().map_err(err)?;
+            cmd.stdin(Stdio::from(in_r));
+            Some(in_w)
+        }
+    };
     if spec.redirect_stderr {
         let dup = out_w.try_clone().map_err(err)?;
         cmd.stdout(Stdio::from(out_w)).stderr(Stdio::from(dup));
@@ -260,10 +273,46 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
     let pid = child.id();
     // Reaping is central (waitpid(-1)); dropping `Child` neither waits nor kills.
     drop(child);
-    for fd in [Some(&out_r), Some(&in_w), err_r.as_ref()].into_iter().flatten() {
+    for fd in [Some(&out_r), in_w.as_ref(), err_r.as_ref()].into_iter().flatten() {
         set_nonblocking(fd).map_err(err)?;
     }
-    Ok(Spawned { pid, stdin: Some(in_w), stdout: Some(out_r), stderr: err_r })
+    Ok(Spawned { pid, stdin: in_w, stdout: Some(out_r), stderr: err_r })
+}
+
+/// Opens the listening socket of an fcgi program: `unix` (`Some(path)`,
+/// replacing a stale file, with `mode` and `owner`) or TCP (`host`,
+/// `port`), listening with `backlog`. It stays blocking: the children
+/// accept on it.
+pub fn fcgi_socket(
+    unix: Option<&str>,
+    host: &str,
+    port: u16,
+    mode: u32,
+    owner: Option<(i64, i64)>,
+    backlog: Option<i64>,
+) -> io::Result<OwnedFd> {
+    let fd: OwnedFd = match unix {
+        Some(path) => {
+            let _ = std::fs::remove_file(path);
+            let l = std::os::unix::net::UnixListener::bind(path)?;
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+            if let Some((u, g)) = owner {
+                let uid = u32::try_from(u).ok().map(nix::unistd::Uid::from_raw);
+                let gid = u32::try_from(g).ok().map(nix::unistd::Gid::from_raw);
+                nix::unistd::chown(path, uid, gid).map_err(io::Error::from)?;
+            }
+            l.into()
+        }
+        None => std::net::TcpListener::bind((host, port))?.into(),
+    };
+    let backlog = backlog.and_then(|b| i32::try_from(b).ok()).unwrap_or(libc::SOMAXCONN);
+    use std::os::fd::AsRawFd;
+    // SAFETY: listen(2) on a socket this function owns; no memory is involved.
+    if unsafe { libc::listen(fd.as_raw_fd(), backlog) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(fd)
 }
 
 /// Makes `fd` non-blocking.
@@ -348,6 +397,7 @@ mod tests {
             umask: None,
             user: UserSwitch::Keep,
             redirect_stderr: false,
+            stdin_fd: None,
         }
     }
 

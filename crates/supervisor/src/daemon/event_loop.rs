@@ -73,6 +73,8 @@ pub struct Daemon {
     pub pools: Vec<(String, sv_core::pool::Pool)>,
     /// The global event serial.
     pub serial: u64,
+    /// The shared sockets of fcgi programs, by group name.
+    pub fcgi: Vec<(String, std::sync::Arc<OwnedFd>)>,
     /// Wall-clock second of the last tick check.
     last_tick: u64,
     /// Where listener pipe readers send what listeners write on stdout.
@@ -149,6 +151,7 @@ impl Daemon {
                 .filter_map(|g| pool_for(g).map(|p| (g.name.clone(), p)))
                 .collect(),
             serial: 0,
+            fcgi: Vec::new(),
             last_tick: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
             listener_tx,
             event_tx,
@@ -156,6 +159,28 @@ impl Daemon {
             strip_ansi: s.strip_ansi,
             start: Instant::now(),
             wall_start,
+        }
+    }
+
+    /// Opens the socket of an fcgi group (logged; a failure leaves its
+    /// processes with an ordinary stdin).
+    pub fn open_fcgi_socket(&mut self, config: &sv_config::GroupConfig) {
+        let sv_config::GroupKind::FastCgi { socket } = &config.kind else { return };
+        let url = socket.url();
+        self.log(LogLevel::Info, &format!("Creating socket {url}"));
+        let r = match socket {
+            sv_config::FcgiSocket::Unix { path, owner, mode, backlog } => {
+                sv_sys::process::fcgi_socket(Some(path), "", 0, *mode, *owner, *backlog)
+            }
+            sv_config::FcgiSocket::Tcp { host, port, backlog } => {
+                sv_sys::process::fcgi_socket(None, host, *port, 0, None, *backlog)
+            }
+        };
+        match r {
+            Ok(fd) => self.fcgi.push((config.name.clone(), std::sync::Arc::new(fd))),
+            Err(e) => {
+                self.log(LogLevel::Critical, &format!("Could not create FastCGI socket {url}: {e}"))
+            }
         }
     }
 
@@ -174,6 +199,7 @@ impl Daemon {
         if let Some(p) = pool_for(&config) {
             self.pools.push((config.name.clone(), p));
         }
+        self.open_fcgi_socket(&config);
         let name = config.name.clone();
         self.sv.groups.push(sv_core::supervisor::Group::new(config));
         self.rt.push(rt);
@@ -186,6 +212,7 @@ impl Daemon {
         let g = self.sv.groups.remove(index);
         self.rt.remove(index);
         self.pools.retain(|(n, _)| *n != g.config.name);
+        self.fcgi.retain(|(n, _)| *n != g.config.name);
         self.emit(&Event::GroupRemoved { group: g.config.name });
     }
 
@@ -335,7 +362,12 @@ impl Daemon {
         let mut out = Vec::new();
         let cfg = self.sv.process(id).config.clone();
         let spec = match spawner::prepare(&cfg, &self.ctx) {
-            Ok(spec) => spec,
+            Ok(mut spec) => {
+                let group = &self.sv.groups[id.group].config.name;
+                spec.stdin_fd =
+                    self.fcgi.iter().find(|(n, _)| n == group).map(|(_, fd)| fd.clone());
+                spec
+            }
             Err(msg) => {
                 self.sv.process_mut(id).spawn_failed(msg, now, &mut out);
                 return out;

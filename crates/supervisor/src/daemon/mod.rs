@@ -174,6 +174,9 @@ pub fn run_once(
     let (listener_tx, listener_rx) = tokio::sync::mpsc::unbounded_channel();
     let (event_tx, event_rx) = tokio::sync::mpsc::unbounded_channel();
     let mut daemon = Daemon::new(cfg, logger.clone(), base_env, listener_tx, event_tx);
+    for g in &cfg.groups {
+        daemon.open_fcgi_socket(g);
+    }
     daemon.overrides = overrides.clone();
 
     if !s.nodaemon && first {
@@ -226,6 +229,13 @@ pub fn run_once(
     }
     for path in &unix_paths {
         let _ = std::fs::remove_file(path);
+    }
+    for g in &cfg.groups {
+        if let sv_config::GroupKind::FastCgi { socket: sv_config::FcgiSocket::Unix { path, .. } } =
+            &g.kind
+        {
+            let _ = std::fs::remove_file(path);
+        }
     }
     outcome.map_err(|e| format!("the event loop failed: {e}"))
 }

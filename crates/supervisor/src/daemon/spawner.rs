@@ -86,5 +86,6 @@ pub fn prepare(cfg: &ProcessConfig, ctx: &SpawnContext) -> Result<SpawnSpec, Str
         umask: cfg.umask,
         user: cfg.uid.map_or(UserSwitch::Keep, resolve_user),
         redirect_stderr: cfg.redirect_stderr,
+        stdin_fd: None,
     })
 }

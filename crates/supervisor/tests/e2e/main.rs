@@ -24,6 +24,8 @@ mod ctl_diff;
 mod rpc_diff;
 // pidproxy end to end.
 mod pidproxy;
+// fcgi-program sockets.
+mod fcgi;
 // The HTTP layer: auth, bad requests, limits, log tailing, concurrency.
 mod http;
 // The interactive shell in a pseudo-terminal.

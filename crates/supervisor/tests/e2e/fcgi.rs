@@ -1,0 +1,69 @@
+//! `[fcgi-program:x]`: supervisord opens the socket and every process of the
+//! group accepts connections on it as its stdin.
+
+use std::io::Read;
+use std::time::Duration;
+
+use crate::daemon_harness::Running;
+use crate::harness::Env;
+
+const CHILD: &str = concat!(
+    "import os, socket, time\n",
+    "s = socket.socket(fileno=0)\n",
+    "while True:\n",
+    "    c, _ = s.accept()\n",
+    "    c.sendall(str(os.getpid()).encode())\n",
+    "    c.close()\n",
+    "    time.sleep(0.05)\n",
+);
+
+#[test]
+fn children_share_the_socket_supervisord_opened() {
+    let env = Env::new();
+    let script = env.write("child.py", CHILD);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0);
+    let mut d = Running::start(
+        &env,
+        &format!(
+            "[fcgi-program:app]\ncommand=python3 {}\nsocket=tcp://127.0.0.1:{port}\nnumprocs=2\n\
+             process_name=%(program_name)s_%(process_num)d\nstartsecs=0\n\
+             [fcgi-program:unixapp]\ncommand=python3 {}\nsocket=unix://{{dir}}/app.sock\nstartsecs=0\n",
+            script.display(),
+            script.display()
+        ),
+    );
+    d.wait_count("entered RUNNING state", 3, Duration::from_secs(20));
+    std::thread::sleep(Duration::from_millis(300));
+    d.check(!d.log().contains("exited:"), "the children keep running");
+    let expected = [d.pid_of("app_0").to_string(), d.pid_of("app_1").to_string()];
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..60 {
+        if let Ok(mut c) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            c.set_read_timeout(Some(Duration::from_secs(5))).ok();
+            let mut s = String::new();
+            let _ = c.read_to_string(&mut s);
+            d.check(
+                expected.contains(&s),
+                &format!("answered by one of the group's processes: {s:?}"),
+            );
+            seen.insert(s);
+        }
+        if seen.len() == 2 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    d.check(seen.len() == 2, &format!("both processes accepted on the shared socket: {seen:?}"));
+    let mut c = std::os::unix::net::UnixStream::connect(env.path().join("app.sock"))
+        .expect("unix fcgi socket");
+    c.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let mut s = String::new();
+    let _ = c.read_to_string(&mut s);
+    d.check(s == d.pid_of("unixapp").to_string(), "the unix socket works too");
+    d.check(d.log().contains(&format!("Creating socket tcp://127.0.0.1:{port}")), "logged");
+    assert_eq!(d.stop(), 0);
+    d.check(!env.path().join("app.sock").exists(), "the unix socket file is removed at exit");
+}
