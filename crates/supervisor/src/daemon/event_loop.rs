@@ -35,7 +35,7 @@ pub enum Outcome {
 /// Per-process resources that live outside the pure model.
 pub struct Runtime {
     /// Followers of stdout and stderr (`/logtail`).
-    pub tails: [tokio::sync::broadcast::Sender<bytes::Bytes>; 2],
+    pub tails: [output::Tail; 2],
     /// Where its output is logged.
     pub paths: LogPaths,
     /// The open stdout log.
@@ -49,8 +49,7 @@ pub struct Runtime {
 impl Runtime {
     /// Resources for a process whose logs go to `paths`.
     pub fn new(paths: LogPaths) -> Self {
-        let tail = || tokio::sync::broadcast::channel(256).0;
-        Runtime { tails: [tail(), tail()], paths, stdout: None, stderr: None, stdin: None }
+        Runtime { tails: Default::default(), paths, stdout: None, stderr: None, stdin: None }
     }
 }
 

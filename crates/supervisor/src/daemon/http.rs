@@ -259,7 +259,7 @@ fn tail(shared: &Rc<Shared>, path: &str) -> Resp {
             _ => return error_response(StatusCode::NOT_FOUND),
         };
         let Some(file) = file else { return error_response(StatusCode::NOT_FOUND) };
-        (file.display().to_string(), tx.subscribe(), true)
+        (file.display().to_string(), super::output::follow(tx), true)
     };
     let Ok(head) = last_bytes(&file, 1024) else { return error_response(StatusCode::NOT_FOUND) };
     let mtime = std::fs::metadata(&file).and_then(|m| m.modified()).ok();

@@ -88,6 +88,15 @@ pub fn open_log(path: Option<&Path>, stream: &StreamConfig) -> io::Result<Shared
     Ok(Rc::new(RefCell::new(file)))
 }
 
+/// Followers of one output channel (`/logtail`). The channel is made when
+/// the first follower arrives, so idle processes carry no buffer.
+pub type Tail = Rc<RefCell<Option<tokio::sync::broadcast::Sender<bytes::Bytes>>>>;
+
+/// A receiver of a channel's new output, making the channel if needed.
+pub fn follow(tail: &Tail) -> tokio::sync::broadcast::Receiver<bytes::Bytes> {
+    tail.borrow_mut().get_or_insert_with(|| tokio::sync::broadcast::channel(256).0).subscribe()
+}
+
 /// What a listener wrote on stdout: (group, process, bytes).
 pub type ListenerOutput = (String, String, Vec<u8>);
 /// The channel listener output travels on to the event loop.
@@ -108,7 +117,7 @@ pub struct Pump {
     /// The main log (for the debug echo).
     pub logger: Rc<RefCell<Logger>>,
     /// Followers of this channel (`/logtail`).
-    pub tx: tokio::sync::broadcast::Sender<bytes::Bytes>,
+    pub tx: Tail,
     /// For an event listener's stdout: where its protocol output goes
     /// (the sender and the group name).
     pub protocol: Option<(ListenerSender, String)>,
@@ -220,8 +229,10 @@ fn write_out(p: &Pump, data: &[u8]) {
     if let Some(f) = p.file.borrow_mut().as_mut() {
         let _ = f.write(data);
     }
-    if p.tx.receiver_count() > 0 {
-        let _ = p.tx.send(bytes::Bytes::copy_from_slice(data));
+    if let Some(tx) = p.tx.borrow().as_ref()
+        && tx.receiver_count() > 0
+    {
+        let _ = tx.send(bytes::Bytes::copy_from_slice(data));
     }
     if p.syslog {
         for line in String::from_utf8_lossy(data).lines() {
