@@ -128,6 +128,12 @@ async fn route(shared: &Rc<Shared>, creds: Option<&Credentials>, req: Request<In
     if path.starts_with("/RPC2") {
         return rpc(shared, req).await;
     }
+    if matches!(path.as_str(), "/" | "/index.html" | "/tail.html" | "/ok.html") {
+        if req.method() != Method::GET && req.method() != Method::POST {
+            return error_response(StatusCode::BAD_REQUEST);
+        }
+        return page(shared, &path, &req).await;
+    }
     if path.starts_with("/logtail") || path.starts_with("/mainlogtail") {
         if req.method() != Method::GET {
             return error_response(StatusCode::BAD_REQUEST);
@@ -135,6 +141,62 @@ async fn route(shared: &Rc<Shared>, creds: Option<&Credentials>, req: Request<In
         return tail(shared, &percent_decode(&path));
     }
     error_response(StatusCode::NOT_FOUND)
+}
+
+fn html(body: String) -> Resp {
+    let mut r = Response::new(full(body));
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html;charset=utf-8"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(header::EXPIRES, HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"));
+    r
+}
+
+async fn page(shared: &Rc<Shared>, path: &str, req: &Request<Incoming>) -> Resp {
+    use super::web;
+    if path == "/ok.html" {
+        let mut r = Response::new(full("OK"));
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        return r;
+    }
+    let q = web::query(req.uri().query().unwrap_or(""));
+    let get = |k: &str| q.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
+    if path == "/tail.html" {
+        let limit = get("limit").and_then(|l| l.parse().ok()).unwrap_or(1024);
+        return html(web::tail_page(shared, get("processname").as_deref(), limit));
+    }
+    let header = |h: header::HeaderName| {
+        req.headers().get(h).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    };
+    if let Some(action) = get("action") {
+        let host = header(header::HOST);
+        let site =
+            req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        if !web::same_origin(
+            host.as_deref(),
+            site.as_deref(),
+            header(header::ORIGIN).as_deref(),
+            header(header::REFERER).as_deref(),
+        ) {
+            return error_response(StatusCode::FORBIDDEN);
+        }
+        let Some(message) = web::action(shared, &action, get("processname").as_deref()).await
+        else {
+            return error_response(StatusCode::INTERNAL_SERVER_ERROR);
+        };
+        let location = format!(
+            "http://{}/?message={}",
+            host.unwrap_or_else(|| "localhost".into()),
+            web::urlquote(&message)
+        );
+        let mut r = error_response(StatusCode::MOVED_PERMANENTLY);
+        if let Ok(v) = HeaderValue::from_str(&location) {
+            r.headers_mut().insert(header::LOCATION, v);
+        }
+        return r;
+    }
+    html(web::status_page(shared, get("message").as_deref()))
 }
 
 async fn rpc(shared: &Rc<Shared>, req: Request<Incoming>) -> Resp {

@@ -9,6 +9,7 @@ pub mod logger;
 pub mod output;
 pub mod rpc;
 pub mod spawner;
+pub mod web;
 
 use std::cell::RefCell;
 use std::os::unix::fs::PermissionsExt;

@@ -225,6 +225,24 @@ fn all_sorted(d: &Daemon) -> Vec<ProcId> {
     ids
 }
 
+/// Every process's info, sorted by group then name (the status page).
+pub fn all_process_info(d: &Daemon) -> Vec<Value> {
+    all_sorted(d).into_iter().map(|id| process_info(d, id)).collect()
+}
+
+/// The tail page's text: the last `limit` bytes of a process's stdout log,
+/// or the reference's message.
+pub fn read_stdout_tail(d: &Daemon, name: &str, limit: i64) -> String {
+    let id = match lookup_process(d, name) {
+        Ok(id) => id,
+        Err(f) => return format!("ERROR: unexpected rpc fault [{}] {}", f.code, f.text),
+    };
+    match channel_path(d, id, false).map(|p| read_file(&p, -limit, 0)) {
+        Some(Ok(text)) => text,
+        _ => format!("No file for {name}"),
+    }
+}
+
 /// Processes of `groups` in group-priority then process-priority order.
 fn by_priority(d: &Daemon, groups: &[usize]) -> Vec<ProcId> {
     let mut gs = groups.to_vec();

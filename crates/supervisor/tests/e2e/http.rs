@@ -327,3 +327,63 @@ fn stdin_for_a_child_that_does_not_read_blocks_no_one() {
     d.check(state.is_ok(), "the daemon still answers while the pipe is full");
     assert_eq!(d.stop(), 0);
 }
+
+#[test]
+fn web_pages_actions_and_escaping() {
+    let env = Env::new();
+    let port = free_port();
+    let mut d = Running::start(
+        &env,
+        &format!(
+            "[inet_http_server]\nport=127.0.0.1:{port}\n\
+             [program:<i>x]\ncommand=/bin/sh -c 'echo \"<script>alert(1)</script>\"; exec sleep 3600'\nstartsecs=0\n\
+             [program:other]\ncommand={{testprog}} sleep 3600\nstartsecs=0\nautostart=false\n"
+        ),
+    );
+    d.wait_for("entered RUNNING state", T);
+    let get = |path: &str, extra: &str| {
+        raw(
+            port,
+            format!(
+                "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{extra}Connection: close\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+    };
+    let ok = get("/ok.html", "");
+    d.check(ok.starts_with("HTTP/1.1 200") && ok.ends_with("OK"), &format!("ok.html\n{ok}"));
+    let page = get("/", "");
+    d.check(page.starts_with("HTTP/1.1 200") && page.contains("Supervisor Status"), "status page");
+    d.check(page.contains("&lt;i&gt;x") && !page.contains("<i>x"), "process names are escaped");
+    d.check(
+        page.contains("index.html?processname=other&amp;action=start"),
+        "the reference's action URLs",
+    );
+    let tail = get("/tail.html?processname=%3Ci%3Ex", "");
+    d.check(
+        tail.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !tail.contains("<script>alert"),
+        &format!("log text escaped\n{tail}"),
+    );
+    let msg = get("/?message=%3Cimg%20src%3Dx%3E", "");
+    d.check(msg.contains("<div class=\"status_msg\">&lt;img src=x&gt;</div>"), "messages escaped");
+    // Cross-site requests cannot act; the page itself and scripts can.
+    let evil = get("/index.html?processname=other&action=start", "Sec-Fetch-Site: cross-site\r\n");
+    d.check(evil.starts_with("HTTP/1.1 403"), "cross-site action refused");
+    let evil = get("/index.html?processname=other&action=start", "Origin: http://evil.example\r\n");
+    d.check(evil.starts_with("HTTP/1.1 403"), "foreign origin refused");
+    let start = get(
+        "/index.html?processname=other&action=start",
+        &format!("Referer: http://127.0.0.1:{port}/\r\n"),
+    );
+    d.check(start.starts_with("HTTP/1.1 301"), &format!("redirect after the action\n{start}"));
+    d.check(
+        start.to_ascii_lowercase().contains(&format!(
+            "location: http://127.0.0.1:{port}/?message=process%20other%20started"
+        )),
+        &format!("the reference's message\n{start}"),
+    );
+    d.wait_for("success: other entered RUNNING", T);
+    let nosuch = get("/index.html?processname=nosuch&action=stop", "");
+    d.check(nosuch.contains("No%20such%20process%20named%20nosuch"), "unknown process message");
+    assert_eq!(d.stop(), 0);
+}

@@ -1,0 +1,264 @@
+//! The web pages: `/ok.html`, the status page (`/`, `/index.html`) with the
+//! reference's action URLs (`index.html?processname=x&action=start`, ...),
+//! and the tail page (`/tail.html`). Every value from a process or a request
+//! is HTML-escaped. Actions run through the same code as XML-RPC calls.
+//!
+//! Actions change state, so a request that a browser marks as coming from
+//! another site (`Sec-Fetch-Site: cross-site`/`same-site`, or an `Origin`/
+//! `Referer` naming another host) is refused; the page itself, bookmarks
+//! (`Sec-Fetch-Site: none`) and non-browser scripts keep working.
+
+use std::rc::Rc;
+
+use sv_xmlrpc::Value;
+
+use super::event_loop::Shared;
+
+/// HTML-escapes text.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encodes a query value.
+pub fn urlquote(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The query string's `key=value` pairs, decoded (first value wins).
+pub fn query(q: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for part in q.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+        let dec = |s: &str| super::http::percent_decode(&s.replace('+', " "));
+        let k = dec(k);
+        if !out.iter().any(|(x, _)| *x == k) {
+            out.push((k, dec(v)));
+        }
+    }
+    out
+}
+
+/// Whether a state-changing request may come from where the browser says.
+pub fn same_origin(
+    host: Option<&str>,
+    fetch_site: Option<&str>,
+    origin: Option<&str>,
+    referer: Option<&str>,
+) -> bool {
+    if matches!(fetch_site, Some("cross-site" | "same-site")) {
+        return false;
+    }
+    let host_of =
+        |url: &str| url.split("://").nth(1).map(|r| r.split('/').next().unwrap_or("").to_owned());
+    for u in [origin, referer].into_iter().flatten() {
+        if u != "null" && host_of(u).as_deref() != host {
+            return false;
+        }
+    }
+    true
+}
+
+fn ctime() -> String {
+    chrono::Local::now().format("%a %b %e %H:%M:%S %Y").to_string()
+}
+
+fn namespec(group: &str, name: &str) -> String {
+    if group == name { name.to_owned() } else { format!("{group}:{name}") }
+}
+
+/// Runs an action; returns the message for the page.
+pub async fn action(shared: &Rc<Shared>, action: &str, ns: Option<&str>) -> Option<String> {
+    let call = |m: &'static str, p: Vec<Value>| {
+        let shared = shared.clone();
+        async move { super::rpc::call(&shared, m, &p).await }
+    };
+    Some(match (action, ns) {
+        ("refresh", _) => format!("Page refreshed at {}", ctime()),
+        ("stopall", _) => {
+            let _ = call("supervisor.stopAllProcesses", vec![]).await;
+            format!("All stopped at {}", ctime())
+        }
+        ("restartall", _) => {
+            let _ = call("supervisor.stopAllProcesses", vec![]).await;
+            let _ = call("supervisor.startAllProcesses", vec![]).await;
+            format!("All restarted at {}", ctime())
+        }
+        (a, Some(ns)) => {
+            if call("supervisor.getProcessInfo", vec![ns.into()]).await.is_err() {
+                return Some(format!("No such process named {ns}"));
+            }
+            match a {
+                "start" => match call("supervisor.startProcess", vec![ns.into()]).await {
+                    Ok(_) => format!("Process {ns} started"),
+                    Err(f) => {
+                        let what = match f.code {
+                            20 => "no such file".to_owned(),
+                            21 => "file not executable".to_owned(),
+                            60 => "already started".to_owned(),
+                            50 => "spawn error".to_owned(),
+                            40 => "abnormal termination".to_owned(),
+                            _ => format!("unexpected rpc fault [{}] {}", f.code, f.text),
+                        };
+                        format!("ERROR: Process {ns}: {what}")
+                    }
+                },
+                "stop" => match call("supervisor.stopProcess", vec![ns.into()]).await {
+                    Ok(_) => format!("Process {ns} stopped"),
+                    Err(f) => format!("unexpected rpc fault [{}] {}", f.code, f.text),
+                },
+                "restart" => {
+                    let _ = call("supervisor.stopProcess", vec![ns.into()]).await;
+                    let _ = call("supervisor.startProcess", vec![ns.into()]).await;
+                    format!("Process {ns} restarted")
+                }
+                "clearlog" => {
+                    let _ = call("supervisor.clearProcessLogs", vec![ns.into()]).await;
+                    format!("Log for {ns} cleared")
+                }
+                _ => return None,
+            }
+        }
+        _ => return None,
+    })
+}
+
+fn link(ns: &str, action: &str, label: &str) -> String {
+    format!(
+        "<a href=\"index.html?processname={}&amp;action={action}\" name=\"{action}\">{label}</a>",
+        escape(&urlquote(ns))
+    )
+}
+
+/// The status page.
+pub fn status_page(shared: &Rc<Shared>, message: Option<&str>) -> String {
+    let infos = super::rpc::all_process_info(&shared.daemon.borrow());
+    let mut rows = String::new();
+    for (i, v) in infos.iter().enumerate() {
+        let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+        let ns = namespec(&s("group"), &s("name"));
+        let state = s("statename");
+        let class = match state.as_str() {
+            "RUNNING" => "statusrunning",
+            "FATAL" | "BACKOFF" => "statuserror",
+            _ => "statusnominal",
+        };
+        let actions = match state.as_str() {
+            "RUNNING" => {
+                format!("{} {}", link(&ns, "restart", "Restart"), link(&ns, "stop", "Stop"))
+            }
+            "STOPPED" | "EXITED" | "FATAL" => link(&ns, "start", "Start"),
+            _ => String::new(),
+        };
+        let q = escape(&urlquote(&ns));
+        rows.push_str(&format!(
+            "<tr{}><td class=\"status\"><span class=\"{class}\">{}</span></td><td>{}</td>\
+             <td><a href=\"tail.html?processname={q}\" target=\"_blank\">{}</a></td>\
+             <td class=\"action\">{actions} {} <a href=\"logtail/{q}\" target=\"_blank\">Tail -f Stdout</a> \
+             <a href=\"logtail/{q}/stderr\" target=\"_blank\">Tail -f Stderr</a></td></tr>\n",
+            if i % 2 == 1 { " class=\"shade\"" } else { "" },
+            escape(&state.to_lowercase()),
+            escape(&s("description")),
+            escape(&ns),
+            link(&ns, "clearlog", "Clear Log"),
+        ));
+    }
+    let table = if infos.is_empty() {
+        "<p>No programs to manage</p>".to_owned()
+    } else {
+        format!(
+            "<table><thead><tr><th>State</th><th>Description</th><th>Name</th><th>Action</th></tr></thead>\
+             <tbody>\n{rows}</tbody></table>"
+        )
+    };
+    let msg = match message {
+        Some(m) => format!("<div class=\"status_msg\">{}</div>", escape(m)),
+        None => "<div class=\"hidden\">#</div>".to_owned(),
+    };
+    format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <title>Supervisor Status</title><style>{CSS}</style></head><body>\n<h1>Supervisor Status</h1>\n{msg}\n\
+         <ul class=\"buttons\"><li><a href=\"index.html?action=refresh\">Refresh</a></li>\
+         <li><a href=\"index.html?action=restartall\">Restart All</a></li>\
+         <li><a href=\"index.html?action=stopall\">Stop All</a></li></ul>\n{table}\n\
+         <footer>Supervisor {}</footer></body></html>\n",
+        crate::VERSION
+    )
+}
+
+const CSS: &str = "body{font-family:sans-serif;margin:1em}table{border-collapse:collapse;width:100%}\
+td,th{padding:.3em .5em;text-align:left}tr.shade{background:#f2f2f2}.statusrunning{color:#2a7}\
+.statuserror{color:#c33;font-weight:bold}.statusnominal{color:#666}.status_msg{background:#ffd;padding:.5em}\
+.hidden{display:none}ul.buttons{list-style:none;padding:0}ul.buttons li{display:inline;margin-right:1em}";
+
+/// The tail page.
+pub fn tail_page(shared: &Rc<Shared>, ns: Option<&str>, limit: i64) -> String {
+    let limit = limit.max(1024);
+    let (title, body) = match ns {
+        None => ("None".to_owned(), "No process name found".to_owned()),
+        Some(ns) => {
+            let d = shared.daemon.borrow();
+            let text = super::rpc::read_stdout_tail(&d, ns, limit);
+            (ns.to_owned(), text)
+        }
+    };
+    format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Supervisor tail of process {}</title></head>\
+         <body><pre>{}</pre><p><a href=\"tail.html?processname={}&amp;limit={limit}\">Refresh</a></p></body></html>\n",
+        escape(&title),
+        escape(&body),
+        escape(&urlquote(ns.unwrap_or("")))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_and_quoting() {
+        assert_eq!(
+            escape("<script>alert('x')</script>&\""),
+            "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&amp;&quot;"
+        );
+        assert_eq!(urlquote("grp:a b"), "grp%3Aa%20b");
+        assert_eq!(
+            query("processname=a%3Ab&action=start&action=stop"),
+            [("processname".into(), "a:b".into()), ("action".into(), "start".into())]
+        );
+    }
+
+    #[test]
+    fn cross_site_requests_are_refused() {
+        let host = Some("127.0.0.1:9001");
+        assert!(same_origin(host, None, None, None), "scripts");
+        assert!(same_origin(host, Some("none"), None, None), "bookmarks");
+        assert!(same_origin(
+            host,
+            Some("same-origin"),
+            None,
+            Some("http://127.0.0.1:9001/index.html")
+        ));
+        assert!(!same_origin(host, Some("cross-site"), None, None));
+        assert!(!same_origin(host, None, Some("http://evil.example"), None));
+        assert!(!same_origin(host, None, None, Some("http://evil.example/x")));
+    }
+}
