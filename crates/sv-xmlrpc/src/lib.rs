@@ -301,14 +301,19 @@ pub fn decode_response(body: &[u8]) -> Result<Result<Value, Fault>, DecodeError>
 }
 
 fn escape(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
+    let mut last = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let rep = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            _ => continue,
+        };
+        out.push_str(&s[last..i]);
+        out.push_str(rep);
+        last = i + 1;
     }
+    out.push_str(&s[last..]);
 }
 
 /// Python's `repr(float)` for the values XML-RPC carries.
@@ -323,7 +328,10 @@ fn float_repr(x: f64) -> String {
 fn encode_value(v: &Value, out: &mut String) {
     out.push_str("<value>");
     match v {
-        Value::Int(i) => out.push_str(&format!("<int>{i}</int>")),
+        Value::Int(i) => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "<int>{i}</int>");
+        }
         Value::Bool(b) => {
             out.push_str(if *b { "<boolean>1</boolean>" } else { "<boolean>0</boolean>" })
         }
@@ -332,7 +340,11 @@ fn encode_value(v: &Value, out: &mut String) {
             escape(s, out);
             out.push_str("</string>");
         }
-        Value::Double(d) => out.push_str(&format!("<double>{}</double>", float_repr(*d))),
+        Value::Double(d) => {
+            out.push_str("<double>");
+            out.push_str(&float_repr(*d));
+            out.push_str("</double>");
+        }
         Value::DateTime(s) => {
             out.push_str("<dateTime.iso8601>");
             escape(s, out);

@@ -191,9 +191,12 @@ fn path_text(p: &Option<std::path::PathBuf>) -> String {
 }
 
 fn process_info(d: &Daemon, id: ProcId) -> Value {
+    process_info_at(d, id, int32(d.now().wall))
+}
+
+fn process_info_at(d: &Daemon, id: ProcId, now: i64) -> Value {
     let p = d.sv.process(id);
     let rt = &d.rt[id.group][id.process];
-    let now = int32(d.now().wall);
     let start = int32(p.laststart_wall);
     let stop = int32(p.laststop_wall);
     let stdout = path_text(&rt.paths.stdout);
@@ -227,7 +230,8 @@ fn all_sorted(d: &Daemon) -> Vec<ProcId> {
 
 /// Every process's info, sorted by group then name (the status page).
 pub fn all_process_info(d: &Daemon) -> Vec<Value> {
-    all_sorted(d).into_iter().map(|id| process_info(d, id)).collect()
+    let now = int32(d.now().wall);
+    all_sorted(d).into_iter().map(|id| process_info_at(d, id, now)).collect()
 }
 
 /// The tail page's text: the last `limit` bytes of a process's stdout log,
@@ -689,8 +693,7 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
         }
         "getAllProcessInfo" => {
             a.count(0, 0)?;
-            let d = shared.daemon.borrow();
-            Ok(Value::Array(all_sorted(&d).into_iter().map(|id| process_info(&d, id)).collect()))
+            Ok(Value::Array(all_process_info(&shared.daemon.borrow())))
         }
         "getAllConfigInfo" => {
             a.count(0, 0)?;
