@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite. Installs what the tests need first: the reference
 # (Supervisor 4.3.0 and superlance, from PyPI) in .venv-ref, which the
-# differential tests run side by side with ours.
+# differential tests run side by side with ours; and chromium with
+# chromedriver (Debian packages) for the web page tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,16 @@ if [ ! -x .venv-ref/bin/supervisord ] || ! .venv-ref/bin/python -c 'import super
   .venv-ref/bin/pip install --quiet --disable-pip-version-check supervisor==4.3.0 superlance
 fi
 [ "$(.venv-ref/bin/python -c 'import supervisor.options as o; print(o.VERSION)')" = "4.3.0" ]
+
+# The browser tests drive Debian's chromium through chromedriver.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  echo "==> installing chromium and chromium-driver (browser tests)"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root=""
+  [ "$(id -u)" = 0 ] || as_root="sudo -n"
+  $as_root apt-get install -y -q chromium chromium-driver >/dev/null \
+    || { $as_root apt-get update -q >/dev/null && $as_root apt-get install -y -q chromium chromium-driver >/dev/null; }
+fi
 
 export SV_REQUIRE_REF=1
 if cargo nextest --version >/dev/null 2>&1; then

@@ -143,7 +143,7 @@ pub async fn action(shared: &Rc<Shared>, action: &str, ns: Option<&str>) -> Opti
 
 fn link(ns: &str, action: &str, label: &str) -> String {
     format!(
-        "<a href=\"index.html?processname={}&amp;action={action}\" name=\"{action}\">{label}</a>",
+        "<a href=\"index.html?processname={}&amp;action={action}\" name=\"{action}\" data-act>{label}</a>",
         escape(&urlquote(ns))
     )
 }
@@ -182,32 +182,66 @@ pub fn status_page(shared: &Rc<Shared>, message: Option<&str>) -> String {
         ));
     }
     let table = if infos.is_empty() {
-        "<p>No programs to manage</p>".to_owned()
+        "<p id=\"procs\">No programs to manage</p>".to_owned()
     } else {
         format!(
-            "<table><thead><tr><th>State</th><th>Description</th><th>Name</th><th>Action</th></tr></thead>\
+            "<table id=\"procs\"><thead><tr><th>State</th><th>Description</th><th>Name</th><th>Action</th></tr></thead>\
              <tbody>\n{rows}</tbody></table>"
         )
     };
     let msg = match message {
-        Some(m) => format!("<div class=\"status_msg\">{}</div>", escape(m)),
-        None => "<div class=\"hidden\">#</div>".to_owned(),
+        Some(m) => format!("<div class=\"status_msg\" id=\"msg\">{}</div>", escape(m)),
+        None => "<div class=\"hidden\" id=\"msg\">#</div>".to_owned(),
     };
     format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
          <title>Supervisor Status</title><style>{CSS}</style></head><body>\n<h1>Supervisor Status</h1>\n{msg}\n\
-         <ul class=\"buttons\"><li><a href=\"index.html?action=refresh\">Refresh</a></li>\
-         <li><a href=\"index.html?action=restartall\">Restart All</a></li>\
-         <li><a href=\"index.html?action=stopall\">Stop All</a></li></ul>\n{table}\n\
-         <footer>Supervisor {}</footer></body></html>\n",
+         <ul class=\"buttons\"><li><a href=\"index.html?action=refresh\" data-act>Refresh</a></li>\
+         <li><a href=\"index.html?action=restartall\" data-act>Restart All</a></li>\
+         <li><a href=\"index.html?action=stopall\" data-act>Stop All</a></li></ul>\n{table}\n\
+         <footer>Supervisor {}</footer><script>{STATUS_JS}</script></body></html>\n",
         crate::VERSION
     )
 }
 
-const CSS: &str = "body{font-family:sans-serif;margin:1em}table{border-collapse:collapse;width:100%}\
-td,th{padding:.3em .5em;text-align:left}tr.shade{background:#f2f2f2}.statusrunning{color:#2a7}\
-.statuserror{color:#c33;font-weight:bold}.statusnominal{color:#666}.status_msg{background:#ffd;padding:.5em}\
-.hidden{display:none}ul.buttons{list-style:none;padding:0}ul.buttons li{display:inline;margin-right:1em}";
+const CSS: &str = "body{font-family:system-ui,sans-serif;margin:1em;color:#222}\
+table{border-collapse:collapse;width:100%}td,th{padding:.4em .5em;text-align:left;vertical-align:top}\
+th{border-bottom:2px solid #ccc}tr.shade{background:#f4f4f4}\
+.status span{display:inline-block;min-width:5.5em;padding:.15em .4em;border-radius:.3em;text-align:center;\
+font-weight:bold;font-size:.85em;text-transform:uppercase}\
+.statusrunning{background:#d8f3e3;color:#176b3a}.statuserror{background:#fbdada;color:#a11}\
+.statusnominal{background:#e8e8e8;color:#555}\
+.status_msg{background:#fff6cc;border:1px solid #e6d27a;padding:.5em;border-radius:.3em}\
+.status_msg.busy{background:#eef}.hidden{display:none}\
+ul.buttons{list-style:none;padding:0}ul.buttons li{display:inline-block;margin:0 .5em .5em 0}\
+a[data-act],td.action a{display:inline-block;padding:.2em .5em;margin:.1em;border:1px solid #bbb;\
+border-radius:.3em;text-decoration:none;color:#124;background:#fafafa}\
+footer{margin-top:1em;color:#888;font-size:.85em}pre{white-space:pre-wrap;word-break:break-all}\
+@media(max-width:700px){thead{display:none}tr,td{display:block}td{padding:.2em .3em}\
+tr{border-bottom:1px solid #ddd;padding:.4em 0}}";
+
+/// Progressive enhancement for the status page: action links are sent as
+/// `POST` in the background and the table is refreshed every two seconds
+/// without reloading the page. Without JavaScript the links work as they do
+/// in the reference.
+const STATUS_JS: &str = "(function(){\
+function swap(t){var d=new DOMParser().parseFromString(t,'text/html');\
+['procs','msg'].forEach(function(id){var n=d.getElementById(id),o=document.getElementById(id);\
+if(n&&o&&!(id=='msg'&&n.className=='hidden'))o.replaceWith(n);});}\
+function load(u,o){return fetch(u,o).then(function(r){return r.text();}).then(swap).catch(function(){});}\
+document.addEventListener('click',function(e){var a=e.target.closest('a[data-act]');if(!a)return;\
+e.preventDefault();var m=document.getElementById('msg');m.className='status_msg busy';\
+m.textContent='Working…';load(a.getAttribute('href'),{method:'POST'});});\
+setInterval(function(){if(!document.hidden)load('index.html');},2000);})();";
+
+/// The tail page follows the log: it re-reads itself every second and
+/// keeps the view at the bottom when it was there.
+const TAIL_JS: &str = "(function(){var p=document.getElementById('log');\
+setInterval(function(){if(document.hidden)return;fetch(location.href).then(function(r){return r.text();})\
+.then(function(t){var n=new DOMParser().parseFromString(t,'text/html').getElementById('log');\
+if(!n||n.textContent==p.textContent)return;\
+var end=window.innerHeight+window.scrollY>=document.body.scrollHeight-4;\
+p.textContent=n.textContent;if(end)window.scrollTo(0,document.body.scrollHeight);}).catch(function(){});},1000);})();";
 
 /// The tail page.
 pub fn tail_page(shared: &Rc<Shared>, ns: Option<&str>, limit: i64) -> String {
@@ -221,8 +255,10 @@ pub fn tail_page(shared: &Rc<Shared>, ns: Option<&str>, limit: i64) -> String {
         }
     };
     format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Supervisor tail of process {}</title></head>\
-         <body><pre>{}</pre><p><a href=\"tail.html?processname={}&amp;limit={limit}\">Refresh</a></p></body></html>\n",
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <title>Supervisor tail of process {}</title><style>{CSS}</style></head>\
+         <body><pre id=\"log\">{}</pre><p><a href=\"tail.html?processname={}&amp;limit={limit}\">Refresh</a></p>\
+         <script>{TAIL_JS}</script></body></html>\n",
         escape(&title),
         escape(&body),
         escape(&urlquote(ns.unwrap_or("")))

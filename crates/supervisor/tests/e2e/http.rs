@@ -13,7 +13,8 @@ use crate::harness::Env;
 
 const T: Duration = Duration::from_secs(20);
 
-fn free_port() -> u16 {
+/// A TCP port nobody listens on now.
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -359,13 +360,22 @@ fn web_pages_actions_and_escaping() {
         page.contains("index.html?processname=other&amp;action=start"),
         "the reference's action URLs",
     );
-    let tail = get("/tail.html?processname=%3Ci%3Ex", "");
+    // The child's first line may still be on its way into the log.
+    let deadline = std::time::Instant::now() + T;
+    let mut tail = get("/tail.html?processname=%3Ci%3Ex", "");
+    while !tail.contains("alert(1)") && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        tail = get("/tail.html?processname=%3Ci%3Ex", "");
+    }
     d.check(
         tail.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !tail.contains("<script>alert"),
         &format!("log text escaped\n{tail}"),
     );
     let msg = get("/?message=%3Cimg%20src%3Dx%3E", "");
-    d.check(msg.contains("<div class=\"status_msg\">&lt;img src=x&gt;</div>"), "messages escaped");
+    d.check(
+        msg.contains("<div class=\"status_msg\" id=\"msg\">&lt;img src=x&gt;</div>"),
+        "messages escaped",
+    );
     // Cross-site requests cannot act; the page itself and scripts can.
     let evil = get("/index.html?processname=other&action=start", "Sec-Fetch-Site: cross-site\r\n");
     d.check(evil.starts_with("HTTP/1.1 403"), "cross-site action refused");

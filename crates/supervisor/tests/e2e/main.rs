@@ -32,5 +32,7 @@ mod http;
 mod shell;
 // Real superlance listeners against our daemon.
 mod superlance;
+// The web pages in headless Chromium.
+mod browser;
 // The harness: temp dirs, bounded runs, dumps.
 mod harness;

@@ -1,0 +1,204 @@
+//! The status and tail pages in headless Chromium, driven over WebDriver
+//! (Debian's `chromium` and `chromium-driver`; `scripts/test.sh` installs
+//! them). Without them the test is skipped, unless `SV_REQUIRE_REF=1` says
+//! the full suite must run.
+
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+use crate::daemon_harness::Running;
+use crate::harness::Env;
+use crate::http::free_port;
+
+const T: Duration = Duration::from_secs(20);
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|d| PathBuf::from(d).join(name))
+        .find(|p| p.is_file())
+}
+
+/// chromedriver, killed when dropped.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_driver(exe: &PathBuf, port: u16, log: PathBuf) -> Driver {
+    let log = std::fs::File::create(log).expect("driver log");
+    let child = Command::new(exe)
+        .arg(format!("--port={port}"))
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .spawn()
+        .expect("start chromedriver");
+    let driver = Driver(child);
+    let deadline = Instant::now() + T;
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    driver
+}
+
+/// The text of the state cell of `name`'s row, if the row is there.
+async fn state_of(c: &Client, name: &str) -> Option<String> {
+    let xpath = format!("//tr[td[3]/a[text()='{name}']]/td[@class='status']/span");
+    let el = c.find(Locator::XPath(&xpath)).await.ok()?;
+    el.text().await.ok().map(|t| t.to_lowercase())
+}
+
+async fn wait_state(c: &Client, name: &str, want: &str) -> Result<(), String> {
+    let deadline = Instant::now() + T;
+    loop {
+        let got = state_of(c, name).await;
+        if got.as_deref() == Some(want) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{name} never showed {want} (last: {got:?})"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn click(c: &Client, name: &str, action: &str) -> Result<(), String> {
+    let xpath = format!("//tr[td[3]/a[text()='{name}']]//a[@name='{action}']");
+    let el = c.find(Locator::XPath(&xpath)).await.map_err(|e| format!("{action} link: {e}"))?;
+    el.click().await.map_err(|e| format!("click {action}: {e}"))
+}
+
+/// The highest `tick N` in a log text.
+fn last_tick(text: &str) -> Option<u64> {
+    text.lines().filter_map(|l| l.strip_prefix("tick ")?.trim().parse().ok()).max()
+}
+
+async fn scenario(c: &Client, base: &str, shots: &std::path::Path) -> Result<(), String> {
+    let e = |e: fantoccini::error::CmdError| e.to_string();
+    c.goto(&format!("{base}/")).await.map_err(e)?;
+    let title = c.title().await.map_err(e)?;
+    if title != "Supervisor Status" {
+        return Err(format!("title {title:?}"));
+    }
+    wait_state(c, "ticker", "running").await?;
+    wait_state(c, "idle", "running").await?;
+    let shot = c.screenshot().await.map_err(e)?;
+    std::fs::write(shots.join("status.png"), shot).map_err(|e| e.to_string())?;
+
+    // Stop and start through the page; the table updates without a reload.
+    let marker = "document.body.dataset.sameDocument='yes'";
+    c.execute(marker, vec![]).await.map_err(e)?;
+    click(c, "idle", "stop").await?;
+    wait_state(c, "idle", "stopped").await?;
+    let msg = c.find(Locator::Id("msg")).await.map_err(e)?.text().await.map_err(e)?;
+    if msg != "Process idle stopped" {
+        return Err(format!("message after stop: {msg:?}"));
+    }
+    click(c, "idle", "start").await?;
+    wait_state(c, "idle", "running").await?;
+    let same =
+        c.execute("return document.body.dataset.sameDocument||''", vec![]).await.map_err(e)?;
+    if same.as_str() != Some("yes") {
+        return Err("the page reloaded instead of updating in place".into());
+    }
+
+    // A phone-sized window: the table becomes one card per process.
+    c.set_window_size(390, 740).await.map_err(e)?;
+    let shot = c.screenshot().await.map_err(e)?;
+    std::fs::write(shots.join("status-phone.png"), shot).map_err(|e| e.to_string())?;
+    let head_shown = c
+        .execute("return getComputedStyle(document.querySelector('thead')).display", vec![])
+        .await
+        .map_err(e)?;
+    if head_shown.as_str() != Some("none") {
+        return Err(format!("narrow layout not applied: thead display {head_shown}"));
+    }
+    c.set_window_size(1100, 600).await.map_err(e)?;
+
+    // The tail page follows new output without being reloaded.
+    c.goto(&format!("{base}/tail.html?processname=ticker")).await.map_err(e)?;
+    let first = c.find(Locator::Id("log")).await.map_err(e)?.text().await.map_err(e)?;
+    let start = last_tick(&first).ok_or_else(|| format!("no output in the tail: {first:?}"))?;
+    let deadline = Instant::now() + T;
+    loop {
+        let now = c.find(Locator::Id("log")).await.map_err(e)?.text().await.map_err(e)?;
+        if last_tick(&now).is_some_and(|n| n >= start + 3) {
+            break;
+        }
+        if Instant::now() > deadline {
+            return Err(format!("the tail did not follow: started at {start}, now {now:?}"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let shot = c.screenshot().await.map_err(e)?;
+    std::fs::write(shots.join("tail.png"), shot).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+#[test]
+fn status_and_tail_pages_in_headless_chromium() {
+    let (Some(driver_exe), Some(chromium)) = (which("chromedriver"), which("chromium")) else {
+        assert!(
+            std::env::var("SV_REQUIRE_REF").as_deref() != Ok("1"),
+            "chromium and chromedriver are required (apt-get install chromium chromium-driver)"
+        );
+        eprintln!("skipped: chromium/chromedriver not installed");
+        return;
+    };
+    let env = Env::new();
+    let port = free_port();
+    let mut d = Running::start(
+        &env,
+        &format!(
+            "[inet_http_server]\nport=127.0.0.1:{port}\n\
+             [program:ticker]\ncommand=/bin/sh -c 'i=0; while :; do echo tick $i; i=$((i+1)); sleep 0.2; done'\n\
+             startsecs=0\n\
+             [program:idle]\ncommand={{testprog}} sleep 3600\nstartsecs=0\n"
+        ),
+    );
+    d.wait_count("entered RUNNING state", 2, T);
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser");
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let wd_port = free_port();
+    let driver = start_driver(&driver_exe, wd_port, env.path().join("chromedriver.log"));
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let result = rt.block_on(async {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": chromium,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--window-size=1100,600"],
+            }),
+        );
+        let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{wd_port}"))
+            .await
+            .map_err(|e| format!("webdriver session: {e}"))?;
+        let r = scenario(&c, &format!("http://127.0.0.1:{port}"), &shots).await;
+        let _ = c.close().await;
+        r
+    });
+    drop(driver);
+    if let Err(why) = result {
+        let log = std::fs::read_to_string(env.path().join("chromedriver.log")).unwrap_or_default();
+        let tail: String = log.lines().rev().take(30).collect::<Vec<_>>().join("\n");
+        d.check(false, &format!("{why}\nchromedriver log (last lines, newest first):\n{tail}"));
+    }
+    eprintln!("screenshots in {}", shots.display());
+    assert_eq!(d.stop(), 0);
+}
