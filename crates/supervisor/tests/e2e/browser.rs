@@ -146,6 +146,47 @@ async fn scenario(c: &Client, base: &str, shots: &std::path::Path) -> Result<(),
     Ok(())
 }
 
+/// A browser session, with JavaScript on or off.
+async fn session(wd_port: u16, chromium: &std::path::Path, js: bool) -> Result<Client, String> {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                     "--disable-dev-shm-usage", "--window-size=1100,600"],
+            "prefs": {"profile.managed_default_content_settings.javascript": if js { 1 } else { 2 }},
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{wd_port}"))
+        .await
+        .map_err(|e| format!("webdriver session: {e}"))
+}
+
+/// With JavaScript disabled the links are plain navigations: stop and start
+/// still work and the page shows the result after the redirect.
+async fn without_javascript(c: &Client, base: &str) -> Result<(), String> {
+    let e = |e: fantoccini::error::CmdError| e.to_string();
+    c.goto(&format!("{base}/")).await.map_err(e)?;
+    for (action, state, msg) in
+        [("stop", "stopped", "Process idle stopped"), ("start", "running", "Process idle started")]
+    {
+        click(c, "idle", action).await?;
+        wait_state(c, "idle", state).await?;
+        let shown = c.find(Locator::Id("msg")).await.map_err(e)?.text().await.map_err(e)?;
+        if shown != msg {
+            return Err(format!("without JavaScript, after {action}: {shown:?}"));
+        }
+    }
+    let url = c.current_url().await.map_err(e)?;
+    if !url.as_str().contains("message=") {
+        return Err(format!("expected the redirect to the message page, at {url}"));
+    }
+    Ok(())
+}
+
 #[test]
 fn status_and_tail_pages_in_headless_chromium() {
     let (Some(driver_exe), Some(chromium)) = (which("chromedriver"), which("chromium")) else {
@@ -174,22 +215,14 @@ fn status_and_tail_pages_in_headless_chromium() {
     let driver = start_driver(&driver_exe, wd_port, env.path().join("chromedriver.log"));
 
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let base = format!("http://127.0.0.1:{port}");
     let result = rt.block_on(async {
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            serde_json::json!({
-                "binary": chromium,
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
-                         "--disable-dev-shm-usage", "--window-size=1100,600"],
-            }),
-        );
-        let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{wd_port}"))
-            .await
-            .map_err(|e| format!("webdriver session: {e}"))?;
-        let r = scenario(&c, &format!("http://127.0.0.1:{port}"), &shots).await;
+        let c = session(wd_port, &chromium, true).await?;
+        let r = scenario(&c, &base, &shots).await;
+        let _ = c.close().await;
+        r?;
+        let c = session(wd_port, &chromium, false).await?;
+        let r = without_javascript(&c, &base).await;
         let _ = c.close().await;
         r
     });

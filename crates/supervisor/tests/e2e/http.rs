@@ -337,7 +337,7 @@ fn web_pages_actions_and_escaping() {
         &env,
         &format!(
             "[inet_http_server]\nport=127.0.0.1:{port}\n\
-             [program:<i>x]\ncommand=/bin/sh -c 'echo \"<script>alert(1)</script>\"; exec sleep 3600'\nstartsecs=0\n\
+             [program:<script>x]\ncommand=/bin/sh -c 'echo \"<script>alert(1)</script>\"; exec sleep 3600'\nstartsecs=0\n\
              [program:other]\ncommand={{testprog}} sleep 3600\nstartsecs=0\nautostart=false\n"
         ),
     );
@@ -355,17 +355,20 @@ fn web_pages_actions_and_escaping() {
     d.check(ok.starts_with("HTTP/1.1 200") && ok.ends_with("OK"), &format!("ok.html\n{ok}"));
     let page = get("/", "");
     d.check(page.starts_with("HTTP/1.1 200") && page.contains("Supervisor Status"), "status page");
-    d.check(page.contains("&lt;i&gt;x") && !page.contains("<i>x"), "process names are escaped");
+    d.check(
+        page.contains("&lt;script&gt;x") && !page.contains("<script>x"),
+        "process names are escaped",
+    );
     d.check(
         page.contains("index.html?processname=other&amp;action=start"),
         "the reference's action URLs",
     );
     // The child's first line may still be on its way into the log.
     let deadline = std::time::Instant::now() + T;
-    let mut tail = get("/tail.html?processname=%3Ci%3Ex", "");
+    let mut tail = get("/tail.html?processname=%3Cscript%3Ex", "");
     while !tail.contains("alert(1)") && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(50));
-        tail = get("/tail.html?processname=%3Ci%3Ex", "");
+        tail = get("/tail.html?processname=%3Cscript%3Ex", "");
     }
     d.check(
         tail.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !tail.contains("<script>alert"),
@@ -393,6 +396,38 @@ fn web_pages_actions_and_escaping() {
         &format!("the reference's message\n{start}"),
     );
     d.wait_for("success: other entered RUNNING", T);
+    // Every action, as a link (GET) or as the page's script sends it (POST
+    // with the page's Origin): the redirect carries the reference's message.
+    let origin = format!("Origin: http://127.0.0.1:{port}\r\n");
+    let cases: [(&str, &str, &str); 8] = [
+        (
+            "GET",
+            "processname=other&action=start",
+            "error%3a%20process%20other%3a%20already%20started",
+        ),
+        ("POST", "processname=other&action=stop", "process%20other%20stopped"),
+        ("GET", "processname=other&action=start", "process%20other%20started"),
+        ("POST", "processname=other&action=restart", "process%20other%20restarted"),
+        ("GET", "processname=other&action=clearlog", "log%20for%20other%20cleared"),
+        ("GET", "action=refresh", "page%20refreshed%20at%20"),
+        ("POST", "action=stopall", "all%20stopped%20at%20"),
+        ("GET", "action=restartall", "all%20restarted%20at%20"),
+    ];
+    for (method, q, want) in cases {
+        let resp = raw(
+            port,
+            format!(
+                "{method} /index.html?{q} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{origin}\
+                 Content-Length: 0\r\nConnection: close\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        let lower = resp.to_ascii_lowercase();
+        d.check(
+            lower.starts_with("http/1.1 301") && lower.contains(&format!("/?message={want}")),
+            &format!("{method} {q}: want {want}\n{resp}"),
+        );
+    }
     let nosuch = get("/index.html?processname=nosuch&action=stop", "");
     d.check(nosuch.contains("No%20such%20process%20named%20nosuch"), "unknown process message");
     assert_eq!(d.stop(), 0);
