@@ -98,6 +98,14 @@ fn basic_auth_plain_and_sha() {
             || denied.contains("WWW-Authenticate: Basic realm=\"default\""),
         "realm header",
     );
+    // The web pages and their actions sit behind the same credentials.
+    for path in ["/", "/index.html?processname=talk&action=stop", "/tail.html?processname=talk"] {
+        let page = raw(
+            port,
+            format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+        );
+        d.check(page.starts_with("HTTP/1.1 401"), &format!("{path} without credentials\n{page}"));
+    }
     let wrong = raw(port, &rpc_request("supervisor.getState", Some(("user", "nope"))));
     d.check(wrong.starts_with("HTTP/1.1 401"), "wrong password: 401");
     let literal = raw(
