@@ -15,7 +15,6 @@ use sv_config::datatypes::LogFile;
 use sv_config::{LogLevel, ProcessConfig, StreamConfig};
 use sv_core::capture::Piece;
 use sv_logfile::{RotatingFile, auto_log_prefix, strip_ansi};
-use tokio::io::AsyncReadExt;
 
 use super::logger::Logger;
 
@@ -139,41 +138,66 @@ pub struct EventSink {
     pub log_events: bool,
 }
 
+/// Largest single read from a child's pipe.
+const READ_CHUNK: usize = 128 * 1024;
+
+thread_local! {
+    /// The one read buffer of all pipe readers. They all run on the event
+    /// loop's thread and use it only between awaits, so one buffer serves
+    /// every pipe instead of 128 KiB per pipe (100 programs would otherwise
+    /// hold 25 MiB of buffers, partly resident).
+    static READ_BUF: std::cell::RefCell<Box<[u8]>> =
+        std::cell::RefCell::new(vec![0u8; READ_CHUNK].into_boxed_slice());
+}
+
 /// Reads a child's pipe until EOF, logging everything read.
 pub async fn pump(fd: OwnedFd, mut p: Pump) {
-    let Ok(mut rx) = tokio::net::unix::pipe::Receiver::from_owned_fd(fd) else { return };
-    let mut buf = vec![0u8; 128 * 1024];
+    let Ok(rx) = tokio::net::unix::pipe::Receiver::from_owned_fd(fd) else { return };
     let mut capture = p.capture.take();
     loop {
-        let n = match rx.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        let stripped;
-        let data: &[u8] = if p.strip_ansi {
-            stripped = strip_ansi(&buf[..n]);
-            &stripped
-        } else {
-            &buf[..n]
-        };
-        if let Some((tx, group)) = &p.protocol {
-            let _ = tx.send((group.clone(), p.name.clone(), buf[..n].to_vec()));
+        if rx.readable().await.is_err() {
+            break;
         }
-        match capture.as_mut() {
-            Some(c) => {
-                for piece in c.feed(data) {
-                    handle_piece(&p, piece);
-                }
+        let eof = READ_BUF.with_borrow_mut(|buf| match rx.try_read(buf) {
+            Ok(0) => true,
+            Ok(n) => {
+                consume(&p, capture.as_mut(), &buf[..n]);
+                false
             }
-            None => {
-                write_out(&p, data);
-                log_event(&p, data);
-            }
+            Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+        });
+        if eof {
+            break;
         }
     }
     if let Some(c) = capture.as_mut() {
         for piece in c.finish() {
             handle_piece(&p, piece);
+        }
+    }
+}
+
+/// What one read brought: to the listener protocol, the capture, the log.
+fn consume(p: &Pump, capture: Option<&mut sv_core::capture::Capture>, raw: &[u8]) {
+    let stripped;
+    let data: &[u8] = if p.strip_ansi {
+        stripped = strip_ansi(raw);
+        &stripped
+    } else {
+        raw
+    };
+    if let Some((tx, group)) = &p.protocol {
+        let _ = tx.send((group.clone(), p.name.clone(), raw.to_vec()));
+    }
+    match capture {
+        Some(c) => {
+            for piece in c.feed(data) {
+                handle_piece(p, piece);
+            }
+        }
+        None => {
+            write_out(p, data);
+            log_event(p, data);
         }
     }
 }
