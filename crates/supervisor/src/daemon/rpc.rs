@@ -187,7 +187,11 @@ fn describe(p: &Process, start: i64, stop: i64, now: i64) -> String {
 }
 
 fn path_text(p: &Option<std::path::PathBuf>) -> String {
-    p.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+    // `to_str` first: it skips the formatting machinery of `display`, which
+    // showed in profiles of getAllProcessInfo.
+    p.as_ref()
+        .map(|p| p.to_str().map_or_else(|| p.display().to_string(), str::to_owned))
+        .unwrap_or_default()
 }
 
 fn process_info(d: &Daemon, id: ProcId) -> Value {
