@@ -10,6 +10,7 @@
 //!   built with `quick-xml`, then read like the reference's unmarshaller);
 //! * [`encode_call`], [`encode_response`], [`encode_fault`]: values to bytes.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use base64::Engine;
@@ -32,8 +33,10 @@ pub enum Value {
     Base64(Vec<u8>),
     /// `<array>`.
     Array(Vec<Value>),
-    /// `<struct>`, members in order.
-    Struct(Vec<(String, Value)>),
+    /// `<struct>`, members in order. Names are borrowed when they are
+    /// constants (every struct the server builds), saving an allocation per
+    /// member.
+    Struct(Vec<(Cow<'static, str>, Value)>),
     /// `<nil/>`.
     Nil,
 }
@@ -41,13 +44,13 @@ pub enum Value {
 impl Value {
     /// A struct from `(name, value)` pairs.
     pub fn structure<I: IntoIterator<Item = (&'static str, Value)>>(members: I) -> Value {
-        Value::Struct(members.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+        Value::Struct(members.into_iter().map(|(k, v)| (Cow::Borrowed(k), v)).collect())
     }
 
     /// A member of a struct.
     pub fn get(&self, name: &str) -> Option<&Value> {
         match self {
-            Value::Struct(m) => m.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+            Value::Struct(m) => m.iter().find(|(k, _)| k.as_ref() == name).map(|(_, v)| v),
             _ => None,
         }
     }
@@ -238,7 +241,7 @@ fn value_of(node: &Node, depth: usize) -> Result<Value, DecodeError> {
                     .unwrap_or_default();
                 let v =
                     m.children.iter().find(|c| c.tag == "value").ok_or_else(|| bad("member"))?;
-                out.push((name, value_of(v, depth + 1)?));
+                out.push((Cow::Owned(name), value_of(v, depth + 1)?));
             }
             Value::Struct(out)
         }
