@@ -350,15 +350,16 @@ fn web_pages_actions_and_escaping() {
         ),
     );
     d.wait_for("entered RUNNING state", T);
-    let get = |path: &str, extra: &str| {
+    let request = |method: &str, path: &str, extra: &str| {
         raw(
             port,
             format!(
-                "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{extra}Connection: close\r\n\r\n"
+                "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{extra}Connection: close\r\n\r\n"
             )
             .as_bytes(),
         )
     };
+    let get = |path: &str, extra: &str| request("GET", path, extra);
     let ok = get("/ok.html", "");
     d.check(ok.starts_with("HTTP/1.1 200") && ok.ends_with("OK"), &format!("ok.html\n{ok}"));
     let page = get("/", "");
@@ -422,14 +423,8 @@ fn web_pages_actions_and_escaping() {
         ("GET", "action=restartall", "all%20restarted%20at%20"),
     ];
     for (method, q, want) in cases {
-        let resp = raw(
-            port,
-            format!(
-                "{method} /index.html?{q} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{origin}\
-                 Content-Length: 0\r\nConnection: close\r\n\r\n"
-            )
-            .as_bytes(),
-        );
+        let resp =
+            request(method, &format!("/index.html?{q}"), &format!("{origin}Content-Length: 0\r\n"));
         let lower = resp.to_ascii_lowercase();
         d.check(
             lower.starts_with("http/1.1 301") && lower.contains(&format!("/?message={want}")),
