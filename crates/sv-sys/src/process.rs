@@ -10,7 +10,7 @@
 
 use std::ffi::CString;
 use std::io;
-use std::os::fd::OwnedFd;
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -321,6 +321,23 @@ pub fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
     let flags = OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL).map_err(io::Error::from)?);
     fcntl(fd, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK)).map_err(io::Error::from)?;
     Ok(())
+}
+
+/// The capacity of the pipe `fd` in bytes.
+pub fn pipe_capacity(fd: BorrowedFd<'_>) -> io::Result<usize> {
+    use nix::fcntl::{FcntlArg, fcntl};
+    let n = fcntl(fd, FcntlArg::F_GETPIPE_SZ).map_err(io::Error::from)?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// Asks for the pipe `fd` to hold `bytes`; returns the capacity it got.
+/// Fails (EPERM) once the user's pipe pages are over the system's soft
+/// limit, and the caller keeps the old capacity then.
+pub fn grow_pipe(fd: BorrowedFd<'_>, bytes: usize) -> io::Result<usize> {
+    use nix::fcntl::{FcntlArg, fcntl};
+    let want = i32::try_from(bytes).unwrap_or(i32::MAX);
+    let n = fcntl(fd, FcntlArg::F_SETPIPE_SZ(want)).map_err(io::Error::from)?;
+    Ok(usize::try_from(n).unwrap_or(0))
 }
 
 /// How a reaped child ended.

@@ -7,7 +7,7 @@
 
 use std::cell::RefCell;
 use std::io;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -139,7 +139,12 @@ pub struct EventSink {
 }
 
 /// Largest single read from a child's pipe.
-const READ_CHUNK: usize = 128 * 1024;
+const READ_CHUNK: usize = 1024 * 1024;
+/// A pipe's capacity as made (Linux default).
+const DEFAULT_PIPE: usize = 64 * 1024;
+/// The capacity a chatty child's pipe grows to (the default
+/// /proc/sys/fs/pipe-max-size).
+const CHATTY_PIPE: usize = 1024 * 1024;
 
 thread_local! {
     /// The one read buffer of all pipe readers. They all run on the event
@@ -154,20 +159,30 @@ thread_local! {
 pub async fn pump(fd: OwnedFd, mut p: Pump) {
     let Ok(rx) = tokio::net::unix::pipe::Receiver::from_owned_fd(fd) else { return };
     let mut capture = p.capture.take();
+    let mut grown = false;
     loop {
         if rx.readable().await.is_err() {
             break;
         }
-        let eof = READ_BUF.with_borrow_mut(|buf| match rx.try_read(buf) {
-            Ok(0) => true,
+        let (eof, full) = READ_BUF.with_borrow_mut(|buf| match rx.try_read(buf) {
+            Ok(0) => (true, false),
             Ok(n) => {
                 consume(&p, capture.as_mut(), &buf[..n]);
-                false
+                (false, n >= DEFAULT_PIPE)
             }
-            Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+            Err(e) => (e.kind() != std::io::ErrorKind::WouldBlock, false),
         });
         if eof {
             break;
+        }
+        if full && !grown {
+            // The child filled its pipe: it writes faster than one wake-up
+            // per 64 KiB. A larger pipe lets it run on while we write the
+            // log, and lets each of our reads take more at once. Quiet
+            // children keep the default, so the user's pipe quota (which a
+            // thousand large pipes would exhaust) goes only where it helps.
+            grown = true;
+            let _ = sv_sys::process::grow_pipe(rx.as_fd(), CHATTY_PIPE);
         }
     }
     if let Some(c) = capture.as_mut() {
