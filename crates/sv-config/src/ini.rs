@@ -142,6 +142,9 @@ pub const DEFAULT_SECTION: &str = "DEFAULT";
 pub struct Ini {
     defaults: Section,
     sections: Vec<Section>,
+    /// Section name -> index in `sections` (a config with thousands of
+    /// programs is looked up once per key of each).
+    index: std::collections::HashMap<String, usize>,
 }
 
 impl Default for Section {
@@ -202,9 +205,10 @@ impl Ini {
                 flush(&mut current, &target, &mut pending);
                 if name == DEFAULT_SECTION {
                     target = Some(Target::Defaults);
-                } else if let Some(i) = self.sections.iter().position(|s| s.name == name) {
+                } else if let Some(&i) = self.index.get(name) {
                     target = Some(Target::Section(i));
                 } else {
+                    self.index.insert(name.to_owned(), self.sections.len());
                     self.sections.push(Section::new(name, source, lineno));
                     target = Some(Target::Section(self.sections.len() - 1));
                 }
@@ -269,7 +273,7 @@ impl Ini {
 
     /// A section by exact name.
     pub fn section(&self, name: &str) -> Option<&Section> {
-        self.sections.iter().find(|s| s.name == name)
+        self.index.get(name).map(|&i| &self.sections[i])
     }
 
     /// Whether a section exists.
