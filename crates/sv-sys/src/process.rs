@@ -175,6 +175,9 @@ struct ChildPlan {
     exec_prefix: Vec<u8>,
     /// The fds that become 0, 1 and 2.
     stdio: [RawFd; 3],
+    /// With a shared fd table (CLONE_FILES): the lowest fd the child drops
+    /// while taking its private copy of the table.
+    unshare_from: Option<u32>,
 }
 
 /// The child's side of [`spawn`]: the reference's child setup, then exec.
@@ -204,6 +207,16 @@ fn child_exec(plan: &ChildPlan, argv: &[*const libc::c_char], envp: &[*const lib
         libc::sigemptyset(&mut empty);
         libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
         libc::setpgid(0, 0);
+        if let Some(from) = plan.unshare_from {
+            // The table is still the daemon's: take a private copy of only
+            // the fds below `from` (0-2 and the three slots), so the copy
+            // costs the same with ten thousand fds open as with ten.
+            if libc::syscall(libc::SYS_close_range, from, u32::MAX, libc::CLOSE_RANGE_UNSHARE) != 0
+                && libc::unshare(libc::CLONE_FILES) != 0
+            {
+                libc::_exit(127);
+            }
+        }
         // Move the three sources above 2 first, so that none is clobbered by
         // an earlier dup2 when supervisord itself runs with 0-2 closed.
         let mut high = [0; 3];
@@ -258,6 +271,43 @@ fn child_exec(plan: &ChildPlan, argv: &[*const libc::c_char], envp: &[*const lib
         let e = *libc::__errno_location();
         child_fail(&[&plan.exec_prefix], Some(e))
     }
+}
+
+/// Three fds low in the table, always open (on /dev/null between spawns),
+/// through which a child gets its stdio.
+#[derive(Debug, Clone, Copy)]
+struct StdioSlots {
+    fds: [RawFd; 3],
+    devnull: RawFd,
+}
+
+/// The slots, made on first use; `None` if /dev/null cannot be opened.
+fn stdio_slots() -> Option<StdioSlots> {
+    static SLOTS: std::sync::OnceLock<Option<StdioSlots>> = std::sync::OnceLock::new();
+    *SLOTS.get_or_init(|| {
+        let open = || {
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/null")
+                .ok()
+                .map(std::os::fd::IntoRawFd::into_raw_fd)
+        };
+        // Lowest free fds first; any of 0-2 that was closed stays filled
+        // with /dev/null (a child's dup2 onto 0-2 must not hit a slot).
+        let mut got = Vec::new();
+        while got.len() < 4 {
+            let fd = open()?;
+            if fd > 2 {
+                got.push(fd);
+            }
+        }
+        for fd in &got {
+            // SAFETY: fcntl(2) on an fd just opened here.
+            unsafe { libc::fcntl(*fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+        }
+        Some(StdioSlots { fds: [got[0], got[1], got[2]], devnull: got[3] })
+    })
 }
 
 /// The child's stack while it prepares its exec (it needs a few KiB).
@@ -365,6 +415,7 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
             .unwrap_or_default(),
         exec_prefix: format!("supervisor: couldn't exec {argv0}: ").into_bytes(),
         stdio: [stdin_raw, out_w.as_raw_fd(), stderr_raw],
+        unshare_from: None,
     };
     let argv_ptrs: Vec<*const libc::c_char> =
         plan.argv.iter().map(|a| a.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
@@ -382,6 +433,28 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
         libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
         old
     };
+    // The child's stdio goes through the low slots when they exist; the fd
+    // table is then shared with the child instead of copied whole.
+    let mut plan = plan;
+    let mut flags = libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD;
+    let slots = stdio_slots();
+    // One spawn at a time uses the slots (the daemon spawns from one thread;
+    // tests spawn from several).
+    static SLOT_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = slots.map(|_| SLOT_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+    if let Some(sl) = slots {
+        let mut ok = true;
+        for (src, slot) in plan.stdio.iter().zip(sl.fds) {
+            // SAFETY: dup2(2) between fds this process owns; the slots are
+            // reserved for this and never handed out elsewhere.
+            ok &= unsafe { libc::dup2(*src, slot) } == slot;
+        }
+        if ok {
+            plan.stdio = sl.fds;
+            plan.unshare_from = Some(sl.fds[2] as u32 + 1);
+            flags |= libc::CLONE_FILES;
+        }
+    }
     let job = ChildJob { plan: &plan, argv: &argv_ptrs, envp: &envp_ptrs };
     let mut stack = vec![0u8; CHILD_STACK];
     // The stack grows down: hand clone its highest 16-byte aligned address.
@@ -398,11 +471,18 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
         libc::clone(
             child_entry,
             top as *mut libc::c_void,
-            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+            flags,
             std::ptr::from_ref(&job).cast_mut().cast(),
         )
     };
     drop(stack);
+    if let Some(sl) = slots {
+        for slot in sl.fds {
+            // SAFETY: as above; the slot goes back to /dev/null so that it
+            // no longer holds the child's end of a pipe.
+            unsafe { libc::dup2(sl.devnull, slot) };
+        }
+    }
     let fork_error = (pid < 0).then(io::Error::last_os_error);
     // SAFETY: restores the mask saved above.
     unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old_mask, std::ptr::null_mut()) };
@@ -670,6 +750,19 @@ mod tests {
         wait(sp.pid);
         let blk = out.lines().find(|l| l.starts_with("SigBlk")).unwrap();
         assert_eq!(blk.split_whitespace().nth(1), Some("0000000000000000"), "{out}");
+    }
+
+    #[test]
+    fn child_gets_only_its_three_fds() {
+        // Plenty of open fds in the parent, none of which may reach the child.
+        let held: Vec<_> = (0..50).map(|_| pipe().unwrap()).collect();
+        let sp = spawn(&spec(&["/bin/sh", "-c", "ls /proc/$$/fd; echo err >&2"])).unwrap();
+        let out = read_all(sp.stdout.unwrap());
+        let err = read_all(sp.stderr.unwrap());
+        assert_eq!(wait(sp.pid), ExitKind::Exited(0));
+        assert_eq!(out, "0\n1\n2\n");
+        assert_eq!(err, "err\n");
+        drop(held);
     }
 
     #[test]
