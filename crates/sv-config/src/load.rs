@@ -195,6 +195,11 @@ impl<'a> Loader<'a> {
             (None, Some(d)) => d.to_owned(),
             (None, None) => return Ok(None),
         };
+        if !raw.contains('%') {
+            // Nothing to expand (Python's `text % names` returns such text
+            // as is); skips building the names for most keys.
+            return Ok(Some(Got { text: raw, entry }));
+        }
         let mut names = self.environ.clone();
         names.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
         match expand(&raw, &names, &format!("{section}.{key}")) {
