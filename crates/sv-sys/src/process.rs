@@ -492,15 +492,15 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
             _ => SpawnError::Fork(errname(&e)),
         });
     }
-    // The child makes its own process group; doing it here too closes the
-    // window in which a group signal sent right after the fork would find no
-    // group (the second call fails harmlessly once the child has exec'd).
-    // SAFETY: setpgid(2) on our own child; no memory is involved.
-    unsafe { libc::setpgid(pid, pid) };
+    // The child made its own process group before its exec, and we resume
+    // only after that exec (CLONE_VFORK): a group signal finds the group.
     // The child's ends are closed here, in the parent.
     drop((out_w, in_r, err_w));
     for fd in [Some(&out_r), in_w.as_ref(), err_r.as_ref()].into_iter().flatten() {
-        set_nonblocking(fd).map_err(err)?;
+        // A fresh pipe end has no status flag but its access mode, which
+        // F_SETFL ignores: one call instead of a read-modify-write.
+        nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK))
+            .map_err(|e| err(e.into()))?;
     }
     Ok(Spawned { pid: pid as u32, stdin: in_w, stdout: Some(out_r), stderr: err_r })
 }
