@@ -130,29 +130,75 @@ impl fmt::Display for DecodeError {
 /// Deepest nesting accepted (arrays in structs in arrays ...).
 pub const MAX_DEPTH: usize = 64;
 
+/// One element of the document, borrowing its text from the body where it
+/// needs no unescaping; tags of the XML-RPC vocabulary are not allocated.
 #[derive(Debug, Default)]
-struct Node {
-    tag: String,
-    text: String,
-    children: Vec<Node>,
+struct Node<'a> {
+    tag: Cow<'static, str>,
+    text: Cow<'a, str>,
+    children: Vec<Node<'a>>,
 }
 
-fn parse_tree(body: &[u8]) -> Result<Node, DecodeError> {
+/// The element names XML-RPC uses; any other name is allocated.
+const TAGS: [&str; 26] = [
+    "methodCall",
+    "methodResponse",
+    "methodName",
+    "params",
+    "param",
+    "value",
+    "fault",
+    "array",
+    "data",
+    "struct",
+    "member",
+    "name",
+    "int",
+    "i4",
+    "i8",
+    "i1",
+    "i2",
+    "biginteger",
+    "boolean",
+    "string",
+    "double",
+    "float",
+    "bigdecimal",
+    "dateTime.iso8601",
+    "base64",
+    "nil",
+];
+
+fn tag_name(local: &[u8]) -> Cow<'static, str> {
+    match TAGS.iter().find(|t| t.as_bytes() == local) {
+        Some(t) => Cow::Borrowed(t),
+        None => Cow::Owned(String::from_utf8_lossy(local).into_owned()),
+    }
+}
+
+fn append<'a>(text: &mut Cow<'a, str>, more: Cow<'a, str>) {
+    if text.is_empty() {
+        *text = more;
+    } else {
+        text.to_mut().push_str(&more);
+    }
+}
+
+fn parse_tree(body: &[u8]) -> Result<Node<'_>, DecodeError> {
     let mut reader = quick_xml::Reader::from_reader(body);
     let err = |e: String| DecodeError(e);
-    let mut stack: Vec<Node> = vec![Node { tag: "#document".into(), ..Node::default() }];
-    let mut buf = Vec::new();
+    let mut stack: Vec<Node<'_>> =
+        vec![Node { tag: Cow::Borrowed("#document"), ..Node::default() }];
     loop {
-        match reader.read_event_into(&mut buf).map_err(|e| err(e.to_string()))? {
+        match reader.read_event().map_err(|e| err(e.to_string()))? {
             Event::Start(e) => {
                 if stack.len() > MAX_DEPTH * 3 {
                     return Err(err("nesting too deep".into()));
                 }
-                let tag = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                stack.push(Node { tag, ..Node::default() });
+                stack.push(Node { tag: tag_name(e.local_name().as_ref()), ..Node::default() });
             }
             Event::Empty(e) => {
-                let tag = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                let tag = tag_name(e.local_name().as_ref());
                 if let Some(top) = stack.last_mut() {
                     top.children.push(Node { tag, ..Node::default() });
                 }
@@ -167,18 +213,21 @@ fn parse_tree(body: &[u8]) -> Result<Node, DecodeError> {
             Event::Text(t) => {
                 let text = t.unescape().map_err(|e| err(e.to_string()))?;
                 if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&text);
+                    append(&mut top.text, text);
                 }
             }
             Event::CData(c) => {
                 if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&String::from_utf8_lossy(&c));
+                    let text = match c.into_inner() {
+                        Cow::Borrowed(b) => String::from_utf8_lossy(b),
+                        Cow::Owned(b) => Cow::Owned(String::from_utf8_lossy(&b).into_owned()),
+                    };
+                    append(&mut top.text, text);
                 }
             }
             Event::Eof => break,
             _ => {}
         }
-        buf.clear();
     }
     if stack.len() != 1 {
         return Err(err("unclosed element".into()));
@@ -188,16 +237,16 @@ fn parse_tree(body: &[u8]) -> Result<Node, DecodeError> {
     Ok(root)
 }
 
-fn value_of(node: &Node, depth: usize) -> Result<Value, DecodeError> {
+fn value_of(node: &Node<'_>, depth: usize) -> Result<Value, DecodeError> {
     if depth > MAX_DEPTH {
         return Err(DecodeError("nesting too deep".into()));
     }
     let Some(inner) = node.children.first() else {
         // A bare <value>text</value> is a string.
-        return Ok(Value::String(node.text.clone()));
+        return Ok(Value::String(node.text.clone().into_owned()));
     };
     let bad = |what: &str| DecodeError(format!("bad {what}: {:?}", inner.text));
-    Ok(match inner.tag.as_str() {
+    Ok(match &*inner.tag {
         "int" | "i4" | "i8" | "i1" | "i2" | "biginteger" => {
             Value::Int(inner.text.trim().parse().map_err(|_| bad(&inner.tag))?)
         }
@@ -206,7 +255,7 @@ fn value_of(node: &Node, depth: usize) -> Result<Value, DecodeError> {
             "0" => Value::Bool(false),
             _ => return Err(bad("boolean")),
         },
-        "string" => Value::String(inner.text.clone()),
+        "string" => Value::String(inner.text.clone().into_owned()),
         "double" | "float" | "bigdecimal" => {
             Value::Double(inner.text.trim().parse().map_err(|_| bad("double"))?)
         }
@@ -237,7 +286,7 @@ fn value_of(node: &Node, depth: usize) -> Result<Value, DecodeError> {
                     .children
                     .iter()
                     .find(|c| c.tag == "name")
-                    .map(|n| n.text.clone())
+                    .map(|n| n.text.clone().into_owned())
                     .unwrap_or_default();
                 let v =
                     m.children.iter().find(|c| c.tag == "value").ok_or_else(|| bad("member"))?;
@@ -249,7 +298,7 @@ fn value_of(node: &Node, depth: usize) -> Result<Value, DecodeError> {
     })
 }
 
-fn params_of(node: &Node) -> Result<Vec<Value>, DecodeError> {
+fn params_of(node: &Node<'_>) -> Result<Vec<Value>, DecodeError> {
     let mut out = Vec::new();
     for p in node.children.iter().filter(|c| c.tag == "param") {
         let v = p
@@ -268,7 +317,8 @@ pub fn decode_call(body: &[u8]) -> Result<MethodCall, DecodeError> {
     if root.tag != "methodCall" {
         return Err(DecodeError(format!("expected <methodCall>, got <{}>", root.tag)));
     }
-    let method = root.children.iter().find(|c| c.tag == "methodName").map(|m| m.text.clone());
+    let method =
+        root.children.iter().find(|c| c.tag == "methodName").map(|m| m.text.clone().into_owned());
     let params = match root.children.iter().find(|c| c.tag == "params") {
         Some(p) => params_of(p)?,
         None => Vec::new(),

@@ -299,10 +299,15 @@ impl Ctl<'_> {
         let specs: Vec<String> =
             matching.iter().map(|v| namespec(&s(v, "group"), &s(v, "name"))).collect();
         let width = specs.iter().map(|n| n.chars().count()).max().unwrap_or(0).max(30) + 3;
+        // One write for the whole table (stdout is line-buffered: a write
+        // per process otherwise).
+        let mut table = String::new();
         for (v, spec) in matching.iter().zip(&specs) {
-            let line = format!("{spec:<width$}{:<10}{}", s(v, "statename"), s(v, "description"));
-            self.output(&line);
+            use std::fmt::Write as _;
+            let _ =
+                writeln!(table, "{spec:<width$}{:<10}{}", s(v, "statename"), s(v, "description"));
         }
+        let _ = self.out.write_all(table.as_bytes());
         if matching.iter().any(|v| is_stopped_state(i(v, "state"))) {
             self.exitstatus = exit::STATUS_NOT_RUNNING;
         }
