@@ -39,6 +39,65 @@ pub enum Value {
     Struct(Vec<(Cow<'static, str>, Value)>),
     /// `<nil/>`.
     Nil,
+    /// A value already encoded, `<value>...</value>` and its newline, as
+    /// [`encode_struct`] and [`begin_array`] write it: the server's way of
+    /// answering large lists without building a tree first. Never produced
+    /// by decoding.
+    Raw(String),
+}
+
+/// A struct member's value for [`encode_struct`], borrowed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Field<'a> {
+    /// A string.
+    Str(&'a str),
+    /// An integer.
+    Int(i64),
+}
+
+impl Field<'_> {
+    /// The same value as a [`Value`].
+    pub fn to_value(self) -> Value {
+        match self {
+            Field::Str(s) => Value::String(s.to_owned()),
+            Field::Int(i) => Value::Int(i),
+        }
+    }
+}
+
+/// Writes a struct exactly as [`Value::Struct`] of the same members would
+/// be encoded, without building it.
+pub fn encode_struct(members: &[(&'static str, Field<'_>)], out: &mut String) {
+    out.push_str("<value><struct>\n");
+    for (k, v) in members {
+        out.push_str("<member>\n<name>");
+        out.push_str(k);
+        out.push_str("</name>\n<value>");
+        match v {
+            Field::Str(s) => {
+                out.push_str("<string>");
+                escape(s, out);
+                out.push_str("</string>");
+            }
+            Field::Int(i) => {
+                out.push_str("<int>");
+                out.push_str(itoa::Buffer::new().format(*i));
+                out.push_str("</int>");
+            }
+        }
+        out.push_str("</value>\n</member>\n");
+    }
+    out.push_str("</struct></value>\n");
+}
+
+/// Opens an array in a [`Value::Raw`] being written; close it with [`end_array`].
+pub fn begin_array(out: &mut String) {
+    out.push_str("<value><array><data>\n");
+}
+
+/// Closes what [`begin_array`] opened.
+pub fn end_array(out: &mut String) {
+    out.push_str("</data></array></value>\n");
 }
 
 impl Value {
@@ -379,11 +438,16 @@ fn float_repr(x: f64) -> String {
 }
 
 fn encode_value(v: &Value, out: &mut String) {
+    if let Value::Raw(text) = v {
+        out.push_str(text);
+        return;
+    }
     out.push_str("<value>");
     match v {
         Value::Int(i) => {
-            use std::fmt::Write as _;
-            let _ = write!(out, "<int>{i}</int>");
+            out.push_str("<int>");
+            out.push_str(itoa::Buffer::new().format(*i));
+            out.push_str("</int>");
         }
         Value::Bool(b) => {
             out.push_str(if *b { "<boolean>1</boolean>" } else { "<boolean>0</boolean>" })
@@ -413,6 +477,7 @@ fn encode_value(v: &Value, out: &mut String) {
             }
             out.push_str("</base64>");
         }
+        Value::Raw(_) => {}
         Value::Nil => {
             // Python writes no newline after a nil value.
             out.push_str("<nil/></value>");
@@ -429,7 +494,12 @@ fn encode_value(v: &Value, out: &mut String) {
             out.push_str("<struct>\n");
             for (k, v) in members {
                 out.push_str("<member>\n<name>");
-                escape(k, out);
+                match k {
+                    // Borrowed names are the server's own constants, which
+                    // hold nothing to escape.
+                    Cow::Borrowed(k) => out.push_str(k),
+                    Cow::Owned(k) => escape(k, out),
+                }
                 out.push_str("</name>\n");
                 encode_value(v, out);
                 out.push_str("</member>\n");
@@ -442,9 +512,17 @@ fn encode_value(v: &Value, out: &mut String) {
 
 /// Encodes a successful response, as `xmlrpc.client.dumps((v,), methodresponse=True)` does.
 pub fn encode_response(v: &Value) -> String {
-    let mut out = String::from("<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n");
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // The size of the last response, as a first guess: the big answers
+    // (getAllProcessInfo) repeat, and growing a 50 KB string by doubling
+    // costs copies and page faults each time.
+    static LAST: AtomicUsize = AtomicUsize::new(0);
+    let guess = LAST.load(Ordering::Relaxed).min(1 << 20);
+    let mut out = String::with_capacity(guess.max(256));
+    out.push_str("<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n");
     encode_value(v, &mut out);
     out.push_str("</param>\n</params>\n</methodResponse>\n");
+    LAST.store(out.len(), Ordering::Relaxed);
     out
 }
 

@@ -92,6 +92,27 @@ fn reference_decoding_rules() {
     assert!(decode_call(deep.as_bytes()).is_err(), "nesting is bounded");
 }
 
+#[test]
+fn raw_structs_encode_like_the_tree() {
+    let cases: [&[(&'static str, Field<'_>)]; 3] = [
+        &[],
+        &[("name", Field::Str("a<b>&c")), ("pid", Field::Int(-42)), ("x", Field::Str(""))],
+        &[("now", Field::Int(i64::MAX)), ("description", Field::Str("pid 1, uptime 0:00:01"))],
+    ];
+    for members in cases {
+        let tree = Value::Array(vec![
+            Value::structure(members.iter().map(|(k, v)| (*k, v.to_value()))),
+            Value::Int(7),
+        ]);
+        let mut raw = String::new();
+        begin_array(&mut raw);
+        encode_struct(members, &mut raw);
+        raw.push_str("<value><int>7</int></value>\n");
+        end_array(&mut raw);
+        assert_eq!(encode_response(&Value::Raw(raw)), encode_response(&tree));
+    }
+}
+
 proptest::proptest! {
     #[test]
     fn random_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {

@@ -13,7 +13,7 @@ use sv_config::datatypes::LogFile;
 use sv_core::process::Process;
 use sv_core::state::{ProcessState, SupervisorState};
 use sv_core::supervisor::ProcId;
-use sv_xmlrpc::{Fault, Value};
+use sv_xmlrpc::{Fault, Field, Value};
 
 use super::event_loop::{Daemon, Shared};
 
@@ -186,40 +186,63 @@ fn describe(p: &Process, start: i64, stop: i64, now: i64) -> String {
     }
 }
 
-fn path_text(p: &Option<std::path::PathBuf>) -> String {
-    // `to_str` first: it skips the formatting machinery of `display`, which
-    // showed in profiles of getAllProcessInfo.
-    p.as_ref()
-        .map(|p| p.to_str().map_or_else(|| p.display().to_string(), str::to_owned))
-        .unwrap_or_default()
+fn path_str(p: &Option<std::path::PathBuf>) -> std::borrow::Cow<'_, str> {
+    p.as_ref().map(|p| p.to_string_lossy()).unwrap_or_default()
 }
 
 fn process_info(d: &Daemon, id: ProcId) -> Value {
     process_info_at(d, id, int32(d.now().wall))
 }
 
-fn process_info_at(d: &Daemon, id: ProcId, now: i64) -> Value {
+/// One process's info as borrowed struct members, in the reference's
+/// order, handed to `f` (which builds a [`Value`] or encodes them directly).
+fn with_process_fields<R>(
+    d: &Daemon,
+    id: ProcId,
+    now: i64,
+    f: impl FnOnce(&[(&'static str, Field<'_>)]) -> R,
+) -> R {
     let p = d.sv.process(id);
     let rt = &d.rt[id.group][id.process];
     let start = int32(p.laststart_wall);
     let stop = int32(p.laststop_wall);
-    let stdout = path_text(&rt.paths.stdout);
-    Value::structure([
-        ("name", Value::from(p.config.name.as_str())),
-        ("group", Value::from(d.sv.groups[id.group].config.name.as_str())),
-        ("start", Value::Int(start)),
-        ("stop", Value::Int(stop)),
-        ("now", Value::Int(now)),
-        ("state", Value::from(p.state.code())),
-        ("statename", Value::from(p.state.name())),
-        ("spawnerr", Value::from(p.spawnerr.clone().unwrap_or_default())),
-        ("exitstatus", Value::Int(i64::from(p.exitstatus.unwrap_or(0)))),
-        ("logfile", Value::from(stdout.clone())),
-        ("stdout_logfile", Value::from(stdout)),
-        ("stderr_logfile", Value::from(path_text(&rt.paths.stderr))),
-        ("pid", Value::Int(i64::from(p.pid))),
-        ("description", Value::from(describe(p, start, stop, now))),
+    let stdout = path_str(&rt.paths.stdout);
+    let stderr = path_str(&rt.paths.stderr);
+    let description = describe(p, start, stop, now);
+    f(&[
+        ("name", Field::Str(&p.config.name)),
+        ("group", Field::Str(&d.sv.groups[id.group].config.name)),
+        ("start", Field::Int(start)),
+        ("stop", Field::Int(stop)),
+        ("now", Field::Int(now)),
+        ("state", Field::Int(i64::from(p.state.code()))),
+        ("statename", Field::Str(p.state.name())),
+        ("spawnerr", Field::Str(p.spawnerr.as_deref().unwrap_or_default())),
+        ("exitstatus", Field::Int(i64::from(p.exitstatus.unwrap_or(0)))),
+        ("logfile", Field::Str(&stdout)),
+        ("stdout_logfile", Field::Str(&stdout)),
+        ("stderr_logfile", Field::Str(&stderr)),
+        ("pid", Field::Int(i64::from(p.pid))),
+        ("description", Field::Str(&description)),
     ])
+}
+
+fn process_info_at(d: &Daemon, id: ProcId, now: i64) -> Value {
+    with_process_fields(d, id, now, |m| Value::structure(m.iter().map(|(k, v)| (*k, v.to_value()))))
+}
+
+/// `getAllProcessInfo`'s answer, encoded as it is gathered: no tree of
+/// values for a list that is large and asked for often.
+fn all_process_info_raw(d: &Daemon) -> Value {
+    let now = int32(d.now().wall);
+    let ids = all_sorted(d);
+    let mut out = String::with_capacity(ids.len() * 900 + 64);
+    sv_xmlrpc::begin_array(&mut out);
+    for id in ids {
+        with_process_fields(d, id, now, |m| sv_xmlrpc::encode_struct(m, &mut out));
+    }
+    sv_xmlrpc::end_array(&mut out);
+    Value::Raw(out)
 }
 
 /// All processes sorted by group name, then process name.
@@ -697,7 +720,7 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
         }
         "getAllProcessInfo" => {
             a.count(0, 0)?;
-            Ok(Value::Array(all_process_info(&shared.daemon.borrow())))
+            Ok(all_process_info_raw(&shared.daemon.borrow()))
         }
         "getAllConfigInfo" => {
             a.count(0, 0)?;
