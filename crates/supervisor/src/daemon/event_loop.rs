@@ -80,6 +80,9 @@ pub struct Daemon {
     pub listener_tx: output::ListenerSender,
     /// Where pipe readers send PROCESS_LOG / PROCESS_COMMUNICATION events.
     pub event_tx: tokio::sync::mpsc::UnboundedSender<Event>,
+    /// Whether some pool subscribes to PROCESS_LOG events: pipe readers
+    /// make none otherwise (each would copy what was read).
+    pub log_subscribed: Rc<std::cell::Cell<bool>>,
     ctx: SpawnContext,
     strip_ansi: bool,
     start: Instant,
@@ -154,6 +157,7 @@ impl Daemon {
             last_tick: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
             listener_tx,
             event_tx,
+            log_subscribed: Rc::default(),
             ctx: SpawnContext { base_env, serverurl: cfg.serverurl.clone() },
             strip_ansi: s.strip_ansi,
             start: Instant::now(),
@@ -197,6 +201,7 @@ impl Daemon {
             .collect();
         if let Some(p) = pool_for(&config) {
             self.pools.push((config.name.clone(), p));
+            self.refresh_log_subscribed();
         }
         self.open_fcgi_socket(&config);
         let name = config.name.clone();
@@ -206,11 +211,26 @@ impl Daemon {
         true
     }
 
+    /// Recomputes [`Daemon::log_subscribed`] after the pools changed.
+    pub fn refresh_log_subscribed(&self) {
+        let probe = |stderr| Event::ProcessLog {
+            stderr,
+            process: String::new(),
+            group: String::new(),
+            pid: 0,
+            data: Vec::new(),
+        };
+        let probes = [probe(false), probe(true)];
+        let any = self.pools.iter().any(|(_, p)| probes.iter().any(|e| p.wants(e)));
+        self.log_subscribed.set(any);
+    }
+
     /// Stops managing a group whose processes are all stopped.
     pub fn remove_group(&mut self, index: usize) {
         let g = self.sv.groups.remove(index);
         self.rt.remove(index);
         self.pools.retain(|(n, _)| *n != g.config.name);
+        self.refresh_log_subscribed();
         self.fcgi.retain(|(n, _)| *n != g.config.name);
         self.emit(&Event::GroupRemoved { group: g.config.name });
     }
@@ -405,6 +425,7 @@ impl Daemon {
                             group: group_name.clone(),
                             pid: sp.pid,
                             log_events: stream.events_enabled,
+                            subscribed: self.log_subscribed.clone(),
                         });
                         let capture = (plain && stream.capture_maxbytes > 0).then(|| {
                             sv_core::capture::Capture::new(

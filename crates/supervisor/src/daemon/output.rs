@@ -136,10 +136,12 @@ pub struct EventSink {
     pub pid: u32,
     /// `*_events_enabled`: emit PROCESS_LOG events.
     pub log_events: bool,
+    /// Whether any pool listens to PROCESS_LOG events now.
+    pub subscribed: Rc<std::cell::Cell<bool>>,
 }
 
 /// Largest single read from a child's pipe.
-const READ_CHUNK: usize = 1024 * 1024;
+const READ_CHUNK: usize = 256 * 1024;
 /// A pipe's capacity as made (Linux default).
 const DEFAULT_PIPE: usize = 64 * 1024;
 /// The capacity a chatty child's pipe grows to (the default
@@ -175,6 +177,10 @@ pub async fn pump(fd: OwnedFd, mut p: Pump) {
         if eof {
             break;
         }
+        // Let the event loop run before the next read: it takes the events
+        // this read made, so their queue stays one read deep per pipe
+        // instead of growing while a chatty child keeps the pipe ready.
+        tokio::task::yield_now().await;
         if full && !grown {
             // The child filled its pipe: it writes faster than one wake-up
             // per 64 KiB. A larger pipe lets it run on while we write the
@@ -219,7 +225,7 @@ fn consume(p: &Pump, capture: Option<&mut sv_core::capture::Capture>, raw: &[u8]
 
 /// A PROCESS_LOG event for `data`, when the channel has events enabled.
 fn log_event(p: &Pump, data: &[u8]) {
-    if p.events.as_ref().is_some_and(|e| e.log_events) {
+    if p.events.as_ref().is_some_and(|e| e.log_events && e.subscribed.get()) {
         let stderr = p.channel == "stderr";
         emit(p, |s| sv_core::events::Event::ProcessLog {
             stderr,

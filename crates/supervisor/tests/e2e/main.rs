@@ -34,5 +34,7 @@ mod shell;
 mod superlance;
 // The web pages in headless Chromium.
 mod browser;
+// Memory stays flat over long runs.
+mod soak;
 // The harness: temp dirs, bounded runs, dumps.
 mod harness;
