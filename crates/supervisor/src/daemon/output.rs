@@ -2,7 +2,7 @@
 //! paths, NONE), and the tasks that read the pipes and write the logs.
 //!
 //! Each pipe has its own reader task on the daemon's single thread, so a
-//! chatty child cannot block the loop: reads are non-blocking, up to 128 KiB
+//! chatty child cannot block the loop: reads are non-blocking, up to 256 KiB
 //! at a time, and every task yields between reads.
 
 use std::cell::RefCell;
@@ -151,8 +151,8 @@ const CHATTY_PIPE: usize = 1024 * 1024;
 thread_local! {
     /// The one read buffer of all pipe readers. They all run on the event
     /// loop's thread and use it only between awaits, so one buffer serves
-    /// every pipe instead of 128 KiB per pipe (100 programs would otherwise
-    /// hold 25 MiB of buffers, partly resident).
+    /// every pipe instead of one per pipe (100 programs would otherwise hold
+    /// 25 MiB of buffers, partly resident).
     static READ_BUF: std::cell::RefCell<Box<[u8]>> =
         std::cell::RefCell::new(vec![0u8; READ_CHUNK].into_boxed_slice());
 }
