@@ -340,7 +340,15 @@ fn python_exp(x: f64, p: usize, upper: bool) -> String {
 
 fn python_general(x: f64, p: usize, upper: bool, alt: bool) -> String {
     let p = p.max(1);
-    let exp = if x == 0.0 { 0 } else { x.log10().floor() as i32 };
+    // Python decides on the exponent of x rounded to p significant digits
+    // (9.9999 at p=2 is "10", exponent 1), which is the exponent of its
+    // %e form at p-1 decimals. (This also keeps libm out of the binary.)
+    let exp = if x == 0.0 {
+        0
+    } else {
+        let e = format!("{:.*e}", p - 1, x);
+        e.rsplit_once('e').and_then(|(_, n)| n.parse::<i32>().ok()).unwrap_or(0)
+    };
     if exp < -4 || exp >= p as i32 {
         let s = python_exp(x, p - 1, upper);
         if alt {
@@ -371,6 +379,9 @@ mod tests {
         m.insert("program_name".into(), "web".into());
         m.insert("process_num".into(), PyVal::Int(3));
         m.insert("neg".into(), PyVal::Int(-7));
+        for (k, v) in [("a", 999), ("b", 99950), ("c", 1234567), ("d", 95)] {
+            m.insert(k.into(), PyVal::Int(v));
+        }
         m
     }
 
@@ -396,6 +407,8 @@ mod tests {
             ("%(process_num)f", "3.000000"),
             ("%(process_num).2e", "3.00e+00"),
             ("%(process_num)g", "3"),
+            // %g rounds before it picks the notation.
+            ("%(a).2g|%(b).3g|%(c)g|%(d).1g", "1e+03|1e+05|1.23457e+06|1e+02"),
             ("%(process_num)ld", "3"),
         ];
         for (raw, want) in cases {
