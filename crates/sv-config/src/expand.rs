@@ -379,9 +379,6 @@ mod tests {
         m.insert("program_name".into(), "web".into());
         m.insert("process_num".into(), PyVal::Int(3));
         m.insert("neg".into(), PyVal::Int(-7));
-        for (k, v) in [("a", 999), ("b", 99950), ("c", 1234567), ("d", 95)] {
-            m.insert(k.into(), PyVal::Int(v));
-        }
         m
     }
 
@@ -407,13 +404,20 @@ mod tests {
             ("%(process_num)f", "3.000000"),
             ("%(process_num).2e", "3.00e+00"),
             ("%(process_num)g", "3"),
-            // %g rounds before it picks the notation.
-            ("%(a).2g|%(b).3g|%(c)g|%(d).1g", "1e+03|1e+05|1.23457e+06|1e+02"),
             ("%(process_num)ld", "3"),
         ];
         for (raw, want) in cases {
             assert_eq!(format_mapping(raw, &names()).unwrap(), *want, "{raw}");
         }
+        // %g rounds before it picks the notation (CPython 3.11 again).
+        let mut m = Expansions::new();
+        for (k, v) in [("a", 999), ("b", 99950), ("c", 1234567), ("d", 95)] {
+            m.insert(k.into(), PyVal::Int(v));
+        }
+        assert_eq!(
+            format_mapping("%(a).2g|%(b).3g|%(c)g|%(d).1g", &m).unwrap(),
+            "1e+03|1e+05|1.23457e+06|1e+02"
+        );
     }
 
     #[test]

@@ -386,7 +386,234 @@ pub fn decode_call(body: &[u8]) -> Result<MethodCall, DecodeError> {
 }
 
 /// Decodes a `<methodResponse>`: the value, or the fault.
+///
+/// Responses are decoded in one pass over the parser's events, without the
+/// tree that calls are read through: `supervisorctl status` reads a
+/// response of 500 bytes per process.
 pub fn decode_response(body: &[u8]) -> Result<Result<Value, Fault>, DecodeError> {
+    let mut p = Stream { r: quick_xml::Reader::from_reader(body), pending_end: false };
+    p.open("methodResponse")?;
+    match p.next_element()? {
+        Tok::Start(t) if t == "params" => {
+            p.open("param")?;
+            p.open("value")?;
+            let v = p.value(0)?;
+            Ok(Ok(v))
+        }
+        Tok::Start(t) if t == "fault" => {
+            p.open("value")?;
+            let v = p.value(0)?;
+            let code = v.get("faultCode").and_then(Value::as_int).unwrap_or(0);
+            let text = v.get("faultString").and_then(Value::as_str).unwrap_or("").to_owned();
+            Ok(Err(Fault { code: i32::try_from(code).unwrap_or(0), text }))
+        }
+        _ => Err(DecodeError("response without a value".into())),
+    }
+}
+
+/// What [`Stream`] hands out: element starts (empty elements are a start
+/// then an end), ends, and text.
+enum Tok<'a> {
+    Start(Cow<'static, str>),
+    End,
+    Text(Cow<'a, str>),
+}
+
+/// A pull parser over a response body.
+struct Stream<'a> {
+    r: quick_xml::Reader<&'a [u8]>,
+    /// The end of an empty element, still to be handed out.
+    pending_end: bool,
+}
+
+impl<'a> Stream<'a> {
+    fn next(&mut self) -> Result<Tok<'a>, DecodeError> {
+        if std::mem::take(&mut self.pending_end) {
+            return Ok(Tok::End);
+        }
+        loop {
+            let ev = self.r.read_event().map_err(|e| DecodeError(e.to_string()))?;
+            return Ok(match ev {
+                Event::Start(e) => Tok::Start(tag_name(e.local_name().as_ref())),
+                Event::Empty(e) => {
+                    // An empty element is read as its start; the end
+                    // follows at once.
+                    let tag = tag_name(e.local_name().as_ref());
+                    self.pending_end = true;
+                    Tok::Start(tag)
+                }
+                Event::End(_) => Tok::End,
+                Event::Text(t) => Tok::Text(t.unescape().map_err(|e| DecodeError(e.to_string()))?),
+                Event::CData(c) => Tok::Text(Cow::Owned(String::from_utf8_lossy(&c).into_owned())),
+                Event::Eof => return Err(DecodeError("unexpected end of document".into())),
+                _ => continue,
+            });
+        }
+    }
+}
+
+impl<'a> Stream<'a> {
+    /// The next start or end, skipping text between elements.
+    fn next_element(&mut self) -> Result<Tok<'a>, DecodeError> {
+        loop {
+            match self.next()? {
+                Tok::Text(_) => {}
+                t => return Ok(t),
+            }
+        }
+    }
+
+    /// Expects the start of `tag` (after whitespace).
+    fn open(&mut self, tag: &str) -> Result<(), DecodeError> {
+        match self.next_element()? {
+            Tok::Start(t) if t == tag => Ok(()),
+            Tok::Start(t) => Err(DecodeError(format!("expected <{tag}>, got <{t}>"))),
+            _ => Err(DecodeError(format!("expected <{tag}>"))),
+        }
+    }
+
+    /// Expects an end (after whitespace).
+    fn close(&mut self) -> Result<(), DecodeError> {
+        match self.next_element()? {
+            Tok::End => Ok(()),
+            _ => Err(DecodeError("expected an end tag".into())),
+        }
+    }
+
+    /// The text up to the end of the current element.
+    fn text(&mut self) -> Result<Cow<'a, str>, DecodeError> {
+        let mut text: Cow<'a, str> = Cow::Borrowed("");
+        loop {
+            match self.next()? {
+                Tok::Text(t) => append(&mut text, t),
+                Tok::End => return Ok(text),
+                Tok::Start(t) => return Err(DecodeError(format!("unexpected <{t}> in text"))),
+            }
+        }
+    }
+
+    /// The value whose `<value>` start was just read, through its end.
+    fn value(&mut self, depth: usize) -> Result<Value, DecodeError> {
+        if depth > MAX_DEPTH {
+            return Err(DecodeError("nesting too deep".into()));
+        }
+        let mut bare: Cow<'a, str> = Cow::Borrowed("");
+        let tag = loop {
+            match self.next()? {
+                Tok::Text(t) => append(&mut bare, t),
+                // A bare <value>text</value> is a string.
+                Tok::End => return Ok(Value::String(bare.into_owned())),
+                Tok::Start(t) => break t,
+            }
+        };
+        let bad = |what: &str, text: &str| DecodeError(format!("bad {what}: {text:?}"));
+        let v = match &*tag {
+            "int" | "i4" | "i8" | "i1" | "i2" | "biginteger" => {
+                let t = self.text()?;
+                Value::Int(t.trim().parse().map_err(|_| bad(&tag, &t))?)
+            }
+            "boolean" => {
+                let t = self.text()?;
+                match t.trim() {
+                    "1" => Value::Bool(true),
+                    "0" => Value::Bool(false),
+                    _ => return Err(bad("boolean", &t)),
+                }
+            }
+            "string" => Value::String(self.text()?.into_owned()),
+            "double" | "float" | "bigdecimal" => {
+                let t = self.text()?;
+                Value::Double(t.trim().parse().map_err(|_| bad("double", &t))?)
+            }
+            "dateTime.iso8601" => Value::DateTime(self.text()?.trim().to_owned()),
+            "base64" => {
+                let t = self.text()?;
+                let clean: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+                Value::Base64(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(clean)
+                        .map_err(|_| bad("base64", &t))?,
+                )
+            }
+            "nil" => {
+                self.text()?;
+                Value::Nil
+            }
+            "array" => {
+                let mut items = Vec::new();
+                match self.next_element()? {
+                    Tok::End => {}
+                    Tok::Start(t) if t == "data" => {
+                        loop {
+                            match self.next_element()? {
+                                Tok::Start(t) if t == "value" => items.push(self.value(depth + 1)?),
+                                Tok::End => break,
+                                Tok::Start(t) => {
+                                    return Err(DecodeError(format!("unexpected <{t}> in <data>")));
+                                }
+                                Tok::Text(_) => {}
+                            }
+                        }
+                        self.close()?;
+                    }
+                    _ => return Err(DecodeError("expected <data>".into())),
+                }
+                Value::Array(items)
+            }
+            "struct" => {
+                let mut members = Vec::new();
+                loop {
+                    match self.next_element()? {
+                        Tok::Start(t) if t == "member" => {
+                            self.open("name")?;
+                            let name = self.text()?;
+                            self.open("value")?;
+                            let v = self.value(depth + 1)?;
+                            self.close()?;
+                            let name = match TAGS_MEMBERS.iter().find(|k| **k == name) {
+                                Some(k) => Cow::Borrowed(*k),
+                                None => Cow::Owned(name.into_owned()),
+                            };
+                            members.push((name, v));
+                        }
+                        Tok::End => break,
+                        _ => return Err(DecodeError("expected <member>".into())),
+                    }
+                }
+                Value::Struct(members)
+            }
+            other => return Err(DecodeError(format!("unknown type <{other}>"))),
+        };
+        self.close()?;
+        Ok(v)
+    }
+}
+
+/// Struct member names the server sends in quantity (process information
+/// and faults); they decode without an allocation each.
+const TAGS_MEMBERS: [&str; 16] = [
+    "name",
+    "group",
+    "start",
+    "stop",
+    "now",
+    "state",
+    "statename",
+    "spawnerr",
+    "exitstatus",
+    "logfile",
+    "stdout_logfile",
+    "stderr_logfile",
+    "pid",
+    "description",
+    "faultCode",
+    "faultString",
+];
+
+/// The tree-walking decoder of responses, kept as the streaming one's
+/// oracle in tests.
+#[cfg(test)]
+fn decode_response_tree(body: &[u8]) -> Result<Result<Value, Fault>, DecodeError> {
     let root = parse_tree(body)?;
     if root.tag != "methodResponse" {
         return Err(DecodeError(format!("expected <methodResponse>, got <{}>", root.tag)));

@@ -113,11 +113,47 @@ fn raw_structs_encode_like_the_tree() {
     }
 }
 
+fn arb_value() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        any::<i32>().prop_map(|i| Value::Int(i64::from(i))),
+        any::<bool>().prop_map(Value::Bool),
+        "[ -~\u{e9}\n]{0,12}".prop_map(Value::String),
+        (-1e9f64..1e9).prop_map(Value::Double),
+        proptest::collection::vec(any::<u8>(), 0..20).prop_map(Value::Base64),
+        Just(Value::Nil),
+    ];
+    leaf.prop_recursive(4, 40, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            proptest::collection::vec(("[a-z_]{1,8}", inner), 0..6).prop_map(|m| {
+                Value::Struct(m.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect())
+            }),
+        ]
+    })
+}
+
 proptest::proptest! {
     #[test]
     fn random_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
         let _ = decode_call(&bytes);
         let _ = decode_response(&bytes);
+    }
+
+    #[test]
+    fn streaming_response_decoder_agrees_with_the_tree(v in arb_value()) {
+        let body = encode_response(&v);
+        let stream = decode_response(body.as_bytes()).unwrap();
+        proptest::prop_assert_eq!(&stream, &decode_response_tree(body.as_bytes()).unwrap());
+        proptest::prop_assert_eq!(stream, Ok(v));
+    }
+
+    #[test]
+    fn mutated_responses_never_panic(pos in 0usize..2000, byte in proptest::prelude::any::<u8>()) {
+        let mut b = data("response_struct.xml").into_bytes();
+        let p = pos % b.len();
+        b[p] = byte;
+        let _ = decode_response(&b);
     }
 
     #[test]
