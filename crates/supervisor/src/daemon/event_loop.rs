@@ -537,7 +537,16 @@ impl Daemon {
         }
         let mut fx = Vec::new();
         self.sv.transition(now, &mut fx);
+        let acted = !fx.is_empty();
         self.apply(fx);
+        if acted {
+            // What those effects made due at once (a process with
+            // startsecs=0 is RUNNING as soon as it is spawned) happens in
+            // this turn, before any request sees the state in between.
+            let mut fx = Vec::new();
+            self.sv.transition(self.now(), &mut fx);
+            self.apply(fx);
+        }
         let secs = now.wall as u64;
         if secs > self.last_tick {
             for tick in sv_core::events::ticks(self.last_tick, secs) {
