@@ -399,7 +399,7 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
         UserSwitch::Switch { groups, .. } => groups.clone(),
         _ => Vec::new(),
     };
-    let plan = ChildPlan {
+    let mut plan = ChildPlan {
         filename,
         argv,
         envp,
@@ -435,7 +435,6 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
     };
     // The child's stdio goes through the low slots when they exist; the fd
     // table is then shared with the child instead of copied whole.
-    let mut plan = plan;
     let mut flags = libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD;
     let slots = stdio_slots();
     // One spawn at a time uses the slots (the daemon spawns from one thread;
