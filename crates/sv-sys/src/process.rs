@@ -160,8 +160,8 @@ fn cstr(s: &str) -> Option<CString> {
     CString::new(s.as_bytes()).ok()
 }
 
-/// Everything the child uses between fork and exec, prepared in the parent
-/// (nothing may be allocated after the fork).
+/// Everything the child uses between clone and exec, prepared in the parent
+/// (nothing may be allocated in the child).
 struct ChildPlan {
     filename: CString,
     argv: Vec<CString>,
@@ -183,11 +183,14 @@ struct ChildPlan {
 /// The child's side of [`spawn`]: the reference's child setup, then exec.
 /// Only async-signal-safe calls on data prepared before the clone.
 fn child_exec(plan: &ChildPlan, argv: &[*const libc::c_char], envp: &[*const libc::c_char]) -> ! {
-    // SAFETY: everything below runs in the single-threaded child between
-    // fork and exec. It makes only async-signal-safe calls (sigaction,
-    // signal, sigprocmask, setpgid, fcntl, dup2, syscall(close_range),
-    // setgroups, setgid, setuid, chdir, umask, execve, write, _exit) on
-    // memory prepared before the fork, and allocates nothing.
+    // SAFETY: everything below runs in the child between clone and exec, in
+    // the daemon's memory while the calling thread is suspended
+    // (CLONE_VFORK). It makes only async-signal-safe calls (sigaction,
+    // signal, sigprocmask, setpgid, close_range, unshare, fcntl, dup2, the
+    // raw setgroups/setgid/setuid syscalls, chdir, umask, execve, write,
+    // _exit) on memory prepared before the clone, writes nothing but its own
+    // stack and errno, and allocates nothing. It unshares the fd table
+    // before changing any fd.
     unsafe {
         // Every signal the daemon catches goes back to default: a handler
         // must not run here, on the daemon's memory.
