@@ -551,13 +551,6 @@ pub fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
     Ok(())
 }
 
-/// The capacity of the pipe `fd` in bytes.
-pub fn pipe_capacity(fd: BorrowedFd<'_>) -> io::Result<usize> {
-    use nix::fcntl::{FcntlArg, fcntl};
-    let n = fcntl(fd, FcntlArg::F_GETPIPE_SZ).map_err(io::Error::from)?;
-    Ok(usize::try_from(n).unwrap_or(0))
-}
-
 /// Asks for the pipe `fd` to hold `bytes`; returns the capacity it got.
 /// Fails (EPERM) once the user's pipe pages are over the system's soft
 /// limit, and the caller keeps the old capacity then.

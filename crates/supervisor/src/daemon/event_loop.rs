@@ -140,7 +140,7 @@ impl Daemon {
             .collect();
         let wall_start =
             SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
-        Daemon {
+        let daemon = Daemon {
             sv,
             rt,
             logger,
@@ -162,7 +162,9 @@ impl Daemon {
             strip_ansi: s.strip_ansi,
             start: Instant::now(),
             wall_start,
-        }
+        };
+        daemon.refresh_log_subscribed();
+        daemon
     }
 
     /// Opens the socket of an fcgi group (logged; a failure leaves its
@@ -212,7 +214,7 @@ impl Daemon {
     }
 
     /// Recomputes [`Daemon::log_subscribed`] after the pools changed.
-    pub fn refresh_log_subscribed(&self) {
+    fn refresh_log_subscribed(&self) {
         let probe = |stderr| Event::ProcessLog {
             stderr,
             process: String::new(),
@@ -220,9 +222,12 @@ impl Daemon {
             pid: 0,
             data: Vec::new(),
         };
-        let probes = [probe(false), probe(true)];
-        let any = self.pools.iter().any(|(_, p)| probes.iter().any(|e| p.wants(e)));
-        self.log_subscribed.set(any);
+        self.log_subscribed.set(self.pools_want(&[probe(false), probe(true)]));
+    }
+
+    /// Whether some pool subscribes to one of `probes`.
+    fn pools_want(&self, probes: &[Event]) -> bool {
+        self.pools.iter().any(|(_, p)| probes.iter().any(|e| p.wants(e)))
     }
 
     /// Stops managing a group whose processes are all stopped.
@@ -561,10 +566,7 @@ impl Daemon {
     /// Whether some pool subscribes to tick events (only then the loop
     /// wakes up at period boundaries).
     fn wants_ticks(&self) -> bool {
-        let probe = Event::Tick { period: 5, when: 0 };
-        let probes =
-            [probe, Event::Tick { period: 60, when: 0 }, Event::Tick { period: 3600, when: 0 }];
-        self.pools.iter().any(|(_, p)| probes.iter().any(|e| p.wants(e)))
+        self.pools_want(&[5, 60, 3600].map(|period| Event::Tick { period, when: 0 }))
     }
 
     fn deadline(&self) -> Option<Instant> {

@@ -175,7 +175,6 @@ pub fn run_once(
     let (listener_tx, listener_rx) = tokio::sync::mpsc::unbounded_channel();
     let (event_tx, event_rx) = tokio::sync::mpsc::unbounded_channel();
     let mut daemon = Daemon::new(cfg, logger.clone(), base_env, listener_tx, event_tx);
-    daemon.refresh_log_subscribed();
     for g in &cfg.groups {
         daemon.open_fcgi_socket(g);
     }
