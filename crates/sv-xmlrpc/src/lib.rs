@@ -228,11 +228,17 @@ const TAGS: [&str; 26] = [
     "nil",
 ];
 
-fn tag_name(local: &[u8]) -> Cow<'static, str> {
-    match TAGS.iter().find(|t| t.as_bytes() == local) {
-        Some(t) => Cow::Borrowed(t),
-        None => Cow::Owned(String::from_utf8_lossy(local).into_owned()),
+/// `name` as one of the `known` constants when it is one (no allocation),
+/// else owned.
+fn interned(known: &'static [&'static str], name: &[u8]) -> Cow<'static, str> {
+    match known.iter().find(|k| k.as_bytes() == name) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(String::from_utf8_lossy(name).into_owned()),
     }
+}
+
+fn tag_name(local: &[u8]) -> Cow<'static, str> {
+    interned(&TAGS, local)
 }
 
 fn append<'a>(text: &mut Cow<'a, str>, more: Cow<'a, str>) {
@@ -570,11 +576,7 @@ impl<'a> Stream<'a> {
                             self.open("value")?;
                             let v = self.value(depth + 1)?;
                             self.close()?;
-                            let name = match TAGS_MEMBERS.iter().find(|k| **k == name) {
-                                Some(k) => Cow::Borrowed(*k),
-                                None => Cow::Owned(name.into_owned()),
-                            };
-                            members.push((name, v));
+                            members.push((interned(&TAGS_MEMBERS, name.as_bytes()), v));
                         }
                         Tok::End => break,
                         _ => return Err(DecodeError("expected <member>".into())),
@@ -739,17 +741,17 @@ fn encode_value(v: &Value, out: &mut String) {
 
 /// Encodes a successful response, as `xmlrpc.client.dumps((v,), methodresponse=True)` does.
 pub fn encode_response(v: &Value) -> String {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    // The size of the last response, as a first guess: the big answers
-    // (getAllProcessInfo) repeat, and growing a 50 KB string by doubling
-    // costs copies and page faults each time.
-    static LAST: AtomicUsize = AtomicUsize::new(0);
-    let guess = LAST.load(Ordering::Relaxed).min(1 << 20);
-    let mut out = String::with_capacity(guess.max(256));
+    // Large answers (getAllProcessInfo's pre-encoded list, log text) are
+    // sized up front: growing a 100 KB string by doubling costs copies and
+    // page faults.
+    let body = match v {
+        Value::Raw(t) | Value::String(t) => t.len() + t.len() / 8,
+        _ => 0,
+    };
+    let mut out = String::with_capacity(body + 256);
     out.push_str("<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n");
     encode_value(v, &mut out);
     out.push_str("</param>\n</params>\n</methodResponse>\n");
-    LAST.store(out.len(), Ordering::Relaxed);
     out
 }
 
