@@ -116,6 +116,41 @@ fn i(v: &Value, key: &str) -> i64 {
     v.get(key).and_then(Value::as_int).unwrap_or(0)
 }
 
+/// What differs between `start` and `stop`.
+struct StartStop {
+    verb: &'static str,
+    done: &'static str,
+    all: &'static str,
+    group: &'static str,
+    one: &'static str,
+    /// The fault that is not an error (already started / not running).
+    ignored: i32,
+    usage_exit: i32,
+    no_group_exit: i32,
+}
+
+const START: StartStop = StartStop {
+    verb: "start",
+    done: "started",
+    all: "supervisor.startAllProcesses",
+    group: "supervisor.startProcessGroup",
+    one: "supervisor.startProcess",
+    ignored: f::ALREADY_STARTED,
+    usage_exit: exit::INVALID_ARGS,
+    no_group_exit: exit::INVALID_ARGS,
+};
+
+const STOP: StartStop = StartStop {
+    verb: "stop",
+    done: "stopped",
+    all: "supervisor.stopAllProcesses",
+    group: "supervisor.stopProcessGroup",
+    one: "supervisor.stopProcess",
+    ignored: f::NOT_RUNNING,
+    usage_exit: exit::GENERIC,
+    no_group_exit: exit::GENERIC,
+};
+
 fn list(v: Value) -> Vec<Value> {
     match v {
         Value::Array(a) => a,
@@ -378,77 +413,52 @@ impl Ctl<'_> {
     }
 
     fn start(&mut self, arg: &str) -> Res {
-        if !self.upcheck()? {
-            return Ok(());
-        }
-        let names: Vec<&str> = arg.split_whitespace().collect();
-        if names.is_empty() {
-            self.usage_error("Error: start requires a process name", "start", exit::INVALID_ARGS);
-            return Ok(());
-        }
-        if names.contains(&"all") {
-            let r = list(self.call("supervisor.startAllProcesses", &[])?);
-            return self.results(r, "start", Some(f::ALREADY_STARTED));
-        }
-        for name in names {
-            let (g, p) = split_namespec(name);
-            match p {
-                None => match self.call("supervisor.startProcessGroup", &[g.into()]) {
-                    Ok(r) => self.results(list(r), "start", Some(f::ALREADY_STARTED))?,
-                    Err(CallError::Fault(fault)) if fault.code == f::BAD_NAME => {
-                        self.output(&format!("{g}: ERROR (no such group)"));
-                        self.exitstatus = exit::INVALID_ARGS;
-                    }
-                    Err(e) => {
-                        self.exitstatus = exit::GENERIC;
-                        return Err(e.into());
-                    }
-                },
-                Some(p) => match self.call("supervisor.startProcess", &[name.into()]) {
-                    Ok(_) => self.output(&format!("{}: started", namespec(g, p))),
-                    Err(CallError::Fault(fault)) => {
-                        self.start_result(g, p, fault.code)?;
-                        self.exit_from_fault(fault.code, Some(f::ALREADY_STARTED));
-                    }
-                    Err(e) => return Err(e.into()),
-                },
-            }
-        }
-        Ok(())
+        self.start_or_stop(arg, &START)
     }
 
     fn stop(&mut self, arg: &str) -> Res {
+        self.start_or_stop(arg, &STOP)
+    }
+
+    /// `start` and `stop`: all, groups (`g:` or `g`) and single processes,
+    /// with the reference's messages and exit codes.
+    fn start_or_stop(&mut self, arg: &str, how: &StartStop) -> Res {
         if !self.upcheck()? {
             return Ok(());
         }
         let names: Vec<&str> = arg.split_whitespace().collect();
         if names.is_empty() {
-            self.usage_error("Error: stop requires a process name", "stop", exit::GENERIC);
+            let msg = format!("Error: {} requires a process name", how.verb);
+            self.usage_error(&msg, how.verb, how.usage_exit);
             return Ok(());
         }
         if names.contains(&"all") {
-            let r = list(self.call("supervisor.stopAllProcesses", &[])?);
-            return self.results(r, "stop", Some(f::NOT_RUNNING));
+            let r = list(self.call(how.all, &[])?);
+            return self.results(r, how.verb, Some(how.ignored));
         }
         for name in names {
             let (g, p) = split_namespec(name);
             match p {
-                None => match self.call("supervisor.stopProcessGroup", &[g.into()]) {
-                    Ok(r) => self.results(list(r), "stop", Some(f::NOT_RUNNING))?,
+                None => match self.call(how.group, &[g.into()]) {
+                    Ok(r) => self.results(list(r), how.verb, Some(how.ignored))?,
                     Err(CallError::Fault(fault)) if fault.code == f::BAD_NAME => {
-                        self.exitstatus = exit::GENERIC;
                         self.output(&format!("{g}: ERROR (no such group)"));
+                        self.exitstatus = how.no_group_exit;
                     }
                     Err(e) => {
                         self.exitstatus = exit::GENERIC;
                         return Err(e.into());
                     }
                 },
-                Some(p) => match self.call("supervisor.stopProcess", &[name.into()]) {
-                    Ok(_) => self.output(&format!("{}: stopped", namespec(g, p))),
+                Some(p) => match self.call(how.one, &[name.into()]) {
+                    Ok(_) => self.output(&format!("{}: {}", namespec(g, p), how.done)),
                     Err(CallError::Fault(fault)) => {
-                        self.signal_result(g, p, fault.code, &fault.text, "stopped")?;
-                        self.exit_from_fault(fault.code, Some(f::NOT_RUNNING));
+                        if how.verb == "start" {
+                            self.start_result(g, p, fault.code)?;
+                        } else {
+                            self.signal_result(g, p, fault.code, &fault.text, how.done)?;
+                        }
+                        self.exit_from_fault(fault.code, Some(how.ignored));
                     }
                     Err(e) => return Err(e.into()),
                 },
