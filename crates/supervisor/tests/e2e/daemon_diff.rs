@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use crate::daemon_harness::Running;
-use crate::harness::{Env, bin, ref_venv};
+use crate::harness::{Env, ref_venv, side_by_side};
 
 const CONF: &str = "\
 [program:crash]\ncommand={testprog} exit 1 300\nstartsecs=2\nstartretries=2\n\
@@ -85,15 +85,7 @@ fn state_log_lines_match_the_reference() {
         return;
     };
     let (ours_env, ref_env) = (Env::new(), Env::new());
-    let (ours, reference) = std::thread::scope(|s| {
-        let ours = s.spawn(|| run_scenario(&ours_env, &bin("supervisord")));
-        let reference = s.spawn(|| run_scenario(&ref_env, &venv.join("bin/supervisord")));
-        (ours.join(), reference.join())
-    });
-    let (ours, reference) = match (ours, reference) {
-        (Ok(o), Ok(r)) => (o, r),
-        _ => panic!("a scenario failed (see the panic above)"),
-    };
+    let (ours, reference) = side_by_side(&ours_env, &ref_env, &venv, run_scenario);
     let mut failures = Vec::new();
     for program in PROGRAMS {
         let (o, r) = (state_lines(&ours, program), state_lines(&reference, program));

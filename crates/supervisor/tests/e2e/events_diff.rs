@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::daemon_harness::Running;
-use crate::harness::{Env, bin, ref_venv};
+use crate::harness::{Env, ref_venv, side_by_side};
 
 fn conf(python: &Path) -> String {
     let listener = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/record_listener.py");
@@ -91,15 +91,8 @@ fn event_streams_match_the_reference() {
     };
     let python = venv.join("bin/python");
     let (ours_env, ref_env) = (Env::new(), Env::new());
-    let (ours, reference) = std::thread::scope(|s| {
-        let o = s.spawn(|| run(&ours_env, &bin("supervisord"), &python));
-        let r = s.spawn(|| run(&ref_env, &venv.join("bin/supervisord"), &python));
-        (o.join(), r.join())
-    });
-    let (ours, reference) = match (ours, reference) {
-        (Ok(o), Ok(r)) => (o, r),
-        _ => panic!("a run failed (see above)"),
-    };
+    let (ours, reference) =
+        side_by_side(&ours_env, &ref_env, &venv, |env, daemon| run(env, daemon, &python));
     let dump = format!("reference:\n{}\nours:\n{}", reference.join("\n"), ours.join("\n"));
     assert_eq!(ours.get(..3), reference.get(..3), "startup events\n{dump}");
     assert!(

@@ -37,6 +37,27 @@ pub fn bin(name: &str) -> PathBuf {
     }
 }
 
+/// Runs `run` for our supervisord (in `ours_env`) and the reference's (in
+/// `ref_env`, from `venv`) at the same time; returns (ours, reference). A
+/// panic in either run fails the test after both have ended.
+pub fn side_by_side<T: Send>(
+    ours_env: &Env,
+    ref_env: &Env,
+    venv: &Path,
+    run: impl Fn(&Env, &Path) -> T + Sync,
+) -> (T, T) {
+    let reference_daemon = venv.join("bin/supervisord");
+    let (ours, reference) = std::thread::scope(|s| {
+        let o = s.spawn(|| run(ours_env, &bin("supervisord")));
+        let r = s.spawn(|| run(ref_env, &reference_daemon));
+        (o.join(), r.join())
+    });
+    match (ours, reference) {
+        (Ok(o), Ok(r)) => (o, r),
+        _ => panic!("a run failed (see the panic above)"),
+    }
+}
+
 /// What a finished command did.
 #[derive(Debug)]
 pub struct Output {

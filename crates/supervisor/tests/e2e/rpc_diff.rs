@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::daemon_harness::Running;
-use crate::harness::{Env, bin, ref_venv};
+use crate::harness::{Env, ref_venv, side_by_side};
 
 const CONF: &str = "\
 [program:a]\ncommand={testprog} sleep 3600\n\
@@ -51,15 +51,8 @@ fn xmlrpc_results_and_faults_match_the_reference() {
     };
     let python = venv.join("bin/python");
     let (ours_env, ref_env) = (Env::new(), Env::new());
-    let (ours, reference) = std::thread::scope(|s| {
-        let o = s.spawn(|| scenario(&ours_env, &bin("supervisord"), &python));
-        let r = s.spawn(|| scenario(&ref_env, &venv.join("bin/supervisord"), &python));
-        (o.join(), r.join())
-    });
-    let (ours, reference) = match (ours, reference) {
-        (Ok(o), Ok(r)) => (o, r),
-        _ => panic!("a scenario failed (see above)"),
-    };
+    let (ours, reference) =
+        side_by_side(&ours_env, &ref_env, &venv, |env, daemon| scenario(env, daemon, &python));
     let ours = ours.replace(&ours_env.dir(), "{dir}");
     let reference = reference.replace(&ref_env.dir(), "{dir}");
     let o: serde_json::Value = serde_json::from_str(&ours).expect("our JSON");
