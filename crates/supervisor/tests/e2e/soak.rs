@@ -4,9 +4,9 @@
 //! structural checks (no clock in the assertion): a leak of a few hundred
 //! bytes per cycle or per read shows as megabytes here.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::net::UnixStream;
 use std::time::Duration;
+
+use supervisor::ctl::client::{Client, Endpoint};
 
 use crate::daemon_harness::Running;
 use crate::harness::Env;
@@ -23,43 +23,21 @@ fn rss_kb(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// XML-RPC over one keep-alive connection on the unix socket.
+/// XML-RPC to the daemon's unix socket, through supervisorctl's client.
 struct Conn {
-    reader: BufReader<UnixStream>,
+    client: Client,
 }
 
 impl Conn {
     fn open(env: &Env) -> Conn {
-        let s = UnixStream::connect(env.path().join("supervisor.sock")).expect("connect");
-        s.set_read_timeout(Some(T)).expect("timeout");
-        Conn { reader: BufReader::new(s) }
+        let endpoint = Endpoint::Unix(format!("{}/supervisor.sock", env.dir()));
+        Conn { client: Client { endpoint, username: None, password: None } }
     }
 
     fn call(&mut self, method: &str, params: &[sv_xmlrpc::Value]) -> sv_xmlrpc::Value {
-        let body = sv_xmlrpc::encode_call(method, params);
-        let req = format!(
-            "POST /RPC2 HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\n\
-             Content-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        self.reader.get_mut().write_all(req.as_bytes()).expect("send");
-        let mut len = 0usize;
-        loop {
-            let mut line = String::new();
-            self.reader.read_line(&mut line).expect("head");
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                len = v.trim().parse().expect("length");
-            }
-        }
-        let mut body = vec![0; len];
-        self.reader.read_exact(&mut body).expect("body");
-        match sv_xmlrpc::decode_response(&body).expect("a response") {
+        match self.client.call(method, params) {
             Ok(v) => v,
-            Err(f) => panic!("{method}: fault {} {}", f.code, f.text),
+            Err(e) => panic!("{method}: {e:?}"),
         }
     }
 }
