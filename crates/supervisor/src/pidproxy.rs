@@ -50,7 +50,9 @@ pub fn run(argv: &[String], out: &mut dyn Write) -> i32 {
     let command = sv_config::paths::abspath(&argv[2], &cwd);
 
     // Block the signals before starting the child, then take them one at a
-    // time with sigwait. The child gets a clean mask (std resets it).
+    // time with sigwait. The child must not inherit that mask (it would never
+    // see what we forward): it starts with nothing blocked and the signal
+    // dispositions the reference's child has.
     let mut set = SigSet::empty();
     for s in FORWARDED {
         set.add(s);
@@ -59,7 +61,11 @@ pub fn run(argv: &[String], out: &mut dyn Write) -> i32 {
     if sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), None).is_err() {
         return 1;
     }
-    let spawned = std::process::Command::new(&command).args(&argv[3..]).spawn();
+    let mut child = std::process::Command::new(&command);
+    child.args(&argv[3..]);
+    let handled: Vec<i32> = set.iter().map(|s| s as i32).collect();
+    sv_sys::process::python_child_signals(&mut child, &handled);
+    let spawned = child.spawn();
     if spawned.is_err() {
         // The reference's child fails to exec and exits; so do we, at once.
         return 0;

@@ -543,12 +543,40 @@ pub fn fcgi_socket(
     Ok(fd)
 }
 
-/// Makes `fd` non-blocking.
-pub fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
-    use nix::fcntl::{FcntlArg, OFlag, fcntl};
-    let flags = OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL).map_err(io::Error::from)?);
-    fcntl(fd, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK)).map_err(io::Error::from)?;
-    Ok(())
+/// Gives a child started with `std::process::Command` the signal state a
+/// child of the reference's Python programs has: nothing blocked, SIGPIPE
+/// and SIGXFSZ ignored (Python ignores both and they stay ignored across
+/// exec), and each signal of `to_default` back to its default action (the
+/// ones the parent handles: Python's handlers are reset by exec, whereas a
+/// signal the parent blocks or ignores would otherwise stay so).
+///
+/// Written here because std resets the mask only on some of its spawn
+/// paths, and never touches the other dispositions.
+pub fn python_child_signals(cmd: &mut std::process::Command, to_default: &[i32]) {
+    use std::os::unix::process::CommandExt;
+    // Copied into a fixed array: the hook runs between fork and exec, where
+    // nothing may be allocated.
+    let mut list = [0i32; 64];
+    let n = to_default.len().min(list.len());
+    list[..n].copy_from_slice(&to_default[..n]);
+    let hook = move || {
+        // SAFETY: runs in the forked child before exec; it makes only
+        // async-signal-safe calls (signal, sigemptyset, sigprocmask) on its
+        // own stack data.
+        unsafe {
+            for sig in &list[..n] {
+                libc::signal(*sig, libc::SIG_DFL);
+            }
+            libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let mut empty: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut empty);
+            libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+        }
+        Ok(())
+    };
+    // SAFETY: the hook above is async-signal-safe and allocates nothing.
+    unsafe { cmd.pre_exec(hook) };
 }
 
 /// Asks for the pipe `fd` to hold `bytes`; returns the capacity it got.

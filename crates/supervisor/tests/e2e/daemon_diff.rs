@@ -104,3 +104,29 @@ fn state_log_lines_match_the_reference() {
         failures.join("\n")
     );
 }
+
+/// A child's blocked and ignored signals, under each daemon.
+fn child_signals(env: &Env, program: &std::path::Path) -> String {
+    let d = Running::start_with(
+        env,
+        program,
+        &[],
+        "[program:sleeper]\ncommand=/bin/sleep 30\nstartsecs=1\n",
+        &["-n"],
+    );
+    d.wait_for("success: sleeper entered RUNNING state", Duration::from_secs(30));
+    crate::pidproxy::signal_state(d.pid_of("sleeper") as i32)
+}
+
+#[test]
+fn children_get_the_signal_mask_and_dispositions_of_the_references_children() {
+    let Some(venv) = ref_venv() else {
+        let ours = child_signals(&Env::new(), &crate::harness::bin("supervisord"));
+        assert!(ours.contains("SigBlk 0000000000000000"), "nothing blocked: {ours}");
+        return;
+    };
+    let (ours_env, ref_env) = (Env::new(), Env::new());
+    let (ours, reference) = side_by_side(&ours_env, &ref_env, &venv, child_signals);
+    assert!(ours.contains("SigBlk 0000000000000000"), "nothing blocked: {ours}");
+    assert_eq!(ours, reference, "ours, then the reference's");
+}
