@@ -657,12 +657,41 @@ fn escape(s: &str, out: &mut String) {
     out.push_str(&s[last..]);
 }
 
-/// Python's `repr(float)` for the values XML-RPC carries.
-fn float_repr(x: f64) -> String {
-    if x.is_finite() && x == x.trunc() && x.abs() < 1e16 {
-        format!("{x:.1}")
+/// Python's `repr(float)` (and `str(float)`): the shortest digits that
+/// read back as `x`, fixed notation for exponents -4 to 15, else
+/// scientific with a signed exponent of at least two digits (`1e+16`,
+/// `1.5e-05`); `inf`, `-inf`, `nan`.
+pub fn float_repr(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    // Rust's `{:e}` gives the same shortest round-trip digits as Python's
+    // repr: `d.ddde±N`.
+    let sci = format!("{:e}", x.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let sign = if x.is_sign_negative() { "-" } else { "" };
+    if (-4..16).contains(&exp) {
+        let n = digits.len() as i32;
+        let body = if exp >= n - 1 {
+            // All digits before the point, padded with zeros: `1500.0`.
+            format!("{digits}{}.0", "0".repeat((exp - (n - 1)) as usize))
+        } else if exp >= 0 {
+            let (int, frac) = digits.split_at(exp as usize + 1);
+            format!("{int}.{frac}")
+        } else {
+            format!("0.{}{digits}", "0".repeat((-exp - 1) as usize))
+        };
+        format!("{sign}{body}")
     } else {
-        format!("{x:?}")
+        let (first, rest) = digits.split_at(1);
+        let frac = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+        let esign = if exp < 0 { '-' } else { '+' };
+        format!("{sign}{first}{frac}e{esign}{:02}", exp.abs())
     }
 }
 

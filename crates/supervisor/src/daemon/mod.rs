@@ -7,6 +7,7 @@ pub mod help;
 pub mod http;
 pub mod logger;
 pub mod output;
+pub mod pyargs;
 pub mod rpc;
 pub mod spawner;
 pub mod web;

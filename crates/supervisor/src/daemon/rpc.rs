@@ -16,6 +16,7 @@ use sv_core::supervisor::ProcId;
 use sv_xmlrpc::{Fault, Field, Value};
 
 use super::event_loop::{Daemon, Shared};
+use super::pyargs;
 
 use crate::faults::*;
 pub use crate::faults::{fault, fault_name};
@@ -80,26 +81,28 @@ impl<'a> Args<'a> {
             Ok(())
         }
     }
-    fn string(&self, i: usize) -> Result<&'a str, Fault> {
-        self.params.get(i).and_then(Value::as_str).ok_or_else(|| fault(INCORRECT_PARAMETERS, None))
+    fn get(&self, i: usize) -> Result<&'a Value, Fault> {
+        self.params.get(i).ok_or_else(|| fault(INCORRECT_PARAMETERS, None))
     }
+    /// A process name the reference splits at `:`.
+    fn namespec(&self, i: usize) -> Result<&'a str, Fault> {
+        pyargs::namespec(self.get(i)?)
+    }
+    /// A group name the reference looks up (`hashed`) or compares.
+    fn group(&self, i: usize, hashed: bool) -> Result<pyargs::GroupName<'a>, Fault> {
+        pyargs::group_name(self.get(i)?, hashed)
+    }
+    /// Python's `int()` of a parameter.
     fn int(&self, i: usize) -> Result<i64, Fault> {
-        match self.params.get(i) {
-            Some(Value::Int(n)) => Ok(*n),
-            Some(Value::Bool(b)) => Ok(i64::from(*b)),
-            _ => Err(fault(INCORRECT_PARAMETERS, None)),
-        }
+        pyargs::py_int(self.get(i)?)
+    }
+    /// Python's `str()` of a parameter.
+    fn text(&self, i: usize) -> Result<String, Fault> {
+        Ok(pyargs::py_str(self.get(i)?).into_owned())
     }
     /// An optional `wait` flag (default true), with Python truthiness.
     fn flag(&self, i: usize) -> bool {
-        match self.params.get(i) {
-            None => true,
-            Some(Value::Bool(b)) => *b,
-            Some(Value::Int(n)) => *n != 0,
-            Some(Value::String(s)) => !s.is_empty(),
-            Some(Value::Nil) => false,
-            Some(_) => true,
-        }
+        self.params.get(i).is_none_or(pyargs::truthy)
     }
 }
 
@@ -114,6 +117,21 @@ pub fn split_namespec(name: &str) -> (&str, Option<&str>) {
 
 fn find_group(d: &Daemon, name: &str) -> Option<usize> {
     d.sv.groups.iter().position(|g| g.config.name == name)
+}
+
+/// The group a group-name parameter names, or `BAD_NAME` with its text.
+fn find_group_param(d: &Daemon, name: &pyargs::GroupName<'_>) -> Result<usize, Fault> {
+    match name {
+        pyargs::GroupName::Name(n) => find_group(d, n).ok_or_else(|| fault(BAD_NAME, Some(n))),
+        pyargs::GroupName::Missing(text) => Err(fault(BAD_NAME, Some(text))),
+    }
+}
+
+/// How the reference names a process in results and faults of group
+/// calls: `name`, or `group:name` when they differ.
+fn spec_of(d: &Daemon, id: ProcId) -> String {
+    let (g, p) = (&d.sv.groups[id.group].config.name, &d.sv.process(id).config.name);
+    if g == p { p.clone() } else { format!("{g}:{p}") }
 }
 
 /// Resolves a name to a group and, unless the whole group is meant, a process.
@@ -311,6 +329,11 @@ impl Named {
         Named(d.sv.groups[id.group].config.name.clone(), d.sv.process(id).config.name.clone())
     }
 
+    /// `name`, or `group:name` when they differ.
+    fn spec(&self) -> String {
+        if self.0 == self.1 { self.1.clone() } else { format!("{}:{}", self.0, self.1) }
+    }
+
     fn find(&self, d: &Daemon) -> Option<ProcId> {
         let g = d.sv.groups.iter().position(|g| g.config.name == self.0)?;
         let p = d.sv.groups[g].processes.iter().position(|p| p.config.name == self.1)?;
@@ -318,21 +341,27 @@ impl Named {
     }
 }
 
-/// The deferred result of a start or stop of `who`, `None` while pending.
-fn pending_result(d: &Daemon, who: &Named, start: bool) -> Option<(Value, Result<(), Fault>)> {
+/// The deferred result of a start or stop of `who`, `None` while pending;
+/// faults name it `spec`.
+fn pending_result(
+    d: &Daemon,
+    who: &Named,
+    spec: &str,
+    start: bool,
+) -> Option<(Value, Result<(), Fault>)> {
     let Some(id) = who.find(d) else {
         // The group went away meanwhile.
-        let r = Err(fault(ABNORMAL_TERMINATION, Some(&who.1)));
+        let r = Err(fault(ABNORMAL_TERMINATION, Some(spec)));
         let v = Value::structure([
             ("name", Value::from(who.1.as_str())),
             ("group", Value::from(who.0.as_str())),
             ("status", Value::from(ABNORMAL_TERMINATION)),
-            ("description", Value::from(format!("ABNORMAL_TERMINATION: {}", who.1))),
+            ("description", Value::from(format!("ABNORMAL_TERMINATION: {spec}"))),
         ]);
         return Some((v, if start { r } else { Ok(()) }));
     };
     let r = if start {
-        start_result(d, id)?
+        start_result(d, id, spec)?
     } else {
         d.sv.process(id).state.is_stopped().then_some(Ok(()))?
     };
@@ -361,8 +390,8 @@ enum StartState {
 
 /// Starts one process (the synchronous part of the reference's
 /// `startProcess`); `Pending` when the caller should wait for RUNNING.
-fn start_one(d: &mut Daemon, id: ProcId, wait: bool) -> StartState {
-    let name = d.sv.process(id).config.name.clone();
+/// Faults name it `name`, as the caller named it.
+fn start_one(d: &mut Daemon, id: ProcId, wait: bool, name: &str) -> StartState {
     let cfg = d.sv.process(id).config.clone();
     if let Err(msg) = super::spawner::resolve(&cfg, d.spawn_context()) {
         let code = if msg.starts_with("can't find command") { NO_FILE } else { NOT_EXECUTABLE };
@@ -370,7 +399,7 @@ fn start_one(d: &mut Daemon, id: ProcId, wait: bool) -> StartState {
     }
     let state = d.sv.process(id).state;
     if state.is_running() {
-        return StartState::Done(Err(fault(ALREADY_STARTED, Some(&name))));
+        return StartState::Done(Err(fault(ALREADY_STARTED, Some(name))));
     }
     if state == ProcessState::Unknown {
         return StartState::Done(Err(fault(
@@ -383,7 +412,7 @@ fn start_one(d: &mut Daemon, id: ProcId, wait: bool) -> StartState {
     d.sv.process_mut(id).spawn(now, &mut fx);
     d.apply(fx.into_iter().map(|e| (id, e)).collect());
     if d.sv.process(id).spawnerr.is_some() {
-        return StartState::Done(Err(fault(SPAWN_ERROR, Some(&name))));
+        return StartState::Done(Err(fault(SPAWN_ERROR, Some(name))));
     }
     let mut fx = Vec::new();
     let mood = d.sv.mood;
@@ -397,9 +426,8 @@ fn start_one(d: &mut Daemon, id: ProcId, wait: bool) -> StartState {
 }
 
 /// The deferred part of a start: `None` while STARTING.
-fn start_result(d: &Daemon, id: ProcId) -> Option<Result<(), Fault>> {
+fn start_result(d: &Daemon, id: ProcId, name: &str) -> Option<Result<(), Fault>> {
     let p = d.sv.process(id);
-    let name = &p.config.name;
     if p.spawnerr.is_some() {
         return Some(Err(fault(SPAWN_ERROR, Some(name))));
     }
@@ -411,11 +439,10 @@ fn start_result(d: &Daemon, id: ProcId) -> Option<Result<(), Fault>> {
 }
 
 /// Stops one process (the synchronous part of `stopProcess`); `Pending`
-/// when the caller should wait for a stopped state.
-fn stop_one(d: &mut Daemon, id: ProcId, wait: bool) -> StartState {
-    let name = d.sv.process(id).config.name.clone();
+/// when the caller should wait for a stopped state. Faults name it `name`.
+fn stop_one(d: &mut Daemon, id: ProcId, wait: bool, name: &str) -> StartState {
     if !d.sv.process(id).state.is_running() {
-        return StartState::Done(Err(fault(NOT_RUNNING, Some(&name))));
+        return StartState::Done(Err(fault(NOT_RUNNING, Some(name))));
     }
     let now = d.now();
     let mut fx = Vec::new();
@@ -431,15 +458,17 @@ fn stop_one(d: &mut Daemon, id: ProcId, wait: bool) -> StartState {
     }
 }
 
-fn parse_signal(sig: &str) -> Option<i32> {
-    sv_config::datatypes::signal_number(sig).ok()
-}
-
-fn signal_one(d: &mut Daemon, id: ProcId, sig: Option<i32>, sig_text: &str) -> Result<(), Fault> {
+/// Signals one process; faults name it `name`.
+fn signal_one(
+    d: &mut Daemon,
+    id: ProcId,
+    sig: Option<i32>,
+    sig_text: &str,
+    name: &str,
+) -> Result<(), Fault> {
     let Some(sig) = sig else { return Err(fault(BAD_SIGNAL, Some(sig_text))) };
-    let name = d.sv.process(id).config.name.clone();
     if !d.sv.process(id).state.is_signallable() {
-        return Err(fault(NOT_RUNNING, Some(&name)));
+        return Err(fault(NOT_RUNNING, Some(name)));
     }
     let mut fx = Vec::new();
     let r = d.sv.process_mut(id).signal(sig, &mut fx);
@@ -577,7 +606,12 @@ async fn many(shared: &Shared, ids: Vec<ProcId>, wait: bool, start: bool) -> Rpc
             if start == st.is_running() {
                 continue;
             }
-            let r = if start { start_one(&mut d, id, wait) } else { stop_one(&mut d, id, wait) };
+            let spec = spec_of(&d, id);
+            let r = if start {
+                start_one(&mut d, id, wait, &spec)
+            } else {
+                stop_one(&mut d, id, wait, &spec)
+            };
             match r {
                 StartState::Done(r) => results.push(result_struct(&d, id, &r)),
                 StartState::Pending => pending.push(Named::of(&d, id)),
@@ -592,7 +626,7 @@ async fn many(shared: &Shared, ids: Vec<ProcId>, wait: bool, start: bool) -> Rpc
         let done = wait_until(shared, |d| {
             pending
                 .iter()
-                .map(|who| pending_result(d, who, start).map(|(v, _)| v))
+                .map(|who| pending_result(d, who, &who.spec(), start).map(|(v, _)| v))
                 .collect::<Option<Vec<Value>>>()
         })
         .await;
@@ -615,7 +649,9 @@ pub async fn call(shared: &Rc<Shared>, method: &str, params: &[Value]) -> RpcRes
         }
         "system.methodSignature" => {
             a.count(1, 1)?;
-            let name = a.string(0)?;
+            // The reference compares the name with each method's: only a
+            // string can be one.
+            let name = a.get(0)?.as_str().unwrap_or_default();
             METHODS
                 .iter()
                 .find(|(m, _)| *m == name)
@@ -624,32 +660,47 @@ pub async fn call(shared: &Rc<Shared>, method: &str, params: &[Value]) -> RpcRes
         }
         "system.methodHelp" => {
             a.count(1, 1)?;
-            let name = a.string(0)?;
+            let name = a.get(0)?.as_str().unwrap_or_default();
             crate::daemon::help::method_help(name)
                 .map(Value::from)
                 .ok_or_else(|| fault(SIGNATURE_UNSUPPORTED, None))
         }
         "system.multicall" => {
             a.count(1, 1)?;
-            let Some(Value::Array(calls)) = params.first() else {
-                return Err(fault(INCORRECT_PARAMETERS, None));
+            let calls = match a.get(0)? {
+                Value::Array(calls) => calls.as_slice(),
+                // Iterating an empty string finds no call.
+                Value::String(s) if s.is_empty() => &[],
+                _ => return Err(fault(INCORRECT_PARAMETERS, None)),
             };
+            // The reference reads every call's members before it makes the
+            // first; a call that is no struct stops it there.
+            if calls.iter().any(|c| !matches!(c, Value::Struct(_))) {
+                return Err(fault(INCORRECT_PARAMETERS, None));
+            }
             let mut out = Vec::new();
             for c in calls {
-                let name = c.get("methodName").and_then(Value::as_str);
-                let r = match name {
-                    None => Err(fault(INCORRECT_PARAMETERS, Some("No methodName"))),
-                    Some("system.multicall") => Err(fault(
+                let r = match c.get("methodName") {
+                    None | Some(Value::Nil) => {
+                        Err(fault(INCORRECT_PARAMETERS, Some("No methodName")))
+                    }
+                    Some(Value::String(name)) if name == "system.multicall" => Err(fault(
                         INCORRECT_PARAMETERS,
                         Some("Recursive system.multicall forbidden"),
                     )),
-                    Some(name) => {
-                        let ps = match c.get("params") {
-                            Some(Value::Array(ps)) => ps.clone(),
-                            _ => Vec::new(),
-                        };
-                        Box::pin(call(shared, name, &ps)).await
-                    }
+                    Some(Value::String(name)) => match multicall_params(c.get("params")) {
+                        Some(ps) => Box::pin(call(shared, name, &ps)).await,
+                        None => Err(fault(INCORRECT_PARAMETERS, None)),
+                    },
+                    // The reference's `name.split('.')` raises, and its
+                    // multicall reports the exception as a fault.
+                    Some(other) => Err(fault(
+                        FAILED,
+                        Some(&format!(
+                            "<class 'AttributeError'>:'{}' object has no attribute 'split'",
+                            pyargs::py_type(other)
+                        )),
+                    )),
                 };
                 out.push(match r {
                     Ok(v) => v,
@@ -662,6 +713,19 @@ pub async fn call(shared: &Rc<Shared>, method: &str, params: &[Value]) -> RpcRes
             Ok(Value::Array(out))
         }
         _ => supervisor_call(shared, method, &a).await,
+    }
+}
+
+/// A multicall entry's `params` as the reference unpacks them with
+/// `func(*params)`: absent is none, a list its items, a string its
+/// characters, a struct its keys; anything else cannot be unpacked.
+fn multicall_params(params: Option<&Value>) -> Option<Vec<Value>> {
+    match params {
+        None => Some(Vec::new()),
+        Some(Value::Array(ps)) => Some(ps.clone()),
+        Some(Value::String(s)) => Some(s.chars().map(|c| Value::String(c.into())).collect()),
+        Some(Value::Struct(m)) => Some(m.iter().map(|(k, _)| Value::from(k.as_ref())).collect()),
+        Some(_) => None,
     }
 }
 
@@ -700,7 +764,8 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
         }
         "sendRemoteCommEvent" => {
             a.count(2, 2)?;
-            let (kind, data) = (a.string(0)?.to_owned(), a.string(1)?.to_owned());
+            // Any value is accepted; the event carries its text.
+            let (kind, data) = (a.text(0)?, a.text(1)?);
             shared
                 .daemon
                 .borrow_mut()
@@ -715,7 +780,7 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
         "getProcessInfo" => {
             a.count(1, 1)?;
             let d = shared.daemon.borrow();
-            let id = lookup_process(&d, a.string(0)?)?;
+            let id = lookup_process(&d, a.namespec(0)?)?;
             Ok(process_info(&d, id))
         }
         "getAllProcessInfo" => {
@@ -728,7 +793,7 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
         }
         "startProcess" | "stopProcess" => {
             a.count(1, 2)?;
-            let name = a.string(0)?;
+            let name = a.namespec(0)?;
             let wait = a.flag(1);
             let start = m == "startProcess";
             let target = lookup(&shared.daemon.borrow(), name)?;
@@ -743,23 +808,26 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             };
             let r = {
                 let mut d = shared.daemon.borrow_mut();
-                if start { start_one(&mut d, id, wait) } else { stop_one(&mut d, id, wait) }
+                if start {
+                    start_one(&mut d, id, wait, name)
+                } else {
+                    stop_one(&mut d, id, wait, name)
+                }
             };
             shared.wake.notify_one();
             let r = match r {
                 StartState::Done(r) => r,
                 StartState::Pending => {
                     let who = Named::of(&shared.daemon.borrow(), id);
-                    wait_until(shared, |d| pending_result(d, &who, start).map(|(_, r)| r)).await
+                    wait_until(shared, |d| pending_result(d, &who, name, start).map(|(_, r)| r))
+                        .await
                 }
             };
             r.map(|()| Value::Bool(true))
         }
         "startProcessGroup" | "stopProcessGroup" => {
             a.count(1, 2)?;
-            let name = a.string(0)?;
-            let g = find_group(&shared.daemon.borrow(), name)
-                .ok_or_else(|| fault(BAD_NAME, Some(name)))?;
+            let g = find_group_param(&shared.daemon.borrow(), &a.group(0, true)?)?;
             let ids = by_priority(&shared.daemon.borrow(), &[g]);
             many(shared, ids, a.flag(1), m == "startProcessGroup").await
         }
@@ -773,38 +841,38 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
         }
         "signalProcess" => {
             a.count(2, 2)?;
-            let (name, sig_text) = (a.string(0)?, a.string(1)?);
+            let name = a.namespec(0)?;
             let target = lookup(&shared.daemon.borrow(), name)?;
-            let sig = parse_signal(sig_text);
+            let (sig, sig_text) = pyargs::signal(a.get(1)?)?;
             let mut d = shared.daemon.borrow_mut();
             match target {
                 (g, None) => {
                     let ids = by_priority(&d, &[g]);
-                    Ok(signal_many(&mut d, ids, sig, sig_text))
+                    Ok(signal_many(&mut d, ids, sig, &sig_text))
                 }
                 (g, Some(p)) => {
                     if sig.is_none() {
-                        return Err(fault(BAD_SIGNAL, Some(sig_text)));
+                        return Err(fault(BAD_SIGNAL, Some(&sig_text)));
                     }
-                    signal_one(&mut d, ProcId { group: g, process: p }, sig, sig_text)
+                    signal_one(&mut d, ProcId { group: g, process: p }, sig, &sig_text, name)
                         .map(|()| Value::Bool(true))
                 }
             }
         }
         "signalProcessGroup" => {
             a.count(2, 2)?;
-            let (name, sig_text) = (a.string(0)?, a.string(1)?);
             let mut d = shared.daemon.borrow_mut();
-            let g = find_group(&d, name).ok_or_else(|| fault(BAD_NAME, Some(name)))?;
+            let g = find_group_param(&d, &a.group(0, true)?)?;
+            let (sig, sig_text) = pyargs::signal(a.get(1)?)?;
             let ids = by_priority(&d, &[g]);
-            Ok(signal_many(&mut d, ids, parse_signal(sig_text), sig_text))
+            Ok(signal_many(&mut d, ids, sig, &sig_text))
         }
         "signalAllProcesses" => {
             a.count(1, 1)?;
-            let sig_text = a.string(0)?;
+            let (sig, sig_text) = pyargs::signal(a.get(0)?)?;
             let mut d = shared.daemon.borrow_mut();
             let ids = by_priority(&d, &(0..d.sv.groups.len()).collect::<Vec<_>>());
-            Ok(signal_many(&mut d, ids, parse_signal(sig_text), sig_text))
+            Ok(signal_many(&mut d, ids, sig, &sig_text))
         }
         "readLog" | "readMainLog" => {
             a.count(2, 2)?;
@@ -828,7 +896,7 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
         "readProcessStdoutLog" | "readProcessLog" | "readProcessStderrLog" => {
             a.count(3, 3)?;
             let d = shared.daemon.borrow();
-            let id = lookup_process(&d, a.string(0)?)?;
+            let id = lookup_process(&d, a.namespec(0)?)?;
             let (off, len) = (a.int(1)?, a.int(2)?);
             let path = channel_path(&d, id, m == "readProcessStderrLog")
                 .ok_or_else(|| fault(NO_FILE, None))?;
@@ -837,7 +905,7 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
         "tailProcessStdoutLog" | "tailProcessLog" | "tailProcessStderrLog" => {
             a.count(3, 3)?;
             let d = shared.daemon.borrow();
-            let id = lookup_process(&d, a.string(0)?)?;
+            let id = lookup_process(&d, a.namespec(0)?)?;
             let (off, len) = (a.int(1)?, a.int(2)?);
             let path = channel_path(&d, id, m == "tailProcessStderrLog");
             Ok(tail_file(path.as_deref(), off, len))
@@ -845,7 +913,7 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
         "clearProcessLogs" | "clearProcessLog" => {
             a.count(1, 1)?;
             let d = shared.daemon.borrow();
-            let name = a.string(0)?;
+            let name = a.namespec(0)?;
             let id = lookup_process(&d, name)?;
             clear_process(&d, id).map_err(|_| fault(FAILED, Some(name)))?;
             Ok(Value::Bool(true))
@@ -857,8 +925,8 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             let out = ids
                 .into_iter()
                 .map(|id| {
-                    let r = clear_process(&d, id)
-                        .map_err(|_| fault(FAILED, Some(&d.sv.process(id).config.name)));
+                    let r =
+                        clear_process(&d, id).map_err(|_| fault(FAILED, Some(&spec_of(&d, id))));
                     result_struct(&d, id, &r)
                 })
                 .collect();
@@ -876,10 +944,11 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
         }
         "sendProcessStdin" => {
             a.count(2, 2)?;
-            let name = a.string(0)?;
-            let Some(Value::String(chars)) = a.params.get(1) else {
-                return Err(fault(INCORRECT_PARAMETERS, None));
+            let chars = match a.get(1)? {
+                Value::String(chars) => chars,
+                other => return Err(fault(INCORRECT_PARAMETERS, Some(&pyargs::py_str(other)))),
             };
+            let name = a.namespec(0)?;
             let d = shared.daemon.borrow();
             let id = lookup_process(&d, name)?;
             let p = d.sv.process(id);
@@ -937,7 +1006,10 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
         }
         "addProcessGroup" => {
             a.count(1, 1)?;
-            let name = a.string(0)?;
+            let name = match a.group(0, false)? {
+                pyargs::GroupName::Name(n) => n,
+                pyargs::GroupName::Missing(text) => return Err(fault(BAD_NAME, Some(&text))),
+            };
             let mut d = shared.daemon.borrow_mut();
             let config = d
                 .loaded_groups
@@ -954,11 +1026,11 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
         }
         "removeProcessGroup" => {
             a.count(1, 1)?;
-            let name = a.string(0)?;
+            let name = a.group(0, true)?;
             let mut d = shared.daemon.borrow_mut();
-            let g = find_group(&d, name).ok_or_else(|| fault(BAD_NAME, Some(name)))?;
+            let g = find_group_param(&d, &name)?;
             if d.sv.groups[g].processes.iter().any(|p| !p.state.is_stopped()) {
-                return Err(fault(STILL_RUNNING, Some(name)));
+                return Err(fault(STILL_RUNNING, Some(&d.sv.groups[g].config.name)));
             }
             d.remove_group(g);
             Ok(Value::Bool(true))
@@ -1015,7 +1087,8 @@ fn signal_many(d: &mut Daemon, ids: Vec<ProcId>, sig: Option<i32>, sig_text: &st
         if !d.sv.process(id).state.is_signallable() {
             continue;
         }
-        let r = signal_one(d, id, sig, sig_text);
+        let spec = spec_of(d, id);
+        let r = signal_one(d, id, sig, sig_text, &spec);
         out.push(result_struct(d, id, &r));
     }
     Value::Array(out)
