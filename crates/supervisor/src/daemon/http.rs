@@ -115,13 +115,38 @@ async fn handle(
     Ok(resp)
 }
 
+/// How much of a refused request's body is read before the answer.
+const MAX_DRAIN: usize = 1024 * 1024;
+/// How long a refused request's body may take to arrive.
+const DRAIN_TIME: Duration = Duration::from_secs(10);
+
+/// Answers `resp` to a request whose body is not wanted, after reading the
+/// body (up to [`MAX_DRAIN`] bytes within [`DRAIN_TIME`]): a client that
+/// is still sending when the answer comes and the connection closes gets a
+/// reset instead of the answer (Python's http.client then reports a broken
+/// pipe, not the 401).
+async fn refuse(req: Request<Incoming>, resp: Resp) -> Resp {
+    let mut body = req.into_body();
+    let mut read = 0usize;
+    let drain = async {
+        while let Some(Ok(frame)) = body.frame().await {
+            read += frame.data_ref().map_or(0, Bytes::len);
+            if read > MAX_DRAIN {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIME, drain).await;
+    resp
+}
+
 async fn route(shared: &Rc<Shared>, creds: Option<&Credentials>, req: Request<Incoming>) -> Resp {
     if let Some(c) = creds {
         let h = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         match authorized(h, c) {
             Auth::Granted => {}
-            Auth::Denied => return unauthorized(),
-            Auth::Malformed => return error_response(StatusCode::BAD_REQUEST),
+            Auth::Denied => return refuse(req, unauthorized()).await,
+            Auth::Malformed => return refuse(req, error_response(StatusCode::BAD_REQUEST)).await,
         }
     }
     let path = req.uri().path().to_owned();
@@ -130,17 +155,19 @@ async fn route(shared: &Rc<Shared>, creds: Option<&Credentials>, req: Request<In
     }
     if matches!(path.as_str(), "/" | "/index.html" | "/tail.html" | "/ok.html") {
         if req.method() != Method::GET && req.method() != Method::POST {
-            return error_response(StatusCode::BAD_REQUEST);
+            return refuse(req, error_response(StatusCode::BAD_REQUEST)).await;
         }
-        return page(shared, &path, &req).await;
+        let resp = page(shared, &path, &req).await;
+        return refuse(req, resp).await;
     }
     if path.starts_with("/logtail") || path.starts_with("/mainlogtail") {
         if req.method() != Method::GET {
-            return error_response(StatusCode::BAD_REQUEST);
+            return refuse(req, error_response(StatusCode::BAD_REQUEST)).await;
         }
-        return tail(shared, &percent_decode(&path));
+        let resp = tail(shared, &percent_decode(&path));
+        return refuse(req, resp).await;
     }
-    error_response(StatusCode::NOT_FOUND)
+    refuse(req, error_response(StatusCode::NOT_FOUND)).await
 }
 
 fn html(body: String) -> Resp {
@@ -201,10 +228,10 @@ async fn page(shared: &Rc<Shared>, path: &str, req: &Request<Incoming>) -> Resp 
 
 async fn rpc(shared: &Rc<Shared>, req: Request<Incoming>) -> Resp {
     if req.method() != Method::POST {
-        return error_response(StatusCode::BAD_REQUEST);
+        return refuse(req, error_response(StatusCode::BAD_REQUEST)).await;
     }
     if !req.headers().contains_key(header::CONTENT_LENGTH) {
-        return error_response(StatusCode::LENGTH_REQUIRED);
+        return refuse(req, error_response(StatusCode::LENGTH_REQUIRED)).await;
     }
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
@@ -361,6 +388,9 @@ where
         .header_read_timeout(Duration::from_secs(30))
         .max_buf_size(64 * 1024)
         .keep_alive(true)
+        // A client may shut down its sending side once the request is
+        // out (`printf ... | nc`, proxies): the request is still answered.
+        .half_close(true)
         .serve_connection(TokioIo::new(stream), service);
     tokio::task::spawn_local(async move {
         let _ = conn.await;

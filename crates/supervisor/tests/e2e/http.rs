@@ -435,3 +435,143 @@ fn web_pages_actions_and_escaping() {
     d.check(nosuch.contains("No%20such%20process%20named%20nosuch"), "unknown process message");
     assert_eq!(d.stop(), 0);
 }
+
+/// Sends the head, then (after the server has had time to answer early)
+/// the body in pieces; every write must succeed and the answer be `want`.
+fn slow_body(port: u16, head: &str, body_len: usize, want: &str) -> Result<(), String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    s.write_all(head.as_bytes()).map_err(|e| format!("head: {e}"))?;
+    std::thread::sleep(Duration::from_millis(200));
+    let chunk = vec![b'x'; 4096];
+    let mut sent = 0;
+    while sent < body_len {
+        let n = chunk.len().min(body_len - sent);
+        s.write_all(&chunk[..n]).map_err(|e| format!("body after {sent} bytes: {e}"))?;
+        sent += n;
+    }
+    let mut resp = Vec::new();
+    let _ = s.read_to_end(&mut resp);
+    let resp = String::from_utf8_lossy(&resp);
+    if resp.starts_with(want) { Ok(()) } else { Err(format!("want {want}, got {resp:.300}")) }
+}
+
+#[test]
+fn early_answers_wait_until_the_body_has_arrived() {
+    let env = Env::new();
+    let port = free_port();
+    let mut d = start(&env, port, "username=user\npassword=pw");
+    let wrong = base64::engine::general_purpose::STANDARD.encode("user:wrong");
+    let right = base64::engine::general_purpose::STANDARD.encode("user:pw");
+    let len = 200 * 1024;
+    let cases = [
+        (
+            format!(
+                "POST /RPC2 HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {wrong}\r\nContent-Length: {len}\r\n\r\n"
+            ),
+            "HTTP/1.1 401",
+        ),
+        (
+            format!("POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: {len}\r\n\r\n"),
+            "HTTP/1.1 401",
+        ),
+        (
+            format!(
+                "POST /nothing HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {right}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+            ),
+            "HTTP/1.1 404",
+        ),
+        (
+            format!(
+                "POST /logtail/talk HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {right}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+            ),
+            "HTTP/1.1 400",
+        ),
+        (
+            format!(
+                "PUT /index.html HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {right}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+            ),
+            "HTTP/1.1 400",
+        ),
+    ];
+    for (head, want) in &cases {
+        let r = slow_body(port, head, len, want);
+        d.check(r.is_ok(), &format!("{head:?}: {r:?}"));
+    }
+    assert_eq!(d.stop(), 0);
+}
+
+/// One request written whole, then the writing side shut down; the
+/// answer read to the end.
+fn half_closed(stream: &mut (impl Read + Write), request: &[u8]) -> String {
+    let _ = stream.write_all(request);
+    let mut resp = Vec::new();
+    let _ = stream.read_to_end(&mut resp);
+    String::from_utf8_lossy(&resp).into_owned()
+}
+
+#[test]
+fn requests_followed_by_a_half_close_are_executed_and_answered() {
+    use std::os::unix::net::UnixStream;
+    let env = Env::new();
+    let port = free_port();
+    let out = env.path().join("echo.out");
+    let mut d = Running::start(
+        &env,
+        &format!(
+            "[inet_http_server]\nport=127.0.0.1:{port}\n\
+             [program:echo]\ncommand=/bin/cat\nstartsecs=0\nstdout_logfile={}\n",
+            out.display()
+        ),
+    );
+    d.wait_for("success: echo entered RUNNING", T);
+    let sock = env.path().join("supervisor.sock");
+    let n = 60;
+    let handles: Vec<_> = (0..2 * n)
+        .map(|i| {
+            let sock = sock.clone();
+            std::thread::spawn(move || {
+                let body = sv_xmlrpc::encode_call(
+                    "supervisor.sendProcessStdin",
+                    &[
+                        sv_xmlrpc::Value::from("echo"),
+                        sv_xmlrpc::Value::from(format!("line {i}\n")),
+                    ],
+                );
+                let req = format!(
+                    "POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                if i % 2 == 0 {
+                    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+                    s.set_read_timeout(Some(Duration::from_secs(10))).ok();
+                    let _ = s.write_all(req.as_bytes());
+                    let _ = s.shutdown(std::net::Shutdown::Write);
+                    half_closed(&mut s, b"")
+                } else {
+                    let mut s = UnixStream::connect(&sock).expect("connect");
+                    s.set_read_timeout(Some(Duration::from_secs(10))).ok();
+                    let _ = s.write_all(req.as_bytes());
+                    let _ = s.shutdown(std::net::Shutdown::Write);
+                    half_closed(&mut s, b"")
+                }
+            })
+        })
+        .collect();
+    let answered = handles
+        .into_iter()
+        .filter_map(|h| h.join().ok())
+        .filter(|r| r.starts_with("HTTP/1.1 200") && r.contains("<boolean>1</boolean>"))
+        .count();
+    d.check(answered == 2 * n, &format!("{answered} of {} answered", 2 * n));
+    let deadline = std::time::Instant::now() + T;
+    let lines = loop {
+        let lines = std::fs::read_to_string(&out).unwrap_or_default().lines().count();
+        if lines == 2 * n || std::time::Instant::now() > deadline {
+            break lines;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    d.check(lines == 2 * n, &format!("{lines} of {} lines reached the child", 2 * n));
+    assert_eq!(d.stop(), 0);
+}
