@@ -376,8 +376,17 @@ fn httpdate(t: std::time::SystemTime) -> String {
     dt.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
-fn serve_connection<S>(shared: &Rc<Shared>, creds: &Option<Rc<Credentials>>, stream: S)
-where
+/// Most connections one server serves at once. More wait in the kernel's
+/// backlog until one closes; each costs a task, buffers and an fd, and the
+/// fds are shared with the children's pipes.
+pub const MAX_CONNECTIONS: usize = 512;
+
+fn serve_connection<S>(
+    shared: &Rc<Shared>,
+    creds: &Option<Rc<Credentials>>,
+    stream: S,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + 'static,
 {
     let shared = shared.clone();
@@ -394,49 +403,114 @@ where
         .serve_connection(TokioIo::new(stream), service);
     tokio::task::spawn_local(async move {
         let _ = conn.await;
+        drop(permit);
     });
 }
 
-/// A bound server socket with its credentials.
-pub enum Server {
+/// A bound server socket.
+pub enum Socket {
     /// TCP.
-    Tcp(std::net::TcpListener, Option<Credentials>),
+    Tcp(std::net::TcpListener),
     /// Unix.
-    Unix(std::os::unix::net::UnixListener, Option<Credentials>),
+    Unix(std::os::unix::net::UnixListener),
+}
+
+/// A configured server: its section name, credentials and socket.
+pub struct Server {
+    /// `inet_http_server` or `unix_http_server`, for log lines.
+    pub section: String,
+    /// What clients must send, if anything.
+    pub creds: Option<Credentials>,
+    /// The bound socket.
+    pub socket: Socket,
+}
+
+/// Whether an accept error means the process or the system is out of a
+/// resource (fds, memory), so that trying again at once would spin.
+fn out_of_resources(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM))
+}
+
+/// Accepts connections on one server for as long as the daemon runs: at
+/// most [`MAX_CONNECTIONS`] at once, and with a growing pause (up to 1 s)
+/// while accept fails for want of fds or memory.
+fn accept_loop(shared: Rc<Shared>, server: Server) -> std::io::Result<()> {
+    enum L {
+        Tcp(tokio::net::TcpListener),
+        Unix(tokio::net::UnixListener),
+    }
+    let listener = match server.socket {
+        Socket::Tcp(l) => {
+            l.set_nonblocking(true)?;
+            L::Tcp(tokio::net::TcpListener::from_std(l)?)
+        }
+        Socket::Unix(l) => {
+            l.set_nonblocking(true)?;
+            L::Unix(tokio::net::UnixListener::from_std(l)?)
+        }
+    };
+    let creds = server.creds.map(Rc::new);
+    let section = server.section;
+    tokio::task::spawn_local(async move {
+        let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+        let mut pause = Duration::from_millis(10);
+        let mut said_full: Option<tokio::time::Instant> = None;
+        loop {
+            let permit = match slots.clone().try_acquire_owned() {
+                Ok(p) => p,
+                Err(_) => {
+                    // Said once a minute at most, however busy the server.
+                    let now = tokio::time::Instant::now();
+                    if said_full.is_none_or(|t| now - t >= Duration::from_secs(60)) {
+                        said_full = Some(now);
+                        shared.daemon.borrow().log(
+                            LogLevel::Warn,
+                            &format!(
+                                "{section}: {MAX_CONNECTIONS} connections open, the most served \
+                                 at once; new ones wait until one closes"
+                            ),
+                        );
+                    }
+                    match slots.clone().acquire_owned().await {
+                        Ok(p) => p,
+                        Err(_) => return,
+                    }
+                }
+            };
+            let accepted = match &listener {
+                L::Tcp(l) => l.accept().await.map(|(s, _)| {
+                    let _ = s.set_nodelay(true);
+                    serve_connection(&shared, &creds, s, permit);
+                }),
+                L::Unix(l) => {
+                    l.accept().await.map(|(s, _)| serve_connection(&shared, &creds, s, permit))
+                }
+            };
+            match accepted {
+                Ok(()) => pause = Duration::from_millis(10),
+                Err(e) if out_of_resources(&e) => {
+                    shared.daemon.borrow().log(
+                        LogLevel::Warn,
+                        &format!(
+                            "{section}: cannot accept a connection ({e}); trying again in {} ms",
+                            pause.as_millis()
+                        ),
+                    );
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(1));
+                }
+                // A connection that was reset before we took it, and the like.
+                Err(_) => {}
+            }
+        }
+    });
+    Ok(())
 }
 
 /// Starts accepting on every server; runs until the daemon's tasks end.
 pub fn start(shared: &Rc<Shared>, servers: Vec<Server>) -> std::io::Result<()> {
     for s in servers {
-        match s {
-            Server::Tcp(l, c) => {
-                l.set_nonblocking(true)?;
-                let l = tokio::net::TcpListener::from_std(l)?;
-                let creds = c.map(Rc::new);
-                let shared = shared.clone();
-                tokio::task::spawn_local(async move {
-                    loop {
-                        if let Ok((stream, _)) = l.accept().await {
-                            let _ = stream.set_nodelay(true);
-                            serve_connection(&shared, &creds, stream);
-                        }
-                    }
-                });
-            }
-            Server::Unix(l, c) => {
-                l.set_nonblocking(true)?;
-                let l = tokio::net::UnixListener::from_std(l)?;
-                let creds = c.map(Rc::new);
-                let shared = shared.clone();
-                tokio::task::spawn_local(async move {
-                    loop {
-                        if let Ok((stream, _)) = l.accept().await {
-                            serve_connection(&shared, &creds, stream);
-                        }
-                    }
-                });
-            }
-        }
+        accept_loop(shared.clone(), s)?;
     }
     Ok(())
 }

@@ -66,7 +66,11 @@ pub fn bind_servers(cfg: &ServerConfig) -> Result<Listeners, String> {
                 };
                 let listener = std::net::TcpListener::bind(&addr).map_err(|e| bind_error(&e))?;
                 l.sections.push((section.clone(), username.is_some()));
-                l.servers.push(http::Server::Tcp(listener, creds(username, password)));
+                l.servers.push(http::Server {
+                    section: section.clone(),
+                    creds: creds(username, password),
+                    socket: http::Socket::Tcp(listener),
+                });
             }
             HttpServerConfig::Unix { file, chmod, chown, username, password, section } => {
                 let path = Path::new(file);
@@ -87,7 +91,11 @@ pub fn bind_servers(cfg: &ServerConfig) -> Result<Listeners, String> {
                 }
                 l.sections.push((section.clone(), username.is_some()));
                 l.unix_paths.push(path.to_owned());
-                l.servers.push(http::Server::Unix(listener, creds(username, password)));
+                l.servers.push(http::Server {
+                    section: section.clone(),
+                    creds: creds(username, password),
+                    socket: http::Socket::Unix(listener),
+                });
             }
         }
     }

@@ -575,3 +575,60 @@ fn requests_followed_by_a_half_close_are_executed_and_answered() {
     d.check(lines == 2 * n, &format!("{lines} of {} lines reached the child", 2 * n));
     assert_eq!(d.stop(), 0);
 }
+
+#[test]
+fn connections_over_the_cap_wait_and_are_served_when_one_closes() {
+    let env = Env::new();
+    let port = free_port();
+    let mut d = start(&env, port, "");
+    let cap = 512;
+    let mut open: Vec<TcpStream> =
+        (0..cap + 8).map(|_| TcpStream::connect(("127.0.0.1", port)).expect("connect")).collect();
+    d.wait_for("inet_http_server: 512 connections open, the most served at once", T);
+    // A connection over the cap is accepted by the kernel but not served...
+    let mut waiting = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    waiting.set_read_timeout(Some(Duration::from_secs(20))).ok();
+    waiting.write_all(&rpc_request("supervisor.getState", None)).expect("write");
+    // ...until others close.
+    open.truncate(100);
+    let mut resp = String::new();
+    let _ = waiting.read_to_string(&mut resp);
+    d.check(resp.contains("RUNNING"), &format!("served once slots freed: {resp:.200}"));
+    drop(open);
+    assert_eq!(d.stop(), 0);
+}
+
+#[test]
+fn accept_backs_off_when_out_of_fds() {
+    let env = Env::new();
+    let port = free_port();
+    let conf = format!(
+        "[inet_http_server]\nport=127.0.0.1:{port}\n\
+         [program:idle]\ncommand=/bin/sleep 3600\nstartsecs=0\n"
+    );
+    // The daemon may open 40 fds; it needs about 20 for itself.
+    let prlimit = "/usr/bin/prlimit";
+    if !std::path::Path::new(prlimit).exists() {
+        eprintln!("skipped: no prlimit");
+        return;
+    }
+    let sv = crate::harness::bin("supervisord");
+    let mut d = Running::start_with(
+        &env,
+        std::path::Path::new(prlimit),
+        &["--nofile=40:40", sv.to_str().unwrap_or_default()],
+        &format!("{conf}[supervisord]\nminfds=20\n"),
+        &["-n"],
+    );
+    d.wait_for("success: idle entered RUNNING", T);
+    let held: Vec<TcpStream> =
+        (0..60).filter_map(|_| TcpStream::connect(("127.0.0.1", port)).ok()).collect();
+    d.wait_for("cannot accept a connection (Too many open files", T);
+    std::thread::sleep(Duration::from_millis(1500));
+    let lines = d.log().lines().filter(|l| l.contains("cannot accept a connection")).count();
+    d.check(lines <= 15, &format!("{lines} accept failures logged in ~1.5 s: no spinning"));
+    drop(held);
+    let resp = raw(port, &rpc_request("supervisor.getState", None));
+    d.check(resp.contains("RUNNING"), &format!("serving again: {resp:.200}"));
+    assert_eq!(d.stop(), 0);
+}
