@@ -59,6 +59,18 @@ impl Endpoint {
     }
 }
 
+/// The largest response body accepted (a `getAllProcessInfo` of 10,000
+/// processes is about 10 MiB). Nothing is allocated ahead of the bytes
+/// that actually arrive, whatever the server announces.
+pub const MAX_RESPONSE: u64 = 256 * 1024 * 1024;
+
+/// The longest response head, and the longest chunk-size line.
+const MAX_HEAD: u64 = 64 * 1024;
+
+fn io_error(what: &str, e: &io::Error) -> CallError {
+    CallError::Other(format!("{what}: {e}"))
+}
+
 trait Stream: Read + Write {}
 impl<T: Read + Write> Stream for T {}
 
@@ -118,11 +130,15 @@ impl Client {
             self.auth_header(),
             body.len()
         );
-        s.write_all(req.as_bytes())
-            .and_then(|()| s.write_all(body.as_bytes()))
-            .map_err(|e| CallError::Other(e.to_string()))?;
+        let sent = s.write_all(req.as_bytes()).and_then(|()| s.write_all(body.as_bytes()));
         let mut r = BufReader::new(s);
-        let (status, chunked, length) = read_head(&mut r)?;
+        // A server may answer (401, 413) and close before taking the whole
+        // request: its answer is still worth reading.
+        let (status, chunked, length) = match (read_head(&mut r), sent) {
+            (Ok(head), _) => head,
+            (Err(_), Err(e)) => return Err(io_error("the server closed the connection", &e)),
+            (Err(e), Ok(())) => return Err(e),
+        };
         if status == 401 {
             return Err(CallError::Unauthorized);
         }
@@ -131,22 +147,13 @@ impl Client {
         }
         let body = if chunked {
             let mut out = Vec::new();
-            while let Some(c) = read_chunk(&mut r)? {
-                out.extend(c);
-            }
+            while read_chunk(&mut r, MAX_RESPONSE - out.len() as u64, &mut |c| {
+                out.extend_from_slice(c);
+                true
+            })? {}
             out
         } else {
-            let mut out = Vec::new();
-            match length {
-                Some(n) => {
-                    out.resize(n, 0);
-                    r.read_exact(&mut out).map_err(|e| CallError::Other(e.to_string()))?;
-                }
-                None => {
-                    r.read_to_end(&mut out).map_err(|e| CallError::Other(e.to_string()))?;
-                }
-            }
-            out
+            read_body(&mut r, length)?
         };
         match sv_xmlrpc::decode_response(&body) {
             Ok(Ok(v)) => Ok(v),
@@ -164,18 +171,20 @@ impl Client {
             self.host_header(),
             self.auth_header()
         );
-        s.write_all(req.as_bytes()).map_err(|e| CallError::Other(e.to_string()))?;
+        let sent = s.write_all(req.as_bytes());
         let mut r = BufReader::new(s);
-        let (status, chunked, _) = read_head(&mut r)?;
+        let (status, chunked, _) = match (read_head(&mut r), sent) {
+            (Ok(head), _) => head,
+            (Err(_), Err(e)) => return Err(io_error("the server closed the connection", &e)),
+            (Err(e), Ok(())) => return Err(e),
+        };
         if status != 200 {
             return Err(CallError::Status(status));
         }
         if chunked {
-            while let Some(c) = read_chunk(&mut r)? {
-                if !sink(&c) {
-                    break;
-                }
-            }
+            // A stream has no total limit; each chunk is passed on in
+            // pieces as it arrives.
+            while read_chunk(&mut r, u64::MAX, sink)? {}
         } else {
             let mut buf = [0u8; 8192];
             loop {
@@ -193,25 +202,32 @@ impl Client {
     }
 }
 
-fn read_head(r: &mut impl BufRead) -> Result<(u16, bool, Option<usize>), CallError> {
+fn read_head(r: &mut impl BufRead) -> Result<(u16, bool, Option<u64>), CallError> {
     let mut head = Vec::new();
     loop {
         let mut line = Vec::new();
-        let n = r.read_until(b'\n', &mut line).map_err(|e| CallError::Other(e.to_string()))?;
+        let room = MAX_HEAD.saturating_sub(head.len() as u64) + 1;
+        let n = r
+            .by_ref()
+            .take(room)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| io_error("reading the response", &e))?;
         if n == 0 {
-            return Err(CallError::Other("connection closed".into()));
+            return Err(CallError::Other(
+                "the server closed the connection without an answer".into(),
+            ));
         }
         head.extend_from_slice(&line);
+        if head.len() as u64 > MAX_HEAD {
+            return Err(CallError::Other("the response head is over 64 KiB".into()));
+        }
         if line == b"\r\n" || line == b"\n" {
             break;
-        }
-        if head.len() > 64 * 1024 {
-            return Err(CallError::Other("response head too large".into()));
         }
     }
     let mut headers = [httparse::EMPTY_HEADER; 64];
     let mut resp = httparse::Response::new(&mut headers);
-    resp.parse(&head).map_err(|e| CallError::Other(e.to_string()))?;
+    resp.parse(&head).map_err(|e| CallError::Other(format!("a malformed response head: {e}")))?;
     let status = resp.code.unwrap_or(0);
     let mut chunked = false;
     let mut length = None;
@@ -221,27 +237,78 @@ fn read_head(r: &mut impl BufRead) -> Result<(u16, bool, Option<usize>), CallErr
             chunked = true;
         }
         if h.name.eq_ignore_ascii_case("content-length") {
-            length = v.trim().parse().ok();
+            length = Some(v.trim().parse().map_err(|_| {
+                CallError::Other(format!("a malformed Content-Length: {}", v.trim()))
+            })?);
         }
     }
     Ok((status, chunked, length))
 }
 
-fn read_chunk(r: &mut impl BufRead) -> Result<Option<Vec<u8>>, CallError> {
-    let mut line = String::new();
-    if r.read_line(&mut line).map_err(|e| CallError::Other(e.to_string()))? == 0 {
-        return Ok(None);
+fn too_large() -> CallError {
+    CallError::Other(format!("the response is over {} MiB", MAX_RESPONSE >> 20))
+}
+
+/// A body of `length` bytes, or up to the end of the connection.
+fn read_body(r: &mut impl Read, length: Option<u64>) -> Result<Vec<u8>, CallError> {
+    if length.is_some_and(|n| n > MAX_RESPONSE) {
+        return Err(too_large());
     }
-    let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or("0"), 16)
-        .map_err(|_| CallError::Other("bad chunk".into()))?;
+    let want = length.unwrap_or(MAX_RESPONSE + 1);
+    let mut out = Vec::new();
+    r.take(want).read_to_end(&mut out).map_err(|e| io_error("reading the response", &e))?;
+    match length {
+        Some(n) if (out.len() as u64) < n => Err(CallError::Other(format!(
+            "the server closed the connection after {} of {n} bytes",
+            out.len()
+        ))),
+        None if out.len() as u64 > MAX_RESPONSE => Err(too_large()),
+        _ => Ok(out),
+    }
+}
+
+/// Reads one chunk of a chunked body, passing its data to `sink` in
+/// pieces as they arrive; false at the last chunk (or when `sink` wants
+/// no more). A chunk over `room` bytes is an error.
+fn read_chunk(
+    r: &mut impl BufRead,
+    room: u64,
+    sink: &mut dyn FnMut(&[u8]) -> bool,
+) -> Result<bool, CallError> {
+    let mut line = Vec::new();
+    let n = r
+        .by_ref()
+        .take(4096)
+        .read_until(b'\n', &mut line)
+        .map_err(|e| io_error("reading the response", &e))?;
+    if n == 0 {
+        return Ok(false);
+    }
+    let text = String::from_utf8_lossy(&line);
+    let size = u64::from_str_radix(text.trim().split(';').next().unwrap_or("").trim(), 16)
+        .map_err(|_| CallError::Other(format!("a malformed chunk size: {:.40}", text.trim())))?;
     if size == 0 {
-        return Ok(None);
+        return Ok(false);
     }
-    let mut data = vec![0u8; size];
-    r.read_exact(&mut data).map_err(|e| CallError::Other(e.to_string()))?;
+    if size > room {
+        return Err(too_large());
+    }
+    let mut left = size;
+    let mut buf = [0u8; 64 * 1024];
+    while left > 0 {
+        let want = left.min(buf.len() as u64) as usize;
+        let got = r.read(&mut buf[..want]).map_err(|e| io_error("reading the response", &e))?;
+        if got == 0 {
+            return Err(CallError::Other("the server closed the connection inside a chunk".into()));
+        }
+        left -= got as u64;
+        if !sink(&buf[..got]) {
+            return Ok(false);
+        }
+    }
     let mut crlf = [0u8; 2];
     let _ = r.read_exact(&mut crlf);
-    Ok(Some(data))
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -259,11 +326,83 @@ mod tests {
         assert!(Endpoint::parse("https://h:1").is_err());
     }
 
+    fn chunks(bytes: &[u8], room: u64) -> Result<Vec<u8>, String> {
+        let mut r = std::io::Cursor::new(bytes.to_vec());
+        let mut out = Vec::new();
+        loop {
+            match read_chunk(&mut r, room, &mut |c| {
+                out.extend_from_slice(c);
+                true
+            }) {
+                Ok(true) => {}
+                Ok(false) => return Ok(out),
+                Err(e) => return Err(format!("{e:?}")),
+            }
+        }
+    }
+
     #[test]
     fn chunked_bodies() {
-        let mut r = std::io::Cursor::new(b"5\r\nhello\r\n3\r\nabc\r\n0\r\n\r\n".to_vec());
-        assert_eq!(read_chunk(&mut r).unwrap(), Some(b"hello".to_vec()));
-        assert_eq!(read_chunk(&mut r).unwrap(), Some(b"abc".to_vec()));
-        assert_eq!(read_chunk(&mut r).unwrap(), None);
+        assert_eq!(chunks(b"5\r\nhello\r\n3\r\nabc\r\n0\r\n\r\n", 100), Ok(b"helloabc".to_vec()));
+        // Announced sizes allocate nothing: a huge one is refused, a short
+        // one is an error, not a hang or an abort.
+        assert!(
+            chunks(b"ffffffffffffff\r\nabc", MAX_RESPONSE).unwrap_err().contains("over 256 MiB")
+        );
+        assert!(chunks(b"10\r\nabc", 100).unwrap_err().contains("inside a chunk"));
+        assert!(chunks(b"zz\r\n", 100).unwrap_err().contains("malformed chunk size"));
+        assert!(chunks(&[b'1'; 10000], 100).is_err());
+    }
+
+    #[test]
+    fn bodies_are_bounded() {
+        let mut r = std::io::Cursor::new(b"abc".to_vec());
+        assert!(format!("{:?}", read_body(&mut r, Some(u64::MAX))).contains("over 256 MiB"));
+        let mut r = std::io::Cursor::new(b"abc".to_vec());
+        assert!(format!("{:?}", read_body(&mut r, Some(10))).contains("after 3 of 10 bytes"));
+        let mut r = std::io::Cursor::new(b"abc".to_vec());
+        assert_eq!(read_body(&mut r, None).ok(), Some(b"abc".to_vec()));
+        let head = b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n";
+        assert!(read_head(&mut std::io::Cursor::new(head.to_vec())).is_err());
+        let mut endless = b"HTTP/1.1 200 OK\r\nX: ".to_vec();
+        endless.extend(vec![b'a'; 100_000]);
+        let e = read_head(&mut std::io::Cursor::new(endless)).unwrap_err();
+        assert!(format!("{e:?}").contains("over 64 KiB"));
+        let e = read_head(&mut std::io::Cursor::new(Vec::new())).unwrap_err();
+        assert!(format!("{e:?}").contains("without an answer"));
+    }
+
+    /// A server that answers each connection with `answer` and closes.
+    fn fake_server(answer: &'static [u8]) -> u16 {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = l.local_addr().map(|a| a.port()).unwrap_or(0);
+        std::thread::spawn(move || {
+            for s in l.incoming().flatten().take(1) {
+                let mut s = s;
+                let _ = s.write_all(answer);
+            }
+        });
+        port
+    }
+
+    #[test]
+    fn hostile_servers_get_errors_not_panics() {
+        for answer in [
+            &b"HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551615\r\n\r\n"[..],
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n<methodResponse>",
+            b"",
+            b"garbage\r\n\r\n",
+        ] {
+            let c = Client {
+                endpoint: Endpoint::Tcp("127.0.0.1".into(), fake_server(answer)),
+                username: None,
+                password: None,
+            };
+            match c.call("supervisor.getState", &[]) {
+                Err(CallError::Other(m)) => assert!(!m.is_empty()),
+                other => panic!("{:?} -> {other:?}", String::from_utf8_lossy(answer)),
+            }
+        }
     }
 }
