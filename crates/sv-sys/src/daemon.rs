@@ -117,3 +117,20 @@ pub fn set_child_subreaper() -> std::io::Result<()> {
     let rc = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
     if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
 }
+
+/// Ends this process the way an unhandled `sig` would (the shell then sees
+/// "killed by sig"): default action, unblocked in this thread, sent.
+pub fn die_by_signal(sig: i32) -> ! {
+    // SAFETY: installing SIG_DFL involves no handler code; the mask and
+    // kill calls take a valid local sigset and our own pid.
+    unsafe {
+        libc::signal(sig, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, sig);
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::kill(libc::getpid(), sig);
+    }
+    // A signal that does not terminate (a caller's mistake) still ends us.
+    std::process::exit(128 + sig)
+}

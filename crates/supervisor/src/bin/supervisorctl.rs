@@ -2,6 +2,7 @@
 
 fn main() {
     let argv: Vec<String> = std::env::args().collect();
+    supervisor::ctl::interrupt::install();
     let code = supervisor::ctl::run(
         &argv,
         &sv_sys::RealHost,

@@ -71,8 +71,62 @@ fn io_error(what: &str, e: &io::Error) -> CallError {
     CallError::Other(format!("{what}: {e}"))
 }
 
-trait Stream: Read + Write {}
-impl<T: Read + Write> Stream for T {}
+/// A connection to the server.
+#[derive(Debug)]
+pub enum Conn {
+    /// Over a unix socket.
+    Unix(UnixStream),
+    /// Over TCP.
+    Tcp(TcpStream),
+}
+
+impl Conn {
+    /// Ends the connection both ways, also for the thread reading it.
+    pub fn shutdown(&self) {
+        let _ = match self {
+            Conn::Unix(s) => s.shutdown(std::net::Shutdown::Both),
+            Conn::Tcp(s) => s.shutdown(std::net::Shutdown::Both),
+        };
+    }
+
+    /// A second handle on the same connection.
+    pub fn try_clone(&self) -> io::Result<Conn> {
+        Ok(match self {
+            Conn::Unix(s) => Conn::Unix(s.try_clone()?),
+            Conn::Tcp(s) => Conn::Tcp(s.try_clone()?),
+        })
+    }
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Conn::Unix(s) => s.read(buf),
+            Conn::Tcp(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Conn::Unix(s) => s.write(buf),
+            Conn::Tcp(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl std::os::fd::AsFd for Conn {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        match self {
+            Conn::Unix(s) => s.as_fd(),
+            Conn::Tcp(s) => s.as_fd(),
+        }
+    }
+}
 
 /// A client for one server.
 #[derive(Debug, Clone)]
@@ -85,18 +139,19 @@ pub struct Client {
     pub password: Option<String>,
 }
 
-fn connect(ep: &Endpoint) -> Result<Box<dyn Stream>, CallError> {
+/// Connects to the server.
+pub fn connect(ep: &Endpoint) -> Result<Conn, CallError> {
     let map = |e: io::Error| match e.kind() {
         io::ErrorKind::ConnectionRefused => CallError::Refused,
         io::ErrorKind::NotFound => CallError::NoFile,
         _ => CallError::Other(e.to_string()),
     };
     Ok(match ep {
-        Endpoint::Unix(p) => Box::new(UnixStream::connect(p).map_err(map)?),
+        Endpoint::Unix(p) => Conn::Unix(UnixStream::connect(p).map_err(map)?),
         Endpoint::Tcp(h, port) => {
             let s = TcpStream::connect((h.as_str(), *port)).map_err(map)?;
             let _ = s.set_nodelay(true);
-            Box::new(s)
+            Conn::Tcp(s)
         }
     })
 }
@@ -163,9 +218,21 @@ impl Client {
     }
 
     /// `GET path`, calling `sink` with each piece of the body as it arrives.
-    /// Returns the HTTP status when it is not 200.
+    /// Returns the HTTP status when it is not 200. Ctrl-C ends it
+    /// (see [`super::interrupt`]).
     pub fn stream(&self, path: &str, sink: &mut dyn FnMut(&[u8]) -> bool) -> Result<(), CallError> {
-        let mut s = connect(&self.endpoint)?;
+        self.stream_on(connect(&self.endpoint)?, path, sink)
+    }
+
+    /// [`Client::stream`] on a connection made by the caller (who can end
+    /// it from another thread).
+    pub fn stream_on(
+        &self,
+        mut s: Conn,
+        path: &str,
+        sink: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Result<(), CallError> {
+        let _follow = super::interrupt::Follow::new(&s);
         let req = format!(
             "GET {path} HTTP/1.1\r\nHost: {}\r\n{}\r\n",
             self.host_header(),

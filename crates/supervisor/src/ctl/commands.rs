@@ -567,6 +567,11 @@ impl Ctl<'_> {
         let r = self
             .rpc
             .stream(path, &mut |data| out.write_all(data).and_then(|()| out.flush()).is_ok());
+        // Ctrl-C ends the following, not the program.
+        if super::interrupt::take() {
+            self.output("");
+            return Ok(());
+        }
         match r {
             Ok(()) => Ok(()),
             Err(CallError::Status(code)) => {

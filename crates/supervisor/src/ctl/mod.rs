@@ -5,6 +5,7 @@
 pub mod client;
 pub mod commands;
 pub mod help;
+pub mod interrupt;
 pub mod shell;
 
 use std::io::Write;
@@ -56,12 +57,18 @@ impl Rpc for Client {
     }
     fn foreground(&mut self, name: &str, out: &mut dyn Write) -> Result<(), CallError> {
         // Two followers write to our stdout; this thread forwards stdin.
+        // Their connections end with the command, however it ends.
+        let mut followers = Vec::new();
         for channel in ["stdout", "stderr"] {
             let client = self.clone();
             let path = format!("/logtail/{name}/{channel}");
+            let conn = client::connect(&self.endpoint)?;
+            if let Ok(handle) = conn.try_clone() {
+                followers.push(handle);
+            }
             std::thread::spawn(move || {
                 // Straight to fd 1: the main thread holds the stdout lock.
-                let _ = client.stream(&path, &mut |mut data| {
+                let _ = client.stream_on(conn, &path, &mut |mut data| {
                     while !data.is_empty() {
                         match nix::unistd::write(std::io::stdout(), data) {
                             Ok(n) => data = &data[n..],
@@ -72,10 +79,23 @@ impl Rpc for Client {
                 });
             });
         }
+        struct EndAll(Vec<client::Conn>);
+        impl Drop for EndAll {
+            fn drop(&mut self) {
+                self.0.iter().for_each(client::Conn::shutdown);
+            }
+        }
+        let _end = EndAll(followers);
+        let wait = interrupt::StdinWait::new().map_err(|e| CallError::Other(e.to_string()))?;
         let stdin = std::io::stdin();
         let mut line = String::new();
         loop {
             line.clear();
+            // Ctrl-C ends the command like the end of input does.
+            if !wait.ready() {
+                interrupt::take();
+                return Ok(());
+            }
             if stdin.read_line(&mut line).unwrap_or(0) == 0 {
                 return Ok(());
             }
@@ -178,6 +198,7 @@ pub fn run(argv: &[String], host: &dyn Host, out: &mut dyn Write, err: &mut dyn 
         ctl.onecmd(&rest.join(" "));
         return ctl.exitstatus;
     }
+    interrupt::set_shell(true);
     shell::run(&mut ctl, &cfg.prompt, cfg.history_file.as_deref());
     0
 }

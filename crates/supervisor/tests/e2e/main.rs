@@ -20,6 +20,8 @@ mod daemon_diff;
 mod daemon_harness;
 // Differential: the reference's supervisorctl against both daemons.
 mod ctl_diff;
+// Ctrl-C in supervisorctl, against the reference's.
+mod ctl_interrupt;
 // Differential: XML-RPC results and faults against the reference.
 mod rpc_diff;
 // pidproxy end to end.
