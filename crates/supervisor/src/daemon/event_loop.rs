@@ -249,8 +249,13 @@ impl Daemon {
         }
         if taken {
             self.serial = self.serial.wrapping_add(1);
+            // Sent now to a listener that is ready: an event must never
+            // wait for some later wake-up of the loop.
+            self.pool_effects(fx);
+            self.dispatch_events();
+        } else {
+            self.pool_effects(fx);
         }
-        self.pool_effects(fx);
     }
 
     fn pool_effects(&mut self, fx: Vec<sv_core::pool::PoolEffect>) {
@@ -263,6 +268,9 @@ impl Daemon {
 
     /// Sends buffered events to ready listeners.
     pub fn dispatch_events(&mut self) {
+        if self.pools.is_empty() {
+            return;
+        }
         let server = self.cfg.supervisord.identifier.clone();
         for pi in 0..self.pools.len() {
             let mut fx = Vec::new();

@@ -635,8 +635,43 @@ async fn many(shared: &Shared, ids: Vec<ProcId>, wait: bool, start: bool) -> Rpc
     Ok(Value::Array(results))
 }
 
-/// Dispatches one call. `Err` is the fault to send.
+/// Methods that change nothing: the only ones after which the event loop
+/// need not look at the state again.
+const READ_ONLY: &[&str] = &[
+    "supervisor.getAPIVersion",
+    "supervisor.getVersion",
+    "supervisor.getSupervisorVersion",
+    "supervisor.getIdentification",
+    "supervisor.getState",
+    "supervisor.getPID",
+    "supervisor.getProcessInfo",
+    "supervisor.getAllProcessInfo",
+    "supervisor.getAllConfigInfo",
+    "supervisor.readLog",
+    "supervisor.readMainLog",
+    "supervisor.readProcessLog",
+    "supervisor.readProcessStdoutLog",
+    "supervisor.readProcessStderrLog",
+    "supervisor.tailProcessLog",
+    "supervisor.tailProcessStdoutLog",
+    "supervisor.tailProcessStderrLog",
+    "system.listMethods",
+    "system.methodHelp",
+    "system.methodSignature",
+];
+
+/// Dispatches one call. `Err` is the fault to send. After any call that
+/// may have changed something, the event loop takes a turn (timers,
+/// events, waiting callers), whatever the handler did or forgot to do.
 pub async fn call(shared: &Rc<Shared>, method: &str, params: &[Value]) -> RpcResult {
+    let r = dispatch(shared, method, params).await;
+    if !READ_ONLY.contains(&method) {
+        shared.wake.notify_one();
+    }
+    r
+}
+
+async fn dispatch(shared: &Rc<Shared>, method: &str, params: &[Value]) -> RpcResult {
     let parts: Vec<&str> = method.split('.').collect();
     if parts.len() != 2 || parts[1].starts_with('_') {
         return Err(fault(UNKNOWN_METHOD, None));

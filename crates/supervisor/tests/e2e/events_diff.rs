@@ -126,3 +126,105 @@ fn event_streams_match_the_reference() {
     assert_eq!(remote(&ours), remote(&reference), "{dump}");
     assert_eq!(remote(&ours), ["REMOTE_COMMUNICATION type:mytype|my data"], "{dump}");
 }
+
+/// Each kind of event reaches a listener within two seconds of what caused
+/// it, with nothing else happening in the daemon (no ticks subscribed).
+#[test]
+fn every_event_type_reaches_a_listener_promptly() {
+    let python = ref_venv().map_or_else(|| "python3".into(), |v| v.join("bin/python"));
+    let listener = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/record_listener.py");
+    let programs = "[program:a]\ncommand=/bin/sleep 3600\nstartsecs=0\n\
+                    [program:b]\ncommand=/bin/sleep 3600\nstartsecs=0\n\
+                    [program:echo]\ncommand=/bin/cat\nstartsecs=0\nstdout_events_enabled=true\n";
+    let conf = format!(
+        "[eventlistener:lis]\ncommand={} {} {{dir}}/events.txt\n\
+         events=PROCESS_STATE,PROCESS_GROUP,REMOTE_COMMUNICATION,PROCESS_LOG\nbuffer_size=100\n\
+         {programs}",
+        python.display(),
+        listener.display()
+    );
+    let env = Env::new();
+    let mut d = Running::start(&env, &conf);
+    for p in ["a", "b", "echo"] {
+        d.wait_for(&format!("success: {p} entered RUNNING"), Duration::from_secs(20));
+    }
+    let events = env.path().join("events.txt");
+    let count =
+        |needle: &str| std::fs::read_to_string(&events).unwrap_or_default().matches(needle).count();
+    // Runs `action`, then waits (two seconds at most) for one more `needle`.
+    let step = |what: &str, needle: &str, action: &dyn Fn()| {
+        // Let the listener take what is already queued first.
+        std::thread::sleep(Duration::from_millis(500));
+        let before = count(needle);
+        action();
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        while count(needle) <= before {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{what}: no {needle} within 2 s\n{}\n===== events =====\n{}",
+                d.dump(),
+                std::fs::read_to_string(&events).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let ctl = |args: &[&str]| {
+        let out = std::process::Command::new(crate::harness::bin("supervisorctl"))
+            .arg("-c")
+            .arg(d.conf())
+            .args(args)
+            .output()
+            .expect("supervisorctl");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let conf_path = d.conf().to_owned();
+    let full = std::fs::read_to_string(&conf_path).unwrap_or_default();
+    step("stop", "PROCESS_STATE_STOPPED processname:a", &|| {
+        ctl(&["stop", "a"]);
+    });
+    step("start", "PROCESS_STATE_RUNNING processname:a", &|| {
+        ctl(&["start", "a"]);
+    });
+    step("update removing b", "PROCESS_GROUP_REMOVED groupname:b", &|| {
+        let without_b = full.replace("[program:b]\ncommand=/bin/sleep 3600\nstartsecs=0\n", "");
+        std::fs::write(&conf_path, without_b).expect("write config");
+        ctl(&["update"]);
+    });
+    step("update adding b", "PROCESS_GROUP_ADDED groupname:b", &|| {
+        std::fs::write(&conf_path, &full).expect("write config");
+        ctl(&["update"]);
+    });
+    d.wait_for("success: b entered RUNNING", Duration::from_secs(20));
+    ctl(&["stop", "b"]);
+    step("remove", "PROCESS_GROUP_REMOVED groupname:b", &|| {
+        ctl(&["remove", "b"]);
+    });
+    step("add", "PROCESS_GROUP_ADDED groupname:b", &|| {
+        ctl(&["add", "b"]);
+    });
+    step("remote communication", "REMOTE_COMMUNICATION", &|| {
+        let script = "import sys,xmlrpc.client,http.client,socket\n\
+            class C(http.client.HTTPConnection):\n def connect(self):\n  self.sock=socket.socket(socket.AF_UNIX); self.sock.connect(sys.argv[1])\n\
+            class T(xmlrpc.client.Transport):\n def make_connection(self,h): return C('localhost')\n\
+            xmlrpc.client.ServerProxy('http://x',transport=T()).supervisor.sendRemoteCommEvent('t','d')\n";
+        let out = std::process::Command::new(&python)
+            .args(["-c", script])
+            .arg(env.path().join("supervisor.sock"))
+            .output()
+            .expect("send a remote event");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    });
+    step("output", "PROCESS_LOG_STDOUT", &|| {
+        let script = "import sys,xmlrpc.client,http.client,socket\n\
+            class C(http.client.HTTPConnection):\n def connect(self):\n  self.sock=socket.socket(socket.AF_UNIX); self.sock.connect(sys.argv[1])\n\
+            class T(xmlrpc.client.Transport):\n def make_connection(self,h): return C('localhost')\n\
+            xmlrpc.client.ServerProxy('http://x',transport=T()).supervisor.sendProcessStdin('echo','hi\\n')\n";
+        let out = std::process::Command::new(&python)
+            .args(["-c", script])
+            .arg(env.path().join("supervisor.sock"))
+            .output()
+            .expect("send stdin");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    });
+    assert_eq!(d.stop(), 0);
+}
