@@ -34,6 +34,10 @@ table=target/bench/table-$stamp.md
 sh "$harness" --labels reference,ours --reps 3 "$@" \
   .venv-ref/bin/supervisord .venv-ref/bin/supervisorctl \
   target/release/supervisord target/release/supervisorctl 2>&1 | tee -a "$raw"
+# Log reads of a 2 GiB log (not in the shared harness), same format.
+python3 scripts/bench_logtail.py --reps 3 \
+  reference .venv-ref/bin/supervisord .venv-ref/bin/supervisorctl \
+  ours target/release/supervisord target/release/supervisorctl 2>&1 | tee -a "$raw"
 python3 scripts/bench_table.py "$raw" | tee "$table"
 echo "raw output: $raw"
 echo "table:      $table"

@@ -191,7 +191,7 @@ async fn page(shared: &Rc<Shared>, path: &str, req: &Request<Incoming>) -> Resp 
     let get = |k: &str| q.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
     if path == "/tail.html" {
         let limit = get("limit").and_then(|l| l.parse().ok()).unwrap_or(1024);
-        return html(web::tail_page(shared, get("processname").as_deref(), limit));
+        return html(web::tail_page(shared, get("processname").as_deref(), limit).await);
     }
     let header = |h: header::HeaderName| {
         req.headers().get(h).and_then(|v| v.to_str().ok()).map(str::to_owned)

@@ -6,6 +6,7 @@ pub mod event_loop;
 pub mod help;
 pub mod http;
 pub mod logger;
+pub mod logread;
 pub mod output;
 pub mod pyargs;
 pub mod rpc;

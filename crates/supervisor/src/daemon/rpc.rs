@@ -16,7 +16,7 @@ use sv_core::supervisor::ProcId;
 use sv_xmlrpc::{Fault, Field, Value};
 
 use super::event_loop::{Daemon, Shared};
-use super::pyargs;
+use super::{logread, pyargs};
 
 use crate::faults::*;
 pub use crate::faults::{fault, fault_name};
@@ -281,13 +281,18 @@ pub fn all_process_info(d: &Daemon) -> Vec<Value> {
 
 /// The tail page's text: the last `limit` bytes of a process's stdout log,
 /// or the reference's message.
-pub fn read_stdout_tail(d: &Daemon, name: &str, limit: i64) -> String {
-    let id = match lookup_process(d, name) {
-        Ok(id) => id,
-        Err(f) => return format!("ERROR: unexpected rpc fault [{}] {}", f.code, f.text),
+pub async fn read_stdout_tail(shared: &Shared, name: &str, limit: i64) -> String {
+    let path = {
+        let d = shared.daemon.borrow();
+        match lookup_process(&d, name) {
+            Ok(id) => channel_path(&d, id, false),
+            Err(f) => return format!("ERROR: unexpected rpc fault [{}] {}", f.code, f.text),
+        }
     };
-    match channel_path(d, id, false).map(|p| read_file(&p, -limit, 0)) {
-        Some(Ok(text)) => text,
+    let Some(path) = path else { return format!("No file for {name}") };
+    let read = read_log(large_read(-limit, 0), move || logread::read_file(&path, -limit, 0));
+    match read.await {
+        Ok(Ok(text)) => text,
         _ => format!("No file for {name}"),
     }
 }
@@ -476,50 +481,23 @@ fn signal_one(
     r.map_err(|m| fault(FAILED, Some(&m)))
 }
 
-/// Reads `length` bytes at `offset` of a file with the reference's rules.
-fn read_file(path: &str, offset: i64, length: i64) -> Result<String, Fault> {
-    if (offset < 0 && length != 0) || length < 0 {
-        return Err(fault(BAD_ARGUMENTS, None));
+/// Reads a log range off the event loop's thread when it may be large
+/// (to the end of the file, or over 1 MiB): a big read then holds up no
+/// other client. Small reads, the usual case, are done at once.
+async fn read_log<T: Send + 'static>(
+    large: bool,
+    read: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Fault> {
+    if !large {
+        return Ok(read());
     }
-    let data = std::fs::read(path).map_err(|_| fault(NO_FILE, Some(path)))?;
-    let size = data.len() as i64;
-    let (start, end) = if offset < 0 {
-        (size.saturating_add(offset).max(0), size)
-    } else if length == 0 {
-        (offset.min(size), size)
-    } else {
-        (offset.min(size), offset.saturating_add(length).min(size))
-    };
-    Ok(String::from_utf8_lossy(&data[start as usize..end as usize]).into_owned())
+    tokio::task::spawn_blocking(read).await.map_err(|_| fault(FAILED, Some("reading the log")))
 }
 
-/// The reference's `tailFile`: `[data, size, overflow]`.
-fn tail_file(path: Option<&str>, offset: i64, length: i64) -> Value {
-    let Some(data) = path.and_then(|p| std::fs::read(p).ok()) else {
-        return Value::Array(vec![Value::from(""), Value::Int(0), Value::Bool(false)]);
-    };
-    let sz = data.len() as i64;
-    let (mut offset, mut length) = (offset, length);
-    let mut overflow = false;
-    if sz > offset.saturating_add(length) {
-        overflow = true;
-        offset = sz - 1;
-    }
-    if offset.saturating_add(length) > sz {
-        if offset > sz - 1 {
-            length = 0;
-        }
-        offset = sz.saturating_sub(length);
-    }
-    let offset = offset.clamp(0, sz);
-    let length = length.max(0);
-    let end = offset.saturating_add(length).min(sz);
-    let text = if length > 0 {
-        String::from_utf8_lossy(&data[offset as usize..end as usize]).into_owned()
-    } else {
-        String::new()
-    };
-    Value::Array(vec![Value::from(text), Value::Int(sz), Value::Bool(overflow)])
+/// Whether `readFile(offset, length)` may return more than 1 MiB.
+fn large_read(offset: i64, length: i64) -> bool {
+    const MIB: i64 = 1 << 20;
+    length == 0 && offset >= 0 || length > MIB || offset < -MIB
 }
 
 fn channel_path(d: &Daemon, id: ProcId, stderr: bool) -> Option<String> {
@@ -914,7 +892,9 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             let (off, len) = (a.int(0)?, a.int(1)?);
             let path = shared.daemon.borrow().cfg.supervisord.logfile.clone();
             let path = path.ok_or_else(|| fault(NO_FILE, None))?;
-            read_file(&path, off, len).map(Value::from)
+            read_log(large_read(off, len), move || logread::read_file(&path, off, len))
+                .await?
+                .map(Value::from)
         }
         "clearLog" => {
             a.count(0, 0)?;
@@ -930,20 +910,26 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
         }
         "readProcessStdoutLog" | "readProcessLog" | "readProcessStderrLog" => {
             a.count(3, 3)?;
-            let d = shared.daemon.borrow();
-            let id = lookup_process(&d, a.namespec(0)?)?;
+            let path = {
+                let d = shared.daemon.borrow();
+                let id = lookup_process(&d, a.namespec(0)?)?;
+                channel_path(&d, id, m == "readProcessStderrLog")
+            };
             let (off, len) = (a.int(1)?, a.int(2)?);
-            let path = channel_path(&d, id, m == "readProcessStderrLog")
-                .ok_or_else(|| fault(NO_FILE, None))?;
-            read_file(&path, off, len).map(Value::from)
+            let path = path.ok_or_else(|| fault(NO_FILE, None))?;
+            read_log(large_read(off, len), move || logread::read_file(&path, off, len))
+                .await?
+                .map(Value::from)
         }
         "tailProcessStdoutLog" | "tailProcessLog" | "tailProcessStderrLog" => {
             a.count(3, 3)?;
-            let d = shared.daemon.borrow();
-            let id = lookup_process(&d, a.namespec(0)?)?;
+            let path = {
+                let d = shared.daemon.borrow();
+                let id = lookup_process(&d, a.namespec(0)?)?;
+                channel_path(&d, id, m == "tailProcessStderrLog")
+            };
             let (off, len) = (a.int(1)?, a.int(2)?);
-            let path = channel_path(&d, id, m == "tailProcessStderrLog");
-            Ok(tail_file(path.as_deref(), off, len))
+            read_log(len > 1 << 20, move || logread::tail_file(path.as_deref(), off, len)).await
         }
         "clearProcessLogs" | "clearProcessLog" => {
             a.count(1, 1)?;
@@ -1148,46 +1134,6 @@ mod tests {
         assert_eq!(timedelta(86405), "1 day, 0:00:05");
         assert_eq!(timedelta(2 * 86400 + 11045), "2 days, 3:04:05");
         assert_eq!(timedelta(-3), "0:00:00");
-    }
-
-    #[test]
-    fn tail_like_the_reference() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("t.log");
-        std::fs::write(&p, "hello\n").unwrap();
-        let p = p.to_str().unwrap();
-        let t = |o, l| tail_file(Some(p), o, l);
-        let v = |s: &str, n, o| Value::Array(vec![Value::from(s), Value::Int(n), Value::Bool(o)]);
-        assert_eq!(t(0, 100), v("hello\n", 6, false));
-        assert_eq!(t(0, 3), v("lo\n", 6, true));
-        assert_eq!(t(100, 3), v("", 6, false));
-        assert_eq!(tail_file(None, 0, 10), v("", 0, false));
-        // Extreme offsets from a hostile client never panic.
-        for (o, l) in [
-            (i64::MAX, i64::MAX),
-            (i64::MIN, i64::MAX),
-            (i64::MAX, i64::MIN),
-            (i64::MIN, i64::MIN),
-            (-1, 5),
-        ] {
-            let _ = tail_file(Some(p), o, l);
-            let _ = read_file(p, o, l);
-        }
-    }
-
-    #[test]
-    fn read_like_the_reference() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("r.log");
-        std::fs::write(&p, "out\nerr\nred\n").unwrap();
-        let p = p.to_str().unwrap();
-        assert_eq!(read_file(p, 4, 3).unwrap(), "err");
-        assert_eq!(read_file(p, 400, 0).unwrap(), "");
-        assert_eq!(read_file(p, -4, 0).unwrap(), "red\n");
-        assert_eq!(read_file(p, 0, 0).unwrap(), "out\nerr\nred\n");
-        assert_eq!(read_file(p, -10, 5).unwrap_err().code, BAD_ARGUMENTS);
-        assert_eq!(read_file(p, 0, -5).unwrap_err().code, BAD_ARGUMENTS);
-        assert_eq!(read_file("/nonexistent", 0, 1).unwrap_err().text, "NO_FILE: /nonexistent");
     }
 
     #[test]

@@ -244,15 +244,11 @@ var end=window.innerHeight+window.scrollY>=document.body.scrollHeight-4;\
 p.textContent=n.textContent;if(end)window.scrollTo(0,document.body.scrollHeight);}).catch(function(){});},1000);})();";
 
 /// The tail page.
-pub fn tail_page(shared: &Rc<Shared>, ns: Option<&str>, limit: i64) -> String {
+pub async fn tail_page(shared: &Rc<Shared>, ns: Option<&str>, limit: i64) -> String {
     let limit = limit.max(1024);
     let (title, body) = match ns {
         None => ("None".to_owned(), "No process name found".to_owned()),
-        Some(ns) => {
-            let d = shared.daemon.borrow();
-            let text = super::rpc::read_stdout_tail(&d, ns, limit);
-            (ns.to_owned(), text)
-        }
+        Some(ns) => (ns.to_owned(), super::rpc::read_stdout_tail(shared, ns, limit).await),
     };
     format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\

@@ -150,3 +150,86 @@ fn rss_is_flat_under_chatty_output_with_rotation() {
     );
     assert_eq!(d.stop(), 0);
 }
+
+/// The peak resident set (`VmHWM`) in kB.
+fn peak_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// A 2 GiB log (sparse: reading it whole would still copy 2 GiB) is tailed
+/// and read from its end 500 times, the tail page is rendered and ten
+/// followers attach: the daemon's peak resident set stays where it was.
+#[test]
+fn reads_of_a_2_gib_log_cost_what_they_return() {
+    let env = Env::new();
+    let log = env.path().join("big.log");
+    let f = std::fs::File::create(&log).expect("create");
+    f.set_len(2 << 30).expect("grow");
+    drop(f);
+    let port = crate::http::free_port();
+    let mut d = Running::start(
+        &env,
+        &format!(
+            "[inet_http_server]\nport=127.0.0.1:{port}\n\
+             [program:big]\ncommand=/bin/sh -c 'echo the last line; exec sleep 3600'\n\
+             startsecs=0\nstdout_logfile={}\nstdout_logfile_maxbytes=0\n",
+            log.display()
+        ),
+    );
+    d.wait_for("success: big entered RUNNING state", T);
+    let mut c = Conn::open(&env);
+    let name = sv_xmlrpc::Value::from("big");
+    c.call("supervisor.tailProcessStdoutLog", &[name.clone(), 0.into(), 1600.into()]);
+    let before = peak_kb(d.pid());
+    for _ in 0..250 {
+        let v = c.call("supervisor.tailProcessStdoutLog", &[name.clone(), 0.into(), 1600.into()]);
+        let text = match &v {
+            sv_xmlrpc::Value::Array(a) => a.first().and_then(|t| t.as_str()).unwrap_or(""),
+            _ => "",
+        };
+        d.check(text.ends_with("the last line\n"), "the tail holds the last line");
+        let v =
+            c.call("supervisor.readProcessStdoutLog", &[name.clone(), (-1600).into(), 0.into()]);
+        d.check(v.as_str().is_some_and(|t| t.len() == 1600), "1600 bytes read");
+    }
+    let page = std::process::Command::new("curl")
+        .args(["-s", &format!("http://127.0.0.1:{port}/tail.html?processname=big")])
+        .output();
+    if let Ok(p) = page {
+        d.check(String::from_utf8_lossy(&p.stdout).contains("the last line"), "tail page");
+    }
+    let followers: Vec<std::net::TcpStream> = (0..10)
+        .filter_map(|_| {
+            use std::io::Write;
+            let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+            s.write_all(b"GET /logtail/big HTTP/1.1\r\nHost: x\r\n\r\n").ok()?;
+            Some(s)
+        })
+        .collect();
+    for mut s in &followers {
+        use std::io::Read;
+        s.set_read_timeout(Some(Duration::from_secs(20))).ok();
+        let mut buf = vec![0u8; 4096];
+        let mut got = Vec::new();
+        while !String::from_utf8_lossy(&got).contains("the last line") {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+        d.check(String::from_utf8_lossy(&got).contains("the last line"), "a follower's start");
+    }
+    let after = peak_kb(d.pid());
+    d.check(
+        before > 0 && after <= before + 4096,
+        &format!("peak RSS {before} kB before, {after} kB after 500 reads of a 2 GiB log"),
+    );
+    eprintln!("peak RSS before/after reading a 2 GiB log: {before}/{after} kB");
+    drop(followers);
+    assert_eq!(d.stop(), 0);
+}
