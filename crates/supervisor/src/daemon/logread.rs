@@ -125,7 +125,8 @@ mod tests {
     /// reference's `tailFile` with Python integers.
     #[test]
     fn tail_ranges() {
-        let cases: &[(u64, i64, i64, (u64, u64, bool))] = &[
+        type Case = (u64, i64, i64, (u64, u64, bool));
+        let cases: &[Case] = &[
             (6, 0, 100, (0, 6, false)),
             (6, 0, 3, (3, 3, true)),
             (6, 100, 3, (6, 0, false)),
