@@ -54,6 +54,8 @@ pub enum Expect {
     FcgiSocket,
     /// A value within bounds.
     Range(i64, i64),
+    /// A byte size from 0 to the bound.
+    ByteRange(i64),
     /// A setting that must be present.
     Required,
     /// Free text explained by the message itself.
@@ -100,6 +102,10 @@ impl Expect {
                 "tcp://host:port or unix:///absolute/path".into()
             }
             Expect::Range(lo, hi) => format!("an integer from {lo} to {hi}"),
+            Expect::ByteRange(hi) => format!(
+                "a byte count from 0 to {hi} ({} TB), optionally with KB, MB or GB, e.g. 50MB",
+                hi >> 40
+            ),
             Expect::Required => "this setting to be present".into(),
             Expect::Other(s) => s.into(),
         }

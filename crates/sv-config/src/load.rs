@@ -81,6 +81,38 @@ pub struct CtlOverrides {
     pub history_file: Option<String>,
 }
 
+/// The accepted ranges of numeric settings. The reference takes any
+/// integer; these bounds are far beyond any working configuration and
+/// keep every later computation (seconds to milliseconds, deadlines,
+/// rotation loops, buffers) free of overflow (docs/compatibility.md).
+pub mod ranges {
+    use std::ops::RangeInclusive;
+    /// `startsecs`, `stopwaitsecs`: seconds, up to 68 years.
+    pub const SECONDS: RangeInclusive<i64> = 0..=i32::MAX as i64;
+    /// `startretries`.
+    pub const RETRIES: RangeInclusive<i64> = 0..=i32::MAX as i64;
+    /// `priority`.
+    pub const PRIORITY: RangeInclusive<i64> = i32::MIN as i64..=i32::MAX as i64;
+    /// `numprocs` (0: a group without processes).
+    pub const NUMPROCS: RangeInclusive<i64> = 0..=100_000;
+    /// `numprocs_start`.
+    pub const NUMPROCS_START: RangeInclusive<i64> = 0..=i32::MAX as i64;
+    /// `*logfile_backups`.
+    pub const BACKUPS: RangeInclusive<i64> = 0..=10_000;
+    /// `buffer_size` of an event listener pool.
+    pub const BUFFER_SIZE: RangeInclusive<i64> = 1..=1_048_576;
+    /// `minfds`, `minprocs`.
+    pub const LIMITS: RangeInclusive<i64> = 0..=i32::MAX as i64;
+}
+
+/// The largest byte size accepted (`*_maxbytes`): 1 PiB.
+pub const MAX_BYTES: i64 = 1 << 50;
+
+/// `n` if it lies in `lo..=hi`, else the error.
+pub fn in_range(n: i64, lo: i64, hi: i64) -> Result<i64, String> {
+    if (lo..=hi).contains(&n) { Ok(n) } else { Err(format!("value {n} is out of range")) }
+}
+
 struct Loader<'a> {
     host: &'a dyn Host,
     ini: Ini,
@@ -239,6 +271,44 @@ impl<'a> Loader<'a> {
         }
     }
 
+    /// [`Loader::conv`] of an integer that must lie in `range`.
+    fn int_in(
+        &mut self,
+        section: &str,
+        key: &str,
+        default: &str,
+        extra: &Expansions,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Option<i64> {
+        let (lo, hi) = (*range.start(), *range.end());
+        self.conv(
+            section,
+            key,
+            default,
+            extra,
+            move |t| in_range(dt::integer(t)?, lo, hi),
+            Expect::Range(lo, hi),
+        )
+    }
+
+    /// [`Loader::conv`] of a byte size that must lie in `0..=MAX_BYTES`.
+    fn bytes_in(
+        &mut self,
+        section: &str,
+        key: &str,
+        default: &str,
+        extra: &Expansions,
+    ) -> Option<i64> {
+        self.conv(
+            section,
+            key,
+            default,
+            extra,
+            |t| in_range(dt::byte_size(t)?, 0, MAX_BYTES),
+            Expect::ByteRange(MAX_BYTES),
+        )
+    }
+
     fn expand_or_report(
         &mut self,
         raw: &str,
@@ -357,10 +427,8 @@ impl<'a> Loader<'a> {
         let host = self.host;
         let s = "supervisord";
         let x = self.here_names();
-        let minfds =
-            self.conv(s, "minfds", "1024", &x, dt::integer, Expect::Integer).unwrap_or(1024);
-        let minprocs =
-            self.conv(s, "minprocs", "200", &x, dt::integer, Expect::Integer).unwrap_or(200);
+        let minfds = self.int_in(s, "minfds", "1024", &x, ranges::LIMITS).unwrap_or(1024);
+        let minprocs = self.int_in(s, "minprocs", "200", &x, ranges::LIMITS).unwrap_or(200);
         let directory = match self.get(s, "directory", None, &x) {
             Ok(Some(g)) => match dt::existing_directory(host, &g.text) {
                 Ok(d) => Some(d),
@@ -383,11 +451,9 @@ impl<'a> Loader<'a> {
                 Expect::DirPath,
             )
             .unwrap_or_else(|| "supervisord.log".into());
-        let logfile_maxbytes = self
-            .conv(s, "logfile_maxbytes", "50MB", &x, dt::byte_size, Expect::ByteSize)
-            .unwrap_or(50 << 20);
+        let logfile_maxbytes = self.bytes_in(s, "logfile_maxbytes", "50MB", &x).unwrap_or(50 << 20);
         let logfile_backups =
-            self.conv(s, "logfile_backups", "10", &x, dt::integer, Expect::Integer).unwrap_or(10);
+            self.int_in(s, "logfile_backups", "10", &x, ranges::BACKUPS).unwrap_or(10);
         let loglevel = self
             .conv(s, "loglevel", "info", &x, dt::logging_level, Expect::LogLevel)
             .unwrap_or(LogLevel::Info);
@@ -540,9 +606,8 @@ impl<'a> Loader<'a> {
                 Ok(Some(g)) => dt::list_of_strings(&g.text),
                 _ => Vec::new(),
             };
-            let priority = self
-                .conv(section, "priority", "999", &x, dt::integer, Expect::Integer)
-                .unwrap_or(999);
+            let priority =
+                self.int_in(section, "priority", "999", &x, ranges::PRIORITY).unwrap_or(999);
             // The reference names the last program section it read in these
             // messages, not the group (kept for compatibility).
             let mut label = section.clone();
@@ -588,28 +653,35 @@ impl<'a> Loader<'a> {
                     continue;
                 }
             };
-            let priority = self
-                .conv(section, "priority", "999", &x, dt::integer, Expect::Integer)
-                .unwrap_or(999);
+            let priority =
+                self.int_in(section, "priority", "999", &x, ranges::PRIORITY).unwrap_or(999);
             let processes = self.processes_from_section(section, &name);
             groups.push(GroupConfig { name, priority, kind: GroupKind::Program, processes });
         }
 
         for section in all.iter().filter(|s| s.starts_with("eventlistener:")) {
             let pool = section.split_once(':').map_or("", |p| p.1).to_owned();
-            let priority = self
-                .conv(section, "priority", "-1", &x, dt::integer, Expect::Integer)
-                .unwrap_or(-1);
+            let priority =
+                self.int_in(section, "priority", "-1", &x, ranges::PRIORITY).unwrap_or(-1);
+            // Below the range is the reference's own error; above it, ours.
+            let (lo, hi) = (*ranges::BUFFER_SIZE.start(), *ranges::BUFFER_SIZE.end());
             let buffer_size = self
-                .conv(section, "buffer_size", "10", &x, dt::integer, Expect::Integer)
+                .conv(
+                    section,
+                    "buffer_size",
+                    "10",
+                    &x,
+                    move |t| dt::integer(t).and_then(|b| in_range(b, i64::MIN, hi)),
+                    Expect::Range(lo, hi),
+                )
                 .unwrap_or(10);
-            if buffer_size < 1 {
+            if buffer_size < lo {
                 self.err_at(
                     format!("[{section}] section sets invalid buffer_size ({buffer_size})"),
                     section,
                     "buffer_size",
                     None,
-                    Expect::Other("an integer of 1 or more"),
+                    Expect::Range(lo, hi),
                 );
             }
             let result_handler =
@@ -688,9 +760,8 @@ impl<'a> Loader<'a> {
                     continue;
                 }
             };
-            let priority = self
-                .conv(section, "priority", "999", &x, dt::integer, Expect::Integer)
-                .unwrap_or(999);
+            let priority =
+                self.int_in(section, "priority", "999", &x, ranges::PRIORITY).unwrap_or(999);
             let mut fx = x.clone();
             fx.insert("program_name".into(), PyVal::Str(name.clone()));
             let proc_uid = match self.get(section, "user", None, &x) {
@@ -895,38 +966,30 @@ impl<'a> Loader<'a> {
         let b = |l: &mut Self, c: &Expansions, key: &str, d: &str| {
             l.conv(s, key, d, c, dt::boolean, Expect::Boolean).unwrap_or(d == "true")
         };
-        let priority =
-            self.conv(s, "priority", "999", &c, dt::integer, Expect::Integer).unwrap_or(999);
+        let priority = self.int_in(s, "priority", "999", &c, ranges::PRIORITY).unwrap_or(999);
         let autostart = b(self, &c, "autostart", "true");
         let autorestart = self
             .conv(s, "autorestart", "unexpected", &c, dt::auto_restart, Expect::AutoRestart)
             .unwrap_or(AutoRestart::Unexpected);
-        let startsecs =
-            self.conv(s, "startsecs", "1", &c, dt::integer, Expect::Integer).unwrap_or(1);
-        let startretries =
-            self.conv(s, "startretries", "3", &c, dt::integer, Expect::Integer).unwrap_or(3);
+        let startsecs = self.int_in(s, "startsecs", "1", &c, ranges::SECONDS).unwrap_or(1);
+        let startretries = self.int_in(s, "startretries", "3", &c, ranges::RETRIES).unwrap_or(3);
         let stopsignal =
             self.conv(s, "stopsignal", "TERM", &c, dt::signal_number, Expect::Signal).unwrap_or(15);
-        let stopwaitsecs =
-            self.conv(s, "stopwaitsecs", "10", &c, dt::integer, Expect::Integer).unwrap_or(10);
+        let stopwaitsecs = self.int_in(s, "stopwaitsecs", "10", &c, ranges::SECONDS).unwrap_or(10);
         let stopasgroup = b(self, &c, "stopasgroup", "false");
         let killasgroup = b(self, &c, "killasgroup", if stopasgroup { "true" } else { "false" });
         let exitcodes = self
             .conv(s, "exitcodes", "0", &c, dt::list_of_exitcodes, Expect::ExitCodes)
             .unwrap_or(vec![0]);
         let redirect_stderr = b(self, &c, "redirect_stderr", "false");
-        let numprocs = self.conv(s, "numprocs", "1", &c, dt::integer, Expect::Integer).unwrap_or(1);
+        let numprocs = self.int_in(s, "numprocs", "1", &c, ranges::NUMPROCS).unwrap_or(1);
         let numprocs_start =
-            self.conv(s, "numprocs_start", "0", &c, dt::integer, Expect::Integer).unwrap_or(0);
+            self.int_in(s, "numprocs_start", "0", &c, ranges::NUMPROCS_START).unwrap_or(0);
         let env_entry = self.get_raw(s, "environment");
         let environment_str = env_entry.as_ref().map_or(String::new(), |e| e.value.clone());
-        let stdout_cap = self
-            .conv(s, "stdout_capture_maxbytes", "0", &c, dt::byte_size, Expect::ByteSize)
-            .unwrap_or(0);
+        let stdout_cap = self.bytes_in(s, "stdout_capture_maxbytes", "0", &c).unwrap_or(0);
         let stdout_events = b(self, &c, "stdout_events_enabled", "false");
-        let stderr_cap = self
-            .conv(s, "stderr_capture_maxbytes", "0", &c, dt::byte_size, Expect::ByteSize)
-            .unwrap_or(0);
+        let stderr_cap = self.bytes_in(s, "stderr_capture_maxbytes", "0", &c).unwrap_or(0);
         let stderr_events = b(self, &c, "stderr_events_enabled", "false");
         let serverurl = match self.get(s, "serverurl", None, &c) {
             Ok(Some(g)) if g.text.trim().to_uppercase() != "AUTO" => Some(g.text),
@@ -1019,24 +1082,10 @@ impl<'a> Loader<'a> {
                     Ok(None) | Err(Reported) => LogFile::Auto,
                 };
                 let backups = self
-                    .conv(
-                        s,
-                        &format!("{k}_logfile_backups"),
-                        "10",
-                        &c,
-                        dt::integer,
-                        Expect::Integer,
-                    )
+                    .int_in(s, &format!("{k}_logfile_backups"), "10", &c, ranges::BACKUPS)
                     .unwrap_or(10);
                 let maxbytes = self
-                    .conv(
-                        s,
-                        &format!("{k}_logfile_maxbytes"),
-                        "50MB",
-                        &c,
-                        dt::byte_size,
-                        Expect::ByteSize,
-                    )
+                    .bytes_in(s, &format!("{k}_logfile_maxbytes"), "50MB", &c)
                     .unwrap_or(50 << 20);
                 let sy_key = format!("{k}_syslog");
                 let mut syslog = b(self, &c, &sy_key, "false");
@@ -1614,6 +1663,72 @@ mod tests {
             (5, Some("startsecs"), Some("y"))
         );
         assert_eq!(f.errors[2].location.as_ref().unwrap().line, 6);
+    }
+
+    /// Every numeric setting has a range: each bound is accepted, one past
+    /// it is an error at its line that names the range.
+    #[test]
+    fn numbers_have_ranges() {
+        let cases: &[(&str, &str, std::ops::RangeInclusive<i64>)] = &[
+            ("supervisord", "minfds", ranges::LIMITS),
+            ("supervisord", "minprocs", ranges::LIMITS),
+            ("supervisord", "logfile_backups", ranges::BACKUPS),
+            ("supervisord", "logfile_maxbytes", 0..=MAX_BYTES),
+            ("program:p", "priority", ranges::PRIORITY),
+            ("program:p", "startsecs", ranges::SECONDS),
+            ("program:p", "startretries", ranges::RETRIES),
+            ("program:p", "stopwaitsecs", ranges::SECONDS),
+            ("program:p", "numprocs_start", ranges::NUMPROCS_START),
+            ("program:p", "stdout_logfile_backups", ranges::BACKUPS),
+            ("program:p", "stderr_logfile_maxbytes", 0..=MAX_BYTES),
+            ("program:p", "stdout_capture_maxbytes", 0..=MAX_BYTES),
+            ("eventlistener:e", "buffer_size", ranges::BUFFER_SIZE),
+            ("group:g", "priority", ranges::PRIORITY),
+        ];
+        let conf = |section: &str, key: &str, value: i128| {
+            let mut text = String::from("[supervisord]\n");
+            let line = format!("{key}={value}\n");
+            if section == "supervisord" {
+                text.push_str(&line);
+            }
+            text.push_str("[program:p]\ncommand=x\n");
+            if section == "program:p" {
+                text.push_str(&line);
+            }
+            text.push_str("[eventlistener:e]\ncommand=x\nevents=TICK_5\n");
+            if section == "eventlistener:e" {
+                text.push_str(&line);
+            }
+            if section == "group:g" {
+                text.push_str(&format!("[group:g]\nprograms=p\n{line}"));
+            }
+            text
+        };
+        for (section, key, range) in cases {
+            for ok in [*range.start(), *range.end()] {
+                let text = conf(section, key, i128::from(ok));
+                assert!(load(&text).is_ok(), "{key}={ok} is accepted:\n{text}");
+            }
+            for bad in [i128::from(*range.start()) - 1, i128::from(*range.end()) + 1] {
+                let text = conf(section, key, bad);
+                let f = load(&text).expect_err(&format!("{key}={bad} is refused"));
+                let e = &f.errors[0];
+                let loc = e.location.as_ref().expect("a location");
+                assert_eq!(loc.key.as_deref(), Some(*key), "{text}");
+                assert_eq!(loc.value.as_deref(), Some(bad.to_string().as_str()));
+                assert!(
+                    e.expected.as_deref().is_some_and(|x| x.contains(&range.end().to_string())),
+                    "{key}: the hint names the range: {:?}",
+                    e.expected
+                );
+            }
+        }
+        // numprocs: checked without building 100,001 processes.
+        let f = load("[supervisord]\n[program:p]\ncommand=x\nnumprocs=100001\n").unwrap_err();
+        assert_eq!(
+            f.errors[0].message,
+            "value 100001 is out of range in section 'program:p' (file: '/etc/sv/s.conf')"
+        );
     }
 
     #[test]

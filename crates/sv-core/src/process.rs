@@ -23,6 +23,13 @@ pub struct Now {
     pub wall: f64,
 }
 
+/// `secs` seconds in milliseconds; negative counts as 0, and nothing a
+/// configuration holds can overflow (values past 584 million years
+/// saturate).
+pub fn secs_ms(secs: i64) -> u64 {
+    u64::try_from(secs).unwrap_or(0).saturating_mul(1000)
+}
+
 impl Now {
     /// A test clock at `ms` milliseconds.
     pub fn at_ms(ms: u64) -> Self {
@@ -137,7 +144,7 @@ impl Process {
         self.state = to;
         if to == ProcessState::Backoff {
             self.backoff += 1;
-            self.delay = now.mono + (self.backoff.max(0) as u64) * 1000;
+            self.delay = now.mono.saturating_add(secs_ms(self.backoff));
         }
         fx.push(Effect::StateChanged { from, to, expected, pid: self.pid, tries: self.backoff });
     }
@@ -165,7 +172,7 @@ impl Process {
         self.pid = pid;
         Self::log(fx, LogLevel::Info, format!("spawned: '{}' with pid {pid}", self.name()));
         self.spawnerr = None;
-        self.delay = now.mono + (self.config.startsecs.max(0) as u64) * 1000;
+        self.delay = now.mono.saturating_add(secs_ms(self.config.startsecs));
     }
 
     /// The child could not be started (`msg` is the reference's spawnerr text).
@@ -234,11 +241,14 @@ impl Process {
         let running = mood > SupervisorState::Restarting;
         match self.state {
             ProcessState::Starting if self.config.startsecs <= 0 => Some(0),
-            ProcessState::Starting => {
-                Some(self.laststart.unwrap_or(0) + (self.config.startsecs as u64) * 1000 + 1)
-            }
+            ProcessState::Starting => Some(
+                self.laststart
+                    .unwrap_or(0)
+                    .saturating_add(secs_ms(self.config.startsecs))
+                    .saturating_add(1),
+            ),
             ProcessState::Backoff if self.backoff > self.config.startretries => Some(0),
-            ProcessState::Backoff if running => Some(self.delay + 1),
+            ProcessState::Backoff if running => Some(self.delay.saturating_add(1)),
             ProcessState::Stopping => Some(self.delay),
             ProcessState::Exited if running && self.wants_restart() => Some(0),
             ProcessState::Stopped
@@ -256,8 +266,7 @@ impl Process {
     /// that look can fall in the same millisecond, so 0 counts at once.
     fn stayed_up(&self, now: Now) -> bool {
         self.config.startsecs <= 0
-            || now.mono.saturating_sub(self.laststart.unwrap_or(0))
-                > (self.config.startsecs as u64) * 1000
+            || now.mono.saturating_sub(self.laststart.unwrap_or(0)) > secs_ms(self.config.startsecs)
     }
 
     /// Whether an EXITED process is restarted under its `autorestart`.
@@ -333,7 +342,7 @@ impl Process {
             ),
         );
         self.killing = true;
-        self.delay = now.mono + (self.config.stopwaitsecs.max(0) as u64) * 1000;
+        self.delay = now.mono.saturating_add(secs_ms(self.config.stopwaitsecs));
         self.change_state(ProcessState::Stopping, true, now, fx);
         fx.push(Effect::Kill { pid: self.pid, sig, group });
         Ok(())
@@ -389,7 +398,7 @@ impl Process {
         let (es, msg) = status.decode();
         self.laststop_wall = now.wall;
         let ran = now.mono.saturating_sub(self.laststart.unwrap_or(0));
-        let too_quickly = ran < (self.config.startsecs.max(0) as u64) * 1000;
+        let too_quickly = ran < secs_ms(self.config.startsecs);
         let exit_expected = self.config.exitcodes.contains(&es);
         let name = self.name().to_owned();
         if self.killing {

@@ -535,3 +535,65 @@ fn idle_supervisor_has_no_deadline() {
     assert_eq!(s.process(id).state, S::Running);
     assert_eq!(s.next_deadline(), None, "no timer armed while idle");
 }
+
+mod arithmetic {
+    //! Property tests of the time arithmetic: whatever the durations (the
+    //! whole accepted range and beyond it) and however late the clock, the
+    //! state machine never panics or wraps (debug builds trap on overflow),
+    //! and each deadline it sets is exactly "now plus the duration",
+    //! saturated.
+    use super::*;
+    use crate::process::secs_ms;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn durations_never_overflow(
+            startsecs in prop_oneof![1i64..5, 0..=i64::from(i32::MAX), any::<i64>()],
+            stopwaitsecs in prop_oneof![0i64..5, 0..=i64::from(i32::MAX), any::<i64>()],
+            startretries in prop_oneof![0i64..5, any::<i64>()],
+            start in prop_oneof![0u64..10_000, any::<u64>()],
+            steps in proptest::collection::vec((0u64..u64::MAX / 4, 0u8..4), 1..12),
+        ) {
+            let mut c = cfg("p");
+            c.startsecs = startsecs;
+            c.stopwaitsecs = stopwaitsecs;
+            c.startretries = startretries;
+            let mut p = Process::new(c);
+            let mut now = start;
+            for (dt, action) in steps {
+                now = now.saturating_add(dt);
+                let mut fx = Vec::new();
+                match action {
+                    0 => {
+                        p.transition(t(now), RUN, &mut fx);
+                        if fx.contains(&Effect::Spawn) {
+                            p.spawned(42, t(now), &mut fx);
+                            if startsecs > 0 && p.state == S::Starting {
+                                let want = now.saturating_add(secs_ms(startsecs)).saturating_add(1);
+                                prop_assert_eq!(p.next_deadline(RUN), Some(want));
+                            }
+                        }
+                    }
+                    1 => {
+                        if p.stop(t(now), &mut fx).is_ok() && p.state == S::Stopping {
+                            let want = now.saturating_add(secs_ms(stopwaitsecs));
+                            prop_assert_eq!(p.next_deadline(RUN), Some(want));
+                        }
+                    }
+                    2 => {
+                        if p.pid != 0 {
+                            p.finish(WaitStatus::Exited(1), t(now), &mut fx);
+                        }
+                    }
+                    _ => p.transition(t(now), RUN, &mut fx),
+                }
+                if p.state == S::Backoff && p.backoff <= startretries {
+                    // The retry waits `backoff` seconds after the failure.
+                    prop_assert!(p.next_deadline(RUN).is_some_and(|d| d >= p.delay));
+                }
+            }
+        }
+    }
+}

@@ -96,6 +96,14 @@ pub struct Ctl<'a> {
     pub confirm: Option<Confirm<'a>>,
 }
 
+/// The byte count of `tail -N` / `maintail -N`, read as Python's `int()`
+/// reads it. The reference sends `-N` as an XML-RPC int, which its client
+/// limits to 32 bits: a count whose negation does not fit is refused.
+fn tail_bytes(text: &str) -> Option<i64> {
+    let n = sv_config::datatypes::py_int(text).ok()?;
+    (-i64::from(i32::MAX)..=-i64::from(i32::MIN)).contains(&n).then_some(n)
+}
+
 fn namespec(group: &str, name: &str) -> String {
     if group == name { name.to_owned() } else { format!("{group}:{name}") }
 }
@@ -619,9 +627,9 @@ impl Ctl<'_> {
             if what == "f" {
                 return self.follow(&format!("/logtail/{name}/{channel}"));
             }
-            match what.parse::<i64>() {
-                Ok(n) => bytes = n,
-                Err(_) => {
+            match tail_bytes(what) {
+                Some(n) => bytes = n,
+                None => {
                     self.output(&format!("Error: bad argument {m}"));
                     self.exitstatus = exit::GENERIC;
                     return Ok(());
@@ -664,7 +672,7 @@ impl Ctl<'_> {
             if *a == "-f" {
                 return self.follow("/mainlogtail");
             }
-            match a.strip_prefix('-').and_then(|n| n.parse::<i64>().ok()) {
+            match a.strip_prefix('-').and_then(tail_bytes) {
                 Some(n) => bytes = n,
                 None => {
                     self.output(&format!("Error: bad argument {a}"));
@@ -1272,6 +1280,36 @@ mod tests {
             ("log\n".into(), 0)
         );
         assert_eq!(run("maintail x", vec![]), ("Error: bad argument x\n".into(), 1));
+        // Counts whose negation does not fit a 32-bit XML-RPC int, and the
+        // 64-bit extremes, are argument errors, never an overflow.
+        for arg in [
+            "-9223372036854775808",
+            "--9223372036854775808",
+            "-2147483649",
+            "-99999999999999999999",
+        ] {
+            assert_eq!(
+                run(&format!("tail {arg} x"), vec![]),
+                (format!("Error: bad argument {arg}\n"), 1),
+                "tail {arg}"
+            );
+            assert_eq!(
+                run(&format!("maintail {arg}"), vec![]),
+                (format!("Error: bad argument {arg}\n"), 1),
+                "maintail {arg}"
+            );
+        }
+        assert_eq!(
+            run(
+                "tail -2147483648 x",
+                vec![("supervisor.readProcessStdoutLog", Ok(Value::from("a")))]
+            ),
+            ("a\n".into(), 0)
+        );
+        assert_eq!(
+            run("maintail --5", vec![("supervisor.readLog", Ok(Value::from("log")))]),
+            ("log\n".into(), 0)
+        );
     }
 
     #[test]

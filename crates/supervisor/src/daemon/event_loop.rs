@@ -578,7 +578,11 @@ impl Daemon {
     }
 
     fn deadline(&self) -> Option<Instant> {
-        let model = self.sv.next_deadline().map(|ms| self.start + Duration::from_millis(ms));
+        // A deadline past what an Instant can hold is never due.
+        let model = self
+            .sv
+            .next_deadline()
+            .and_then(|ms| self.start.checked_add(Duration::from_millis(ms)));
         if !self.wants_ticks() {
             return model;
         }

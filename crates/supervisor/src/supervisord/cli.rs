@@ -2,6 +2,7 @@
 //! the same converters and messages, plus `--check-config`.
 
 use sv_config::datatypes as dt;
+use sv_config::load::{MAX_BYTES, in_range, ranges};
 use sv_config::{Host, ServerOverrides};
 
 use crate::getopt::{OptSpec, getopt, py_list};
@@ -125,10 +126,12 @@ pub fn parse(args: &[String], host: &dyn Host) -> Result<Action, String> {
                 once(&mut o.logfile, dt::existing_dirpath(host, v).map_err(invalid)?, w)?
             }
             Opt::LogfileMaxbytes => {
-                once(&mut o.logfile_maxbytes, dt::byte_size(v).map_err(invalid)?, w)?;
+                let n = dt::byte_size(v).and_then(|n| within(n, &(0..=MAX_BYTES)));
+                once(&mut o.logfile_maxbytes, n.map_err(invalid)?, w)?;
             }
             Opt::LogfileBackups => {
-                once(&mut o.logfile_backups, dt::integer(v).map_err(invalid)?, w)?
+                let n = dt::integer(v).and_then(|n| within(n, &ranges::BACKUPS));
+                once(&mut o.logfile_backups, n.map_err(invalid)?, w)?
             }
             Opt::Loglevel => once(&mut o.loglevel, dt::logging_level(v).map_err(invalid)?, w)?,
             Opt::Pidfile => {
@@ -137,14 +140,26 @@ pub fn parse(args: &[String], host: &dyn Host) -> Result<Action, String> {
             Opt::Childlogdir => {
                 once(&mut o.childlogdir, dt::existing_directory(host, v).map_err(invalid)?, w)?;
             }
-            Opt::Minfds => once(&mut o.minfds, dt::integer(v).map_err(invalid)?, w)?,
-            Opt::Minprocs => once(&mut o.minprocs, dt::integer(v).map_err(invalid)?, w)?,
+            Opt::Minfds => {
+                let n = dt::integer(v).and_then(|n| within(n, &ranges::LIMITS));
+                once(&mut o.minfds, n.map_err(invalid)?, w)?
+            }
+            Opt::Minprocs => {
+                let n = dt::integer(v).and_then(|n| within(n, &ranges::LIMITS));
+                once(&mut o.minprocs, n.map_err(invalid)?, w)?
+            }
             Opt::ProfileOptions => once(&mut cli.profile_options, v.to_owned(), w)?,
             Opt::CheckConfig => once(&mut check_config, true, w)?,
         }
     }
     cli.check_config = check_config.unwrap_or(false);
     Ok(Action::Run(Box::new(cli)))
+}
+
+/// `n` if it lies in `range`, else the error.
+fn within(n: i64, range: &std::ops::RangeInclusive<i64>) -> Result<i64, String> {
+    in_range(n, *range.start(), *range.end())
+        .map_err(|m| format!("{m} (accepted: {} to {})", range.start(), range.end()))
 }
 
 /// The `-h` text; `%s` stands for the program name.
@@ -229,6 +244,22 @@ mod tests {
             ),
             (&["-c"], "option -c requires argument"),
             (&["-a", "x"], "invalid value for -a 'x': invalid literal for int() with base 10: 'x'"),
+            (
+                &["-a", "-1"],
+                "invalid value for -a '-1': value -1 is out of range (accepted: 0 to 2147483647)",
+            ),
+            (
+                &["--minprocs", "9999999999"],
+                "invalid value for --minprocs '9999999999': value 9999999999 is out of range (accepted: 0 to 2147483647)",
+            ),
+            (
+                &["-z", "10001"],
+                "invalid value for -z '10001': value 10001 is out of range (accepted: 0 to 10000)",
+            ),
+            (
+                &["-y", "2000000GB"],
+                "invalid value for -y '2000000GB': value 2147483648000000 is out of range (accepted: 0 to 1125899906842624)",
+            ),
         ];
         for (args, want) in cases {
             assert_eq!(p(args), Err((*want).to_owned()), "{args:?}");
