@@ -104,8 +104,16 @@ pub struct Process {
     pub exitstatus: Option<i32>,
     /// Why the last start failed.
     pub spawnerr: Option<String>,
+    /// Runs in a row that ended on their own within [`QUICK_EXIT_MS`] of
+    /// their start (see [`Process::restart_at`]).
+    pub quick_exits: u32,
     laststopreport: u64,
 }
+
+/// A run that ends on its own within this many milliseconds of its start
+/// "exits at once": the reference, which looks at its children once a
+/// second, cannot restart such a program more often than once a second.
+pub const QUICK_EXIT_MS: u64 = 1000;
 
 impl Process {
     /// A process in STOPPED that was never started.
@@ -124,6 +132,7 @@ impl Process {
             system_stop: false,
             exitstatus: None,
             spawnerr: None,
+            quick_exits: 0,
             laststopreport: 0,
         }
     }
@@ -187,7 +196,9 @@ impl Process {
         let state = self.state;
         if mood > SupervisorState::Restarting {
             match state {
-                ProcessState::Exited if self.wants_restart() => self.spawn(now, fx),
+                ProcessState::Exited if self.wants_restart() && now.mono >= self.restart_at() => {
+                    self.spawn(now, fx);
+                }
                 ProcessState::Stopped if self.laststart.is_none() && self.config.autostart => {
                     self.spawn(now, fx);
                 }
@@ -250,7 +261,7 @@ impl Process {
             ProcessState::Backoff if self.backoff > self.config.startretries => Some(0),
             ProcessState::Backoff if running => Some(self.delay.saturating_add(1)),
             ProcessState::Stopping => Some(self.delay),
-            ProcessState::Exited if running && self.wants_restart() => Some(0),
+            ProcessState::Exited if running && self.wants_restart() => Some(self.restart_at()),
             ProcessState::Stopped
                 if running && self.laststart.is_none() && self.config.autostart =>
             {
@@ -393,11 +404,34 @@ impl Process {
         Ok(())
     }
 
+    /// When an EXITED process that is to be restarted may start again
+    /// (monotonic ms; 0 is at once). The first time a program exits at once
+    /// it restarts at once, like after any crash; when it keeps exiting at
+    /// once, it starts again one second after its previous start, as often
+    /// as the reference would start it, instead of a fork loop. A run that
+    /// lasts longer, or ends by a signal sent from outside (KILL, TERM, INT,
+    /// HUP), restarts at once.
+    pub fn restart_at(&self) -> u64 {
+        if self.quick_exits < 2 {
+            return 0;
+        }
+        self.laststart.unwrap_or(0).saturating_add(QUICK_EXIT_MS)
+    }
+
     /// The child was reaped with `status` (the reference's `finish()`).
     pub fn finish(&mut self, status: WaitStatus, now: Now, fx: &mut Vec<Effect>) {
         let (es, msg) = status.decode();
         self.laststop_wall = now.wall;
         let ran = now.mono.saturating_sub(self.laststart.unwrap_or(0));
+        let on_its_own = match status {
+            WaitStatus::Exited(_) => true,
+            WaitStatus::Signaled(sig, _) => !matches!(sig, 1 | 2 | 9 | 15),
+        };
+        if on_its_own && ran < QUICK_EXIT_MS && !self.killing {
+            self.quick_exits = self.quick_exits.saturating_add(1);
+        } else {
+            self.quick_exits = 0;
+        }
         let too_quickly = ran < secs_ms(self.config.startsecs);
         let exit_expected = self.config.exitcodes.contains(&es);
         let name = self.name().to_owned();

@@ -597,3 +597,49 @@ mod arithmetic {
         }
     }
 }
+
+/// A program that keeps exiting at once restarts at once the first time,
+/// then one second after its previous start (the reference's rate); one
+/// killed from outside, or that ran a second, restarts at once every time.
+#[test]
+fn restart_rate_of_programs_that_exit_at_once() {
+    let mut c = cfg("false");
+    c.startsecs = 0;
+    c.autorestart = AutoRestart::Always;
+    let mut p = Process::new(c.clone());
+    let mut fx = Vec::new();
+    let run = |p: &mut Process, at: u64, pid: u32| {
+        let mut fx = Vec::new();
+        p.transition(t(at), RUN, &mut fx);
+        let spawned = fx.contains(&Effect::Spawn);
+        if spawned {
+            p.spawned(pid, t(at), &mut fx);
+            p.transition(t(at), RUN, &mut fx);
+        }
+        spawned
+    };
+    assert!(run(&mut p, 0, 1));
+    p.finish(WaitStatus::Exited(1), t(2), &mut fx);
+    assert!(run(&mut p, 2, 2), "the first quick exit restarts at once");
+    p.finish(WaitStatus::Exited(1), t(4), &mut fx);
+    assert!(!run(&mut p, 4, 3), "the second waits");
+    assert_eq!(p.next_deadline(RUN), Some(1002), "one second after the previous start");
+    assert!(!run(&mut p, 1001, 3));
+    assert!(run(&mut p, 1002, 3));
+    p.finish(WaitStatus::Signaled(11, true), t(1005), &mut fx);
+    assert!(!run(&mut p, 1005, 4), "a crash signal at once counts as exiting at once");
+    assert!(run(&mut p, 2002, 4));
+    // Ran for a second: at once again.
+    p.finish(WaitStatus::Exited(1), t(3002), &mut fx);
+    assert!(run(&mut p, 3002, 5));
+
+    // Killed from outside 60 ms after each start: at once, every time.
+    let mut p = Process::new(c);
+    assert!(run(&mut p, 0, 1));
+    let mut at = 0;
+    for pid in 2..30 {
+        at += 60;
+        p.finish(WaitStatus::Signaled(9, false), t(at), &mut fx);
+        assert!(run(&mut p, at, pid), "respawn {pid} at once");
+    }
+}

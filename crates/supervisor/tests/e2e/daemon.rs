@@ -571,3 +571,29 @@ fn killasgroup_sigkills_the_whole_group() {
     }
     d.check(!alive(gc), "the SIGKILL went to the whole process group, grandchild included");
 }
+
+/// `/bin/false` with `startsecs=0` and `autorestart=true` is restarted about
+/// once a second, as the reference's one-second poll restarts it, not in a
+/// fork loop; a program killed from outside is still restarted at once.
+#[test]
+fn a_program_that_exits_at_once_is_not_a_fork_loop() {
+    let env = Env::new();
+    let mut d = Running::start(
+        &env,
+        "[program:false]\ncommand=/bin/false\nstartsecs=0\nautorestart=true\n\
+         [program:victim]\ncommand=/bin/sleep 3600\nstartsecs=0\nautorestart=true\n",
+    );
+    d.wait_count("spawned: 'false'", 2, T);
+    std::thread::sleep(Duration::from_secs(3));
+    let spawns = d.log().matches("spawned: 'false'").count();
+    d.check((3..=8).contains(&spawns), &format!("{spawns} spawns of /bin/false in about 3 s"));
+    for n in 2..=6 {
+        let pid = d.pid_of("victim");
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        d.wait_count("spawned: 'victim'", n, Duration::from_millis(900));
+    }
+    assert_eq!(d.stop(), 0);
+}
