@@ -281,6 +281,19 @@ impl Process {
     }
 
     /// Whether an EXITED process is restarted under its `autorestart`.
+    /// Whether the process has a child or will get one without an
+    /// operator's action (starting, running, stopping, a restart or retry
+    /// pending): what a group shares with its children (an fcgi socket)
+    /// must stay while one of them is.
+    pub fn is_active(&self, mood: SupervisorState) -> bool {
+        match self.state {
+            ProcessState::Starting | ProcessState::Running | ProcessState::Stopping => true,
+            ProcessState::Backoff => self.backoff <= self.config.startretries,
+            ProcessState::Exited => mood > SupervisorState::Restarting && self.wants_restart(),
+            _ => self.pid != 0,
+        }
+    }
+
     fn wants_restart(&self) -> bool {
         match self.config.autorestart {
             AutoRestart::Always => true,

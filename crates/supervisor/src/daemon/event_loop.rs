@@ -168,9 +168,12 @@ impl Daemon {
     }
 
     /// Opens the socket of an fcgi group (logged; a failure leaves its
-    /// processes with an ordinary stdin).
-    pub fn open_fcgi_socket(&mut self, config: &sv_config::GroupConfig) {
-        let sv_config::GroupKind::FastCgi { socket } = &config.kind else { return };
+    /// processes with an ordinary stdin). `Err` is the failure's text.
+    pub fn open_fcgi_socket(&mut self, config: &sv_config::GroupConfig) -> Result<(), String> {
+        let sv_config::GroupKind::FastCgi { socket } = &config.kind else { return Ok(()) };
+        if self.fcgi.iter().any(|(n, _)| *n == config.name) {
+            return Ok(());
+        }
         let url = socket.url();
         self.log(LogLevel::Info, &format!("Creating socket {url}"));
         let r = match socket {
@@ -182,10 +185,44 @@ impl Daemon {
             }
         };
         match r {
-            Ok(fd) => self.fcgi.push((config.name.clone(), std::sync::Arc::new(fd))),
-            Err(e) => {
-                self.log(LogLevel::Critical, &format!("Could not create FastCGI socket {url}: {e}"))
+            Ok(fd) => {
+                self.fcgi.push((config.name.clone(), std::sync::Arc::new(fd)));
+                Ok(())
             }
+            Err(e) => {
+                let msg = format!("Could not create FastCGI socket {url}: {e}");
+                self.log(LogLevel::Critical, &msg);
+                Err(msg)
+            }
+        }
+    }
+
+    /// Closes the socket of every fcgi group none of whose processes is
+    /// active (see `Process::is_active`): a front end then gets "connection
+    /// refused" at once instead of waiting on a socket nobody serves. It is
+    /// kept across restarts and retries, and opened again by the next start.
+    fn close_idle_fcgi_sockets(&mut self) {
+        if self.fcgi.is_empty() {
+            return;
+        }
+        let mood = self.sv.mood;
+        let idle: Vec<(String, String)> = self
+            .sv
+            .groups
+            .iter()
+            .filter_map(|g| match &g.config.kind {
+                sv_config::GroupKind::FastCgi { socket }
+                    if !g.processes.iter().any(|p| p.is_active(mood)) =>
+                {
+                    Some((g.config.name.clone(), socket.url()))
+                }
+                _ => None,
+            })
+            .filter(|(name, _)| self.fcgi.iter().any(|(n, _)| n == name))
+            .collect();
+        for (name, url) in idle {
+            self.fcgi.retain(|(n, _)| *n != name);
+            self.log(LogLevel::Info, &format!("Closing socket {url}"));
         }
     }
 
@@ -205,7 +242,7 @@ impl Daemon {
             self.pools.push((config.name.clone(), p));
             self.refresh_log_subscribed();
         }
-        self.open_fcgi_socket(&config);
+        let _ = self.open_fcgi_socket(&config);
         let name = config.name.clone();
         self.sv.groups.push(sv_core::supervisor::Group::new(config));
         self.rt.push(rt);
@@ -393,6 +430,16 @@ impl Daemon {
     fn spawn(&mut self, id: ProcId, now: Now) -> Vec<Effect> {
         let mut out = Vec::new();
         let cfg = self.sv.process(id).config.clone();
+        // An fcgi group's socket, opened again if it was closed while the
+        // group was idle.
+        let group_cfg = &self.sv.groups[id.group].config;
+        if matches!(group_cfg.kind, sv_config::GroupKind::FastCgi { .. }) {
+            let group_cfg = group_cfg.clone();
+            if let Err(msg) = self.open_fcgi_socket(&group_cfg) {
+                self.sv.process_mut(id).spawn_failed(msg, now, &mut out);
+                return out;
+            }
+        }
         let spec = match spawner::prepare(&cfg, &self.ctx) {
             Ok(mut spec) => {
                 let group = &self.sv.groups[id.group].config.name;
@@ -567,6 +614,7 @@ impl Daemon {
             }
             self.last_tick = secs;
         }
+        self.close_idle_fcgi_sockets();
         self.dispatch_events();
         true
     }

@@ -186,7 +186,7 @@ pub fn run_once(
     let (event_tx, event_rx) = tokio::sync::mpsc::unbounded_channel();
     let mut daemon = Daemon::new(cfg, logger.clone(), base_env, listener_tx, event_tx);
     for g in &cfg.groups {
-        daemon.open_fcgi_socket(g);
+        let _ = daemon.open_fcgi_socket(g);
     }
     daemon.overrides = overrides.clone();
 

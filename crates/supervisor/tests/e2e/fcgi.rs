@@ -67,3 +67,57 @@ fn children_share_the_socket_supervisord_opened() {
     assert_eq!(d.stop(), 0);
     d.check(!env.path().join("app.sock").exists(), "the unix socket file is removed at exit");
 }
+
+/// With every process of the group stopped, the socket is closed, so a
+/// front end fails over at once (connection refused) instead of waiting;
+/// the next start opens it again.
+#[test]
+fn a_stopped_group_refuses_connections_and_a_start_serves_again() {
+    let env = Env::new();
+    let script = env.write("child.py", CHILD);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0);
+    let mut d = Running::start(
+        &env,
+        &format!(
+            "[fcgi-program:app]\ncommand=python3 {}\nsocket=tcp://127.0.0.1:{port}\nnumprocs=2\n\
+             process_name=%(program_name)s_%(process_num)d\nstartsecs=0\n\
+             [fcgi-program:idle]\ncommand=python3 {}\nsocket=unix://{{dir}}/idle.sock\nautostart=false\n",
+            script.display(),
+            script.display()
+        ),
+    );
+    d.wait_count("entered RUNNING state", 2, Duration::from_secs(20));
+    let ask = || -> Result<String, std::io::ErrorKind> {
+        let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.kind())?;
+        c.set_read_timeout(Some(Duration::from_secs(5))).ok();
+        let mut s = String::new();
+        let _ = c.read_to_string(&mut s);
+        Ok(s)
+    };
+    d.check(ask().is_ok_and(|s| !s.is_empty()), "served while running");
+    // A group nobody started has no socket either.
+    d.check(
+        std::os::unix::net::UnixStream::connect(env.path().join("idle.sock")).is_err(),
+        "no socket for a group that was never started",
+    );
+    let ctl = |args: &[&str]| {
+        std::process::Command::new(crate::harness::bin("supervisorctl"))
+            .arg("-c")
+            .arg(d.conf())
+            .args(args)
+            .output()
+            .expect("supervisorctl")
+    };
+    ctl(&["stop", "app:*"]);
+    d.check(
+        ask() == Err(std::io::ErrorKind::ConnectionRefused),
+        "refused once every process is stopped",
+    );
+    d.check(d.log().contains(&format!("Closing socket tcp://127.0.0.1:{port}")), "logged");
+    ctl(&["start", "app:app_0"]);
+    d.check(ask().is_ok_and(|s| s == d.pid_of("app_0").to_string()), "served again after start");
+    assert_eq!(d.stop(), 0);
+}
