@@ -110,12 +110,6 @@ impl FakeHost {
         self.files.insert(path.to_owned(), text.to_owned());
         self
     }
-
-    /// Adds a directory.
-    pub fn with_dir(mut self, path: &str) -> Self {
-        self.dirs.insert(path.to_owned());
-        self
-    }
 }
 
 impl Host for FakeHost {

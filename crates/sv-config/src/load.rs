@@ -1025,11 +1025,14 @@ impl<'a> Loader<'a> {
             }
         };
         if numprocs > 1 && !process_name.contains("%(process_num)") {
+            // The line that asks for several processes is what made the
+            // name insufficient (the name may well be the default).
+            let np_entry = self.get_raw(s, "numprocs");
             self.err_at(
                 "%(process_num) must be present within process_name when numprocs > 1".into(),
                 s,
-                "process_name",
-                pn_entry.as_ref(),
+                "numprocs",
+                np_entry.as_ref(),
                 Expect::Other("a process_name containing %(process_num)s, e.g. %(program_name)s_%(process_num)02d"),
             );
             return Vec::new();

@@ -107,7 +107,11 @@ pub struct Process {
     /// Runs in a row that ended on their own within [`QUICK_EXIT_MS`] of
     /// their start (see [`Process::restart_at`]).
     pub quick_exits: u32,
-    laststopreport: u64,
+    /// A client waits for this stop to end: `waiting for x to stop` is
+    /// logged every 2 seconds meanwhile, as the reference's deferred
+    /// `stopProcess` answer does.
+    pub stop_waited: bool,
+    laststopreport: Option<u64>,
 }
 
 /// A run that ends on its own within this many milliseconds of its start
@@ -133,7 +137,8 @@ impl Process {
             exitstatus: None,
             spawnerr: None,
             quick_exits: 0,
-            laststopreport: 0,
+            stop_waited: false,
+            laststopreport: None,
         }
     }
 
@@ -151,6 +156,9 @@ impl Process {
             return;
         }
         self.state = to;
+        if from == ProcessState::Stopping {
+            self.stop_waited = false;
+        }
         if to == ProcessState::Backoff {
             self.backoff += 1;
             self.delay = now.mono.saturating_add(secs_ms(self.backoff));
@@ -236,6 +244,8 @@ impl Process {
                     ),
                 );
             }
+        } else if state == ProcessState::Stopping && self.stop_waited && now.mono < self.delay {
+            self.stop_report(now, fx);
         } else if state == ProcessState::Stopping && now.mono >= self.delay {
             Self::log(
                 fx,
@@ -260,7 +270,10 @@ impl Process {
             ),
             ProcessState::Backoff if self.backoff > self.config.startretries => Some(0),
             ProcessState::Backoff if running => Some(self.delay.saturating_add(1)),
-            ProcessState::Stopping => Some(self.delay),
+            ProcessState::Stopping => match (self.stop_waited, self.laststopreport) {
+                (true, Some(t)) => Some(self.delay.min(t.saturating_add(2001))),
+                _ => Some(self.delay),
+            },
             ProcessState::Exited if running && self.wants_restart() => Some(self.restart_at()),
             ProcessState::Stopped
                 if running && self.laststart.is_none() && self.config.autostart =>
@@ -315,16 +328,27 @@ impl Process {
     /// Administrative stop: the stop signal. `Err` as [`Process::kill`].
     pub fn stop(&mut self, now: Now, fx: &mut Vec<Effect>) -> Result<(), String> {
         self.administrative_stop = true;
-        self.laststopreport = 0;
+        self.laststopreport = None;
         let sig = self.config.stopsignal;
         self.kill(sig, now, fx)
     }
 
     /// `waiting for x to stop`, at most every 2 seconds.
     pub fn stop_report(&mut self, now: Now, fx: &mut Vec<Effect>) {
-        if self.state == ProcessState::Stopping && now.mono > self.laststopreport + 2000 {
+        if self.state == ProcessState::Stopping
+            && self.laststopreport.is_none_or(|t| now.mono > t.saturating_add(2000))
+        {
             Self::log(fx, LogLevel::Info, format!("waiting for {} to stop", self.name()));
-            self.laststopreport = now.mono;
+            self.laststopreport = Some(now.mono);
+        }
+    }
+
+    /// A client now waits for this stop: reports at once, then every 2
+    /// seconds until the process has stopped.
+    pub fn wait_for_stop(&mut self, now: Now, fx: &mut Vec<Effect>) {
+        if self.state == ProcessState::Stopping {
+            self.stop_waited = true;
+            self.stop_report(now, fx);
         }
     }
 

@@ -110,14 +110,6 @@ pub fn ignore_signal(sig: i32) {
     unsafe { libc::signal(sig, libc::SIG_IGN) };
 }
 
-/// Makes this process a subreaper: orphaned descendants are re-parented to
-/// it (what PID 1 gets for free), so it can reap them.
-pub fn set_child_subreaper() -> std::io::Result<()> {
-    // SAFETY: prctl(PR_SET_CHILD_SUBREAPER, 1) takes no pointers.
-    let rc = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
-    if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
-}
-
 /// Ends this process the way an unhandled `sig` would (the shell then sees
 /// "killed by sig"): default action, unblocked in this thread, sent.
 pub fn die_by_signal(sig: i32) -> ! {

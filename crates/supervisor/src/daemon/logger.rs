@@ -88,9 +88,4 @@ impl Logger {
             let _ = f.reopen();
         }
     }
-
-    /// Stops echoing to stdout (after daemonizing, stdout is /dev/null).
-    pub fn set_echo(&mut self, echo: bool) {
-        self.echo = echo;
-    }
 }

@@ -459,6 +459,10 @@ fn stop_one(d: &mut Daemon, id: ProcId, wait: bool, name: &str) -> StartState {
     if !wait || d.sv.process(id).state.is_stopped() {
         StartState::Done(Ok(()))
     } else {
+        // The caller waits: `waiting for x to stop` meanwhile.
+        let mut fx = Vec::new();
+        d.sv.process_mut(id).wait_for_stop(now, &mut fx);
+        d.apply(fx.into_iter().map(|e| (id, e)).collect());
         StartState::Pending
     }
 }

@@ -130,3 +130,43 @@ fn children_get_the_signal_mask_and_dispositions_of_the_references_children() {
     assert!(ours.contains("SigBlk 0000000000000000"), "nothing blocked: {ours}");
     assert_eq!(ours, reference, "ours, then the reference's");
 }
+
+/// While a client waits for a stop, and while a shutdown waits, both
+/// daemons report what they wait for: `waiting for x to stop` every 2 s,
+/// `waiting for x to die` every 3 s.
+fn waiting_reports(env: &Env, program: &std::path::Path) -> (usize, usize, String) {
+    let conf = "[program:stub]\ncommand={testprog} ignore-term\nstartsecs=0\nstopwaitsecs=5\n\
+                [program:stub2]\ncommand={testprog} ignore-term\nstartsecs=0\nstopwaitsecs=5\n";
+    let mut d = Running::start_with(env, program, &[], conf, &["-n"]);
+    d.wait_for("success: stub entered RUNNING state", Duration::from_secs(30));
+    d.wait_for("success: stub2 entered RUNNING state", Duration::from_secs(30));
+    let out = std::process::Command::new(crate::harness::bin("supervisorctl"))
+        .arg("-c")
+        .arg(d.conf())
+        .args(["stop", "stub"])
+        .output()
+        .expect("supervisorctl");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "stub: stopped\n", "{}", d.dump());
+    d.signal(libc::SIGTERM);
+    d.wait_exit(Duration::from_secs(30));
+    let log = d.log();
+    let count = |needle: &str| log.lines().filter(|l| l.contains(needle)).count();
+    (count("INFO waiting for stub to stop"), count("INFO waiting for stub2 to die"), log)
+}
+
+#[test]
+fn waiting_for_a_stop_and_for_the_shutdown_is_reported_like_the_reference() {
+    let Some(venv) = ref_venv() else {
+        eprintln!("skipped: no reference venv (set SV_REQUIRE_REF=1 to make this an error)");
+        return;
+    };
+    let (ours_env, ref_env) = (Env::new(), Env::new());
+    let (ours, reference) = side_by_side(&ours_env, &ref_env, &venv, waiting_reports);
+    for (who, (stop, die, log)) in [("ours", &ours), ("reference", &reference)] {
+        // Over 5 s of stopwaitsecs: reports at 0, ~2 and ~4 s (the
+        // reference polls once a second, so 2 or 3 of them); the same for
+        // the shutdown every 3 s: 2.
+        assert!((2..=3).contains(stop), "{who}: {stop} stop reports\n{log}");
+        assert!((2..=3).contains(die), "{who}: {die} shutdown reports\n{log}");
+    }
+}
