@@ -20,6 +20,14 @@ if [ ! -x .venv-ref/bin/supervisord ] || ! .venv-ref/bin/python -c 'import super
   python3 -m venv .venv-ref
   .venv-ref/bin/pip install --quiet --disable-pip-version-check supervisor==4.3.0 superlance
 fi
+# The RPC throughput scenario drives the daemons with wrk (Debian's package).
+if ! command -v wrk >/dev/null; then
+  echo "==> installing wrk"
+  as_root=""
+  [ "$(id -u)" = 0 ] || as_root="sudo -n"
+  $as_root apt-get install -y -q wrk >/dev/null \
+    || { $as_root apt-get update -q >/dev/null && $as_root apt-get install -y -q wrk >/dev/null; }
+fi
 echo "==> building release binaries"
 cargo build --release --quiet --bin supervisord --bin supervisorctl
 
