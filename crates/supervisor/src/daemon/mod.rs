@@ -2,8 +2,8 @@
 //! main log, parse messages, AUTO log cleanup, sockets, daemonizing, pid
 //! file), the event loop, cleanup, and restart on SIGHUP.
 
+pub mod api;
 pub mod event_loop;
-pub mod help;
 pub mod http;
 pub mod logger;
 pub mod logread;

@@ -16,57 +16,12 @@ use sv_core::supervisor::ProcId;
 use sv_xmlrpc::{Fault, Field, Value};
 
 use super::event_loop::{Daemon, Shared};
-use super::{logread, pyargs};
+use super::{api, logread, pyargs};
 
 use crate::faults::*;
 pub use crate::faults::{fault, fault_name};
 
 type RpcResult = Result<Value, Fault>;
-
-/// Every method with its signature (return type first), sorted.
-pub const METHODS: &[(&str, &[&str])] = &[
-    ("supervisor.addProcessGroup", &["boolean", "string"]),
-    ("supervisor.clearAllProcessLogs", &["array"]),
-    ("supervisor.clearLog", &["boolean"]),
-    ("supervisor.clearProcessLog", &["boolean", "string"]),
-    ("supervisor.clearProcessLogs", &["boolean", "string"]),
-    ("supervisor.getAPIVersion", &["string"]),
-    ("supervisor.getAllConfigInfo", &["array"]),
-    ("supervisor.getAllProcessInfo", &["array"]),
-    ("supervisor.getIdentification", &["string"]),
-    ("supervisor.getPID", &["int"]),
-    ("supervisor.getProcessInfo", &["struct", "string"]),
-    ("supervisor.getState", &["struct"]),
-    ("supervisor.getSupervisorVersion", &["string"]),
-    ("supervisor.getVersion", &["string"]),
-    ("supervisor.readLog", &["string", "int", "int"]),
-    ("supervisor.readMainLog", &["string", "int", "int"]),
-    ("supervisor.readProcessLog", &["string", "string", "int", "int"]),
-    ("supervisor.readProcessStderrLog", &["string", "string", "int", "int"]),
-    ("supervisor.readProcessStdoutLog", &["string", "string", "int", "int"]),
-    ("supervisor.reloadConfig", &["array"]),
-    ("supervisor.removeProcessGroup", &["boolean", "string"]),
-    ("supervisor.restart", &["boolean"]),
-    ("supervisor.sendProcessStdin", &["boolean", "string", "string"]),
-    ("supervisor.sendRemoteCommEvent", &["boolean", "string", "string"]),
-    ("supervisor.shutdown", &["boolean"]),
-    ("supervisor.signalAllProcesses", &["array", "string"]),
-    ("supervisor.signalProcess", &["boolean", "string", "string"]),
-    ("supervisor.signalProcessGroup", &["array", "string", "string"]),
-    ("supervisor.startAllProcesses", &["array", "boolean"]),
-    ("supervisor.startProcess", &["boolean", "string", "boolean"]),
-    ("supervisor.startProcessGroup", &["array", "string", "boolean"]),
-    ("supervisor.stopAllProcesses", &["array", "boolean"]),
-    ("supervisor.stopProcess", &["boolean", "string", "boolean"]),
-    ("supervisor.stopProcessGroup", &["array", "string", "boolean"]),
-    ("supervisor.tailProcessLog", &["array", "string", "int", "int"]),
-    ("supervisor.tailProcessStderrLog", &["array", "string", "int", "int"]),
-    ("supervisor.tailProcessStdoutLog", &["array", "string", "int", "int"]),
-    ("system.listMethods", &["array"]),
-    ("system.methodHelp", &["string", "string"]),
-    ("system.methodSignature", &["array", "string"]),
-    ("system.multicall", &["array", "array"]),
-];
 
 /// The arguments of a call, checked the way Python's call checks arity.
 struct Args<'a> {
@@ -617,73 +572,47 @@ async fn many(shared: &Shared, ids: Vec<ProcId>, wait: bool, start: bool) -> Rpc
     Ok(Value::Array(results))
 }
 
-/// Methods that change nothing: the only ones after which the event loop
-/// need not look at the state again.
-const READ_ONLY: &[&str] = &[
-    "supervisor.getAPIVersion",
-    "supervisor.getVersion",
-    "supervisor.getSupervisorVersion",
-    "supervisor.getIdentification",
-    "supervisor.getState",
-    "supervisor.getPID",
-    "supervisor.getProcessInfo",
-    "supervisor.getAllProcessInfo",
-    "supervisor.getAllConfigInfo",
-    "supervisor.readLog",
-    "supervisor.readMainLog",
-    "supervisor.readProcessLog",
-    "supervisor.readProcessStdoutLog",
-    "supervisor.readProcessStderrLog",
-    "supervisor.tailProcessLog",
-    "supervisor.tailProcessStdoutLog",
-    "supervisor.tailProcessStderrLog",
-    "system.listMethods",
-    "system.methodHelp",
-    "system.methodSignature",
-];
-
-/// Dispatches one call. `Err` is the fault to send. After any call that
-/// may have changed something, the event loop takes a turn (timers,
-/// events, waiting callers), whatever the handler did or forgot to do.
+/// Dispatches one call. `Err` is the fault to send. The arguments are
+/// counted against the method's definition first (Python's call does that
+/// before the method runs). After any call that may have changed
+/// something, the event loop takes a turn (timers, events, waiting
+/// callers), whatever the handler did or forgot to do.
 pub async fn call(shared: &Rc<Shared>, method: &str, params: &[Value]) -> RpcResult {
-    let r = dispatch(shared, method, params).await;
-    if !READ_ONLY.contains(&method) {
+    let parts: Vec<&str> = method.split('.').collect();
+    if parts.len() != 2 || parts[1].starts_with('_') {
+        return Err(fault(UNKNOWN_METHOD, None));
+    }
+    let Some(def) = api::find(method) else { return Err(fault(UNKNOWN_METHOD, None)) };
+    let a = Args { params };
+    let (min, max) = def.arity();
+    a.count(min, max)?;
+    let r = dispatch(shared, method, a).await;
+    if def.changes {
         shared.wake.notify_one();
     }
     r
 }
 
-async fn dispatch(shared: &Rc<Shared>, method: &str, params: &[Value]) -> RpcResult {
-    let parts: Vec<&str> = method.split('.').collect();
-    if parts.len() != 2 || parts[1].starts_with('_') {
-        return Err(fault(UNKNOWN_METHOD, None));
-    }
-    let a = Args { params };
+async fn dispatch(shared: &Rc<Shared>, method: &str, a: Args<'_>) -> RpcResult {
     match method {
         "system.listMethods" => {
-            a.count(0, 0)?;
-            Ok(Value::Array(METHODS.iter().map(|(m, _)| Value::from(*m)).collect()))
+            Ok(Value::Array(api::METHODS.iter().map(|m| Value::from(m.name)).collect()))
         }
         "system.methodSignature" => {
-            a.count(1, 1)?;
             // The reference compares the name with each method's: only a
             // string can be one.
             let name = a.get(0)?.as_str().unwrap_or_default();
-            METHODS
-                .iter()
-                .find(|(m, _)| *m == name)
-                .map(|(_, sig)| Value::Array(sig.iter().map(|s| Value::from(*s)).collect()))
+            api::find(name)
+                .map(|m| Value::Array(m.signature().into_iter().map(Value::from).collect()))
                 .ok_or_else(|| fault(SIGNATURE_UNSUPPORTED, None))
         }
         "system.methodHelp" => {
-            a.count(1, 1)?;
             let name = a.get(0)?.as_str().unwrap_or_default();
-            crate::daemon::help::method_help(name)
-                .map(Value::from)
+            api::find(name)
+                .map(|m| Value::from(m.help()))
                 .ok_or_else(|| fault(SIGNATURE_UNSUPPORTED, None))
         }
         "system.multicall" => {
-            a.count(1, 1)?;
             let calls = match a.get(0)? {
                 Value::Array(calls) => calls.as_slice(),
                 // Iterating an empty string finds no call.
@@ -750,25 +679,18 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
     let Some(m) = method.strip_prefix("supervisor.") else {
         return Err(fault(UNKNOWN_METHOD, None));
     };
-    if !METHODS.iter().any(|(n, _)| *n == method) {
-        return Err(fault(UNKNOWN_METHOD, None));
-    }
     // Methods that work whatever the mood.
     match m {
         "getAPIVersion" | "getVersion" => {
-            a.count(0, 0)?;
             return Ok(Value::from("3.0"));
         }
         "getSupervisorVersion" => {
-            a.count(0, 0)?;
             return Ok(Value::from(crate::VERSION));
         }
         "getIdentification" => {
-            a.count(0, 0)?;
             return Ok(Value::from(shared.daemon.borrow().cfg.supervisord.identifier.as_str()));
         }
         "getState" => {
-            a.count(0, 0)?;
             let mood = shared.daemon.borrow().sv.mood;
             return Ok(Value::structure([
                 ("statecode", Value::from(mood.code())),
@@ -776,11 +698,9 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             ]));
         }
         "getPID" => {
-            a.count(0, 0)?;
             return Ok(Value::Int(i64::from(sv_sys::daemon::getpid())));
         }
         "sendRemoteCommEvent" => {
-            a.count(2, 2)?;
             // Any value is accepted; the event carries its text.
             let (kind, data) = (a.text(0)?, a.text(1)?);
             shared
@@ -795,21 +715,13 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
     check_running(&shared.daemon.borrow())?;
     match m {
         "getProcessInfo" => {
-            a.count(1, 1)?;
             let d = shared.daemon.borrow();
             let id = lookup_process(&d, a.namespec(0)?)?;
             Ok(process_info(&d, id))
         }
-        "getAllProcessInfo" => {
-            a.count(0, 0)?;
-            Ok(all_process_info_raw(&shared.daemon.borrow()))
-        }
-        "getAllConfigInfo" => {
-            a.count(0, 0)?;
-            Ok(config_info(&shared.daemon.borrow()))
-        }
+        "getAllProcessInfo" => Ok(all_process_info_raw(&shared.daemon.borrow())),
+        "getAllConfigInfo" => Ok(config_info(&shared.daemon.borrow())),
         "startProcess" | "stopProcess" => {
-            a.count(1, 2)?;
             let name = a.namespec(0)?;
             let wait = a.flag(1);
             let start = m == "startProcess";
@@ -843,13 +755,11 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             r.map(|()| Value::Bool(true))
         }
         "startProcessGroup" | "stopProcessGroup" => {
-            a.count(1, 2)?;
             let g = find_group_param(&shared.daemon.borrow(), &a.group(0, true)?)?;
             let ids = by_priority(&shared.daemon.borrow(), &[g]);
             many(shared, ids, a.flag(1), m == "startProcessGroup").await
         }
         "startAllProcesses" | "stopAllProcesses" => {
-            a.count(0, 1)?;
             let ids = {
                 let d = shared.daemon.borrow();
                 by_priority(&d, &(0..d.sv.groups.len()).collect::<Vec<_>>())
@@ -857,7 +767,6 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             many(shared, ids, a.flag(0), m == "startAllProcesses").await
         }
         "signalProcess" => {
-            a.count(2, 2)?;
             let name = a.namespec(0)?;
             let target = lookup(&shared.daemon.borrow(), name)?;
             let (sig, sig_text) = pyargs::signal(a.get(1)?)?;
@@ -877,7 +786,6 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             }
         }
         "signalProcessGroup" => {
-            a.count(2, 2)?;
             let mut d = shared.daemon.borrow_mut();
             let g = find_group_param(&d, &a.group(0, true)?)?;
             let (sig, sig_text) = pyargs::signal(a.get(1)?)?;
@@ -885,14 +793,12 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             Ok(signal_many(&mut d, ids, sig, &sig_text))
         }
         "signalAllProcesses" => {
-            a.count(1, 1)?;
             let (sig, sig_text) = pyargs::signal(a.get(0)?)?;
             let mut d = shared.daemon.borrow_mut();
             let ids = by_priority(&d, &(0..d.sv.groups.len()).collect::<Vec<_>>());
             Ok(signal_many(&mut d, ids, sig, &sig_text))
         }
         "readLog" | "readMainLog" => {
-            a.count(2, 2)?;
             let (off, len) = (a.int(0)?, a.int(1)?);
             let path = shared.daemon.borrow().cfg.supervisord.logfile.clone();
             let path = path.ok_or_else(|| fault(NO_FILE, None))?;
@@ -901,7 +807,6 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
                 .map(Value::from)
         }
         "clearLog" => {
-            a.count(0, 0)?;
             let d = shared.daemon.borrow();
             let path = d.cfg.supervisord.logfile.clone().ok_or_else(|| fault(NO_FILE, None))?;
             if !std::path::Path::new(&path).exists() {
@@ -913,7 +818,6 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             Ok(Value::Bool(true))
         }
         "readProcessStdoutLog" | "readProcessLog" | "readProcessStderrLog" => {
-            a.count(3, 3)?;
             let path = {
                 let d = shared.daemon.borrow();
                 let id = lookup_process(&d, a.namespec(0)?)?;
@@ -926,7 +830,6 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
                 .map(Value::from)
         }
         "tailProcessStdoutLog" | "tailProcessLog" | "tailProcessStderrLog" => {
-            a.count(3, 3)?;
             let path = {
                 let d = shared.daemon.borrow();
                 let id = lookup_process(&d, a.namespec(0)?)?;
@@ -936,7 +839,6 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             read_log(len > 1 << 20, move || logread::tail_file(path.as_deref(), off, len)).await
         }
         "clearProcessLogs" | "clearProcessLog" => {
-            a.count(1, 1)?;
             let d = shared.daemon.borrow();
             let name = a.namespec(0)?;
             let id = lookup_process(&d, name)?;
@@ -944,7 +846,6 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             Ok(Value::Bool(true))
         }
         "clearAllProcessLogs" => {
-            a.count(0, 0)?;
             let d = shared.daemon.borrow();
             let ids = by_priority(&d, &(0..d.sv.groups.len()).collect::<Vec<_>>());
             let out = ids
@@ -958,7 +859,6 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             Ok(Value::Array(out))
         }
         "shutdown" | "restart" => {
-            a.count(0, 0)?;
             shared.daemon.borrow_mut().sv.mood = if m == "shutdown" {
                 SupervisorState::Shutdown
             } else {
@@ -968,7 +868,6 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             Ok(Value::Bool(true))
         }
         "sendProcessStdin" => {
-            a.count(2, 2)?;
             let chars = match a.get(1)? {
                 Value::String(chars) => chars,
                 other => return Err(fault(INCORRECT_PARAMETERS, Some(&pyargs::py_str(other)))),
@@ -996,7 +895,6 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             Ok(Value::Bool(true))
         }
         "reloadConfig" => {
-            a.count(0, 0)?;
             let mut d = shared.daemon.borrow_mut();
             let loaded = sv_config::load_server(&d.cfg.configfile, &sv_sys::RealHost, &d.overrides)
                 .map_err(|f| {
@@ -1030,7 +928,6 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             ])]))
         }
         "addProcessGroup" => {
-            a.count(1, 1)?;
             let name = match a.group(0, false)? {
                 pyargs::GroupName::Name(n) => n,
                 pyargs::GroupName::Missing(text) => return Err(fault(BAD_NAME, Some(&text))),
@@ -1050,7 +947,6 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             Ok(Value::Bool(true))
         }
         "removeProcessGroup" => {
-            a.count(1, 1)?;
             let name = a.group(0, true)?;
             let mut d = shared.daemon.borrow_mut();
             let g = find_group_param(&d, &name)?;
@@ -1164,9 +1060,5 @@ mod tests {
     fn fault_texts() {
         assert_eq!(fault(BAD_NAME, Some("foo")).text, "BAD_NAME: foo");
         assert_eq!(fault(NO_FILE, None).text, "NO_FILE");
-        assert_eq!(METHODS.len(), 41);
-        let mut sorted: Vec<&str> = METHODS.iter().map(|m| m.0).collect();
-        sorted.sort_unstable();
-        assert_eq!(sorted, METHODS.iter().map(|m| m.0).collect::<Vec<_>>());
     }
 }
