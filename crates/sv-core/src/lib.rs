@@ -1,6 +1,7 @@
 //! The supervisor's logic as pure code: no clock, no syscalls, no I/O.
 //!
 //! # Layout
+//! * [`namespec`]: process names as clients write them (`group:name`);
 //! * [`state`]: process and supervisor states, exit statuses, signal names;
 //! * [`process`]: one process's state machine ([`process::Process`]);
 //! * [`supervisor`]: all groups, start/stop order, shutdown, deadlines.
@@ -15,6 +16,7 @@
 pub mod capture;
 pub mod cmdline;
 pub mod events;
+pub mod namespec;
 pub mod pool;
 pub mod process;
 pub mod state;

@@ -5,6 +5,7 @@
 
 use std::io::Write;
 
+use sv_core::namespec::{make as namespec, split as split_namespec};
 use sv_xmlrpc::{Fault, Value};
 
 use super::client::CallError;
@@ -102,18 +103,6 @@ pub struct Ctl<'a> {
 fn tail_bytes(text: &str) -> Option<i64> {
     let n = sv_config::datatypes::py_int(text).ok()?;
     (-i64::from(i32::MAX)..=-i64::from(i32::MIN)).contains(&n).then_some(n)
-}
-
-fn namespec(group: &str, name: &str) -> String {
-    if group == name { name.to_owned() } else { format!("{group}:{name}") }
-}
-
-fn split_namespec(name: &str) -> (&str, Option<&str>) {
-    match name.split_once(':') {
-        Some((g, p)) if p.is_empty() || p == "*" => (g, None),
-        Some((g, p)) => (g, Some(p)),
-        None => (name, Some(name)),
-    }
 }
 
 fn s(v: &Value, key: &str) -> String {

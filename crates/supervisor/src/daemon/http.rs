@@ -331,7 +331,7 @@ fn tail(shared: &Rc<Shared>, path: &str) -> Resp {
             return error_response(StatusCode::NOT_FOUND);
         };
         let (name, channel) = rest.split_once('/').unwrap_or((rest, "stdout"));
-        let (g, p) = super::rpc::split_namespec(name);
+        let (g, p) = sv_core::namespec::split(name);
         let found = d.sv.groups.iter().enumerate().find(|(_, x)| x.config.name == g).and_then(
             |(gi, grp)| {
                 grp.processes

@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use sv_config::LogLevel;
 use sv_config::datatypes::LogFile;
+use sv_core::namespec;
 use sv_core::process::Process;
 use sv_core::state::{ProcessState, SupervisorState};
 use sv_core::supervisor::ProcId;
@@ -61,15 +62,6 @@ impl<'a> Args<'a> {
     }
 }
 
-/// `g:p` -> (g, Some(p)); `g:` / `g:*` -> (g, None); `n` -> (n, Some(n)).
-pub fn split_namespec(name: &str) -> (&str, Option<&str>) {
-    match name.split_once(':') {
-        Some((g, p)) if p.is_empty() || p == "*" => (g, None),
-        Some((g, p)) => (g, Some(p)),
-        None => (name, Some(name)),
-    }
-}
-
 fn find_group(d: &Daemon, name: &str) -> Option<usize> {
     d.sv.groups.iter().position(|g| g.config.name == name)
 }
@@ -85,13 +77,12 @@ fn find_group_param(d: &Daemon, name: &pyargs::GroupName<'_>) -> Result<usize, F
 /// How the reference names a process in results and faults of group
 /// calls: `name`, or `group:name` when they differ.
 fn spec_of(d: &Daemon, id: ProcId) -> String {
-    let (g, p) = (&d.sv.groups[id.group].config.name, &d.sv.process(id).config.name);
-    if g == p { p.clone() } else { format!("{g}:{p}") }
+    namespec::make(&d.sv.groups[id.group].config.name, &d.sv.process(id).config.name)
 }
 
 /// Resolves a name to a group and, unless the whole group is meant, a process.
 fn lookup(d: &Daemon, name: &str) -> Result<(usize, Option<usize>), Fault> {
-    let (g, p) = split_namespec(name);
+    let (g, p) = namespec::split(name);
     let gi = find_group(d, g).ok_or_else(|| fault(BAD_NAME, Some(name)))?;
     match p {
         None => Ok((gi, None)),
@@ -291,7 +282,7 @@ impl Named {
 
     /// `name`, or `group:name` when they differ.
     fn spec(&self) -> String {
-        if self.0 == self.1 { self.1.clone() } else { format!("{}:{}", self.0, self.1) }
+        namespec::make(&self.0, &self.1)
     }
 
     fn find(&self, d: &Daemon) -> Option<ProcId> {
@@ -1018,14 +1009,6 @@ fn signal_many(d: &mut Daemon, ids: Vec<ProcId>, sig: Option<i32>, sig_text: &st
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn namespecs() {
-        assert_eq!(split_namespec("a"), ("a", Some("a")));
-        assert_eq!(split_namespec("g:p"), ("g", Some("p")));
-        assert_eq!(split_namespec("g:*"), ("g", None));
-        assert_eq!(split_namespec("g:"), ("g", None));
-    }
 
     #[test]
     fn uptimes_like_python_timedelta() {

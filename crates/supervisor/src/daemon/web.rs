@@ -81,10 +81,6 @@ fn ctime() -> String {
     chrono::Local::now().format("%a %b %e %H:%M:%S %Y").to_string()
 }
 
-fn namespec(group: &str, name: &str) -> String {
-    if group == name { name.to_owned() } else { format!("{group}:{name}") }
-}
-
 /// Runs an action; returns the message for the page.
 pub async fn action(shared: &Rc<Shared>, action: &str, ns: Option<&str>) -> Option<String> {
     let call = |m: &'static str, p: Vec<Value>| {
@@ -154,7 +150,7 @@ pub fn status_page(shared: &Rc<Shared>, message: Option<&str>) -> String {
     let mut rows = String::new();
     for (i, v) in infos.iter().enumerate() {
         let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-        let ns = namespec(&s("group"), &s("name"));
+        let ns = sv_core::namespec::make(&s("group"), &s("name"));
         let state = s("statename");
         let class = match state.as_str() {
             "RUNNING" => "statusrunning",
