@@ -5,6 +5,12 @@
 //! wait (`startProcess(name, True)`, group and `all` forms) wait for the
 //! event loop's "changed" signal and look again, so other clients are never
 //! blocked.
+//!
+//! * this module: argument conversion, name lookups, dispatch and the
+//!   handlers;
+//! * [`info`]: process and configuration information structures;
+//! * [`control`]: starting, stopping and signalling processes, one or many,
+//!   and waiting for the outcome.
 
 use std::rc::Rc;
 
@@ -18,6 +24,13 @@ use sv_xmlrpc::{Fault, Field, Value};
 
 use super::event_loop::{Daemon, Shared};
 use super::{api, logread, pyargs};
+
+mod control;
+mod info;
+
+use self::control::*;
+pub use self::info::all_process_info;
+use self::info::*;
 
 use crate::faults::*;
 pub use crate::faults::{fault, fault_name};
@@ -108,123 +121,6 @@ fn check_running(d: &Daemon) -> Result<(), Fault> {
     if d.sv.mood < SupervisorState::Running { Err(fault(SHUTDOWN_STATE, None)) } else { Ok(()) }
 }
 
-fn int32(x: f64) -> i64 {
-    (x as i64).clamp(0, i64::from(i32::MAX))
-}
-
-fn timedelta(secs: i64) -> String {
-    let secs = secs.max(0);
-    let (days, rest) = (secs / 86400, secs % 86400);
-    let hms = format!("{}:{:02}:{:02}", rest / 3600, (rest % 3600) / 60, rest % 60);
-    match days {
-        0 => hms,
-        1 => format!("1 day, {hms}"),
-        n => format!("{n} days, {hms}"),
-    }
-}
-
-fn local_stop_time(stop: i64) -> String {
-    use chrono::TimeZone;
-    chrono::Local
-        .timestamp_opt(stop, 0)
-        .single()
-        .map(|t| t.format("%b %d %I:%M %p").to_string())
-        .unwrap_or_default()
-}
-
-fn describe(p: &Process, start: i64, stop: i64, now: i64) -> String {
-    match p.state {
-        ProcessState::Running => format!("pid {}, uptime {}", p.pid, timedelta(now - start)),
-        ProcessState::Fatal | ProcessState::Backoff => match p.spawnerr.as_deref() {
-            Some(e) if !e.is_empty() => e.to_owned(),
-            _ => format!("unknown error (try \"tail {}\")", p.config.name),
-        },
-        ProcessState::Stopped | ProcessState::Exited => {
-            if start != 0 {
-                local_stop_time(stop)
-            } else {
-                "Not started".to_owned()
-            }
-        }
-        _ => String::new(),
-    }
-}
-
-fn path_str(p: &Option<std::path::PathBuf>) -> std::borrow::Cow<'_, str> {
-    p.as_ref().map(|p| p.to_string_lossy()).unwrap_or_default()
-}
-
-fn process_info(d: &Daemon, id: ProcId) -> Value {
-    process_info_at(d, id, int32(d.now().wall))
-}
-
-/// One process's info as borrowed struct members, in the reference's
-/// order, handed to `f` (which builds a [`Value`] or encodes them directly).
-fn with_process_fields<R>(
-    d: &Daemon,
-    id: ProcId,
-    now: i64,
-    f: impl FnOnce(&[(&'static str, Field<'_>)]) -> R,
-) -> R {
-    let p = d.sv.process(id);
-    let rt = &d.rt[id.group][id.process];
-    let start = int32(p.laststart_wall);
-    let stop = int32(p.laststop_wall);
-    let stdout = path_str(&rt.paths.stdout);
-    let stderr = path_str(&rt.paths.stderr);
-    let description = describe(p, start, stop, now);
-    f(&[
-        ("name", Field::Str(&p.config.name)),
-        ("group", Field::Str(&d.sv.groups[id.group].config.name)),
-        ("start", Field::Int(start)),
-        ("stop", Field::Int(stop)),
-        ("now", Field::Int(now)),
-        ("state", Field::Int(i64::from(p.state.code()))),
-        ("statename", Field::Str(p.state.name())),
-        ("spawnerr", Field::Str(p.spawnerr.as_deref().unwrap_or_default())),
-        ("exitstatus", Field::Int(i64::from(p.exitstatus.unwrap_or(0)))),
-        ("logfile", Field::Str(&stdout)),
-        ("stdout_logfile", Field::Str(&stdout)),
-        ("stderr_logfile", Field::Str(&stderr)),
-        ("pid", Field::Int(i64::from(p.pid))),
-        ("description", Field::Str(&description)),
-    ])
-}
-
-fn process_info_at(d: &Daemon, id: ProcId, now: i64) -> Value {
-    with_process_fields(d, id, now, |m| Value::structure(m.iter().map(|(k, v)| (*k, v.to_value()))))
-}
-
-/// `getAllProcessInfo`'s answer, encoded as it is gathered: no tree of
-/// values for a list that is large and asked for often.
-fn all_process_info_raw(d: &Daemon) -> Value {
-    let now = int32(d.now().wall);
-    let ids = all_sorted(d);
-    let mut out = String::with_capacity(ids.len() * 900 + 64);
-    sv_xmlrpc::begin_array(&mut out);
-    for id in ids {
-        with_process_fields(d, id, now, |m| sv_xmlrpc::encode_struct(m, &mut out));
-    }
-    sv_xmlrpc::end_array(&mut out);
-    Value::Raw(out)
-}
-
-/// All processes sorted by group name, then process name.
-fn all_sorted(d: &Daemon) -> Vec<ProcId> {
-    let mut ids = d.sv.ids();
-    ids.sort_by(|a, b| {
-        let (ga, gb) = (&d.sv.groups[a.group].config.name, &d.sv.groups[b.group].config.name);
-        ga.cmp(gb).then_with(|| d.sv.process(*a).config.name.cmp(&d.sv.process(*b).config.name))
-    });
-    ids
-}
-
-/// Every process's info, sorted by group then name (the status page).
-pub fn all_process_info(d: &Daemon) -> Vec<Value> {
-    let now = int32(d.now().wall);
-    all_sorted(d).into_iter().map(|id| process_info_at(d, id, now)).collect()
-}
-
 /// The tail page's text: the last `limit` bytes of a process's stdout log,
 /// or the reference's message.
 pub async fn read_stdout_tail(shared: &Shared, name: &str, limit: i64) -> String {
@@ -241,194 +137,6 @@ pub async fn read_stdout_tail(shared: &Shared, name: &str, limit: i64) -> String
         Ok(Ok(text)) => text,
         _ => format!("No file for {name}"),
     }
-}
-
-/// Processes of `groups` in group-priority then process-priority order.
-fn by_priority(d: &Daemon, groups: &[usize]) -> Vec<ProcId> {
-    let mut gs = groups.to_vec();
-    gs.sort_by_key(|&g| d.sv.groups[g].config.priority);
-    let mut out = Vec::new();
-    for g in gs {
-        let mut ps: Vec<usize> = (0..d.sv.groups[g].processes.len()).collect();
-        ps.sort_by_key(|&p| d.sv.groups[g].processes[p].config.priority);
-        out.extend(ps.into_iter().map(|p| ProcId { group: g, process: p }));
-    }
-    out
-}
-
-fn result_struct(d: &Daemon, id: ProcId, outcome: &Result<(), Fault>) -> Value {
-    let p = d.sv.process(id);
-    let (status, description) = match outcome {
-        Ok(()) => (SUCCESS, "OK".to_owned()),
-        Err(f) => (f.code, f.text.clone()),
-    };
-    Value::structure([
-        ("name", Value::from(p.config.name.as_str())),
-        ("group", Value::from(d.sv.groups[id.group].config.name.as_str())),
-        ("status", Value::from(status)),
-        ("description", Value::from(description)),
-    ])
-}
-
-/// A process named by group and process name, which stays valid when
-/// groups are added or removed while a call waits (indices would shift).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Named(String, String);
-
-impl Named {
-    fn of(d: &Daemon, id: ProcId) -> Self {
-        Named(d.sv.groups[id.group].config.name.clone(), d.sv.process(id).config.name.clone())
-    }
-
-    /// `name`, or `group:name` when they differ.
-    fn spec(&self) -> String {
-        namespec::make(&self.0, &self.1)
-    }
-
-    fn find(&self, d: &Daemon) -> Option<ProcId> {
-        let g = d.sv.groups.iter().position(|g| g.config.name == self.0)?;
-        let p = d.sv.groups[g].processes.iter().position(|p| p.config.name == self.1)?;
-        Some(ProcId { group: g, process: p })
-    }
-}
-
-/// The deferred result of a start or stop of `who`, `None` while pending;
-/// faults name it `spec`.
-fn pending_result(
-    d: &Daemon,
-    who: &Named,
-    spec: &str,
-    start: bool,
-) -> Option<(Value, Result<(), Fault>)> {
-    let Some(id) = who.find(d) else {
-        // The group went away meanwhile.
-        let r = Err(fault(ABNORMAL_TERMINATION, Some(spec)));
-        let v = Value::structure([
-            ("name", Value::from(who.1.as_str())),
-            ("group", Value::from(who.0.as_str())),
-            ("status", Value::from(ABNORMAL_TERMINATION)),
-            ("description", Value::from(format!("ABNORMAL_TERMINATION: {spec}"))),
-        ]);
-        return Some((v, if start { r } else { Ok(()) }));
-    };
-    let r = if start {
-        start_result(d, id, spec)?
-    } else {
-        d.sv.process(id).state.is_stopped().then_some(Ok(()))?
-    };
-    Some((result_struct(d, id, &r), r))
-}
-
-/// Waits until `done` returns a value, looking again after every turn of
-/// the event loop.
-async fn wait_until<T>(shared: &Shared, mut done: impl FnMut(&Daemon) -> Option<T>) -> T {
-    loop {
-        let changed = shared.changed.notified();
-        tokio::pin!(changed);
-        changed.as_mut().enable();
-        if let Some(v) = done(&shared.daemon.borrow()) {
-            return v;
-        }
-        changed.await;
-    }
-}
-
-/// What a start left to wait for.
-enum StartState {
-    Done(Result<(), Fault>),
-    Pending,
-}
-
-/// Starts one process (the synchronous part of the reference's
-/// `startProcess`); `Pending` when the caller should wait for RUNNING.
-/// Faults name it `name`, as the caller named it.
-fn start_one(d: &mut Daemon, id: ProcId, wait: bool, name: &str) -> StartState {
-    let cfg = d.sv.process(id).config.clone();
-    if let Err(msg) = super::spawner::resolve(&cfg, d.spawn_context()) {
-        let code = if msg.starts_with("can't find command") { NO_FILE } else { NOT_EXECUTABLE };
-        return StartState::Done(Err(fault(code, Some(&msg))));
-    }
-    let state = d.sv.process(id).state;
-    if state.is_running() {
-        return StartState::Done(Err(fault(ALREADY_STARTED, Some(name))));
-    }
-    if state == ProcessState::Unknown {
-        return StartState::Done(Err(fault(
-            FAILED,
-            Some(&format!("{name} is in an unknown process state")),
-        )));
-    }
-    let now = d.now();
-    let mut fx = Vec::new();
-    d.sv.process_mut(id).spawn(now, &mut fx);
-    d.apply(fx.into_iter().map(|e| (id, e)).collect());
-    if d.sv.process(id).spawnerr.is_some() {
-        return StartState::Done(Err(fault(SPAWN_ERROR, Some(name))));
-    }
-    let mut fx = Vec::new();
-    let mood = d.sv.mood;
-    d.sv.process_mut(id).transition(now, mood, &mut fx);
-    d.apply(fx.into_iter().map(|e| (id, e)).collect());
-    if !wait || d.sv.process(id).state == ProcessState::Running {
-        StartState::Done(Ok(()))
-    } else {
-        StartState::Pending
-    }
-}
-
-/// The deferred part of a start: `None` while STARTING.
-fn start_result(d: &Daemon, id: ProcId, name: &str) -> Option<Result<(), Fault>> {
-    let p = d.sv.process(id);
-    if p.spawnerr.is_some() {
-        return Some(Err(fault(SPAWN_ERROR, Some(name))));
-    }
-    match p.state {
-        ProcessState::Running => Some(Ok(())),
-        ProcessState::Starting => None,
-        _ => Some(Err(fault(ABNORMAL_TERMINATION, Some(name)))),
-    }
-}
-
-/// Stops one process (the synchronous part of `stopProcess`); `Pending`
-/// when the caller should wait for a stopped state. Faults name it `name`.
-fn stop_one(d: &mut Daemon, id: ProcId, wait: bool, name: &str) -> StartState {
-    if !d.sv.process(id).state.is_running() {
-        return StartState::Done(Err(fault(NOT_RUNNING, Some(name))));
-    }
-    let now = d.now();
-    let mut fx = Vec::new();
-    let r = d.sv.process_mut(id).stop(now, &mut fx);
-    d.apply(fx.into_iter().map(|e| (id, e)).collect());
-    if let Err(msg) = r {
-        return StartState::Done(Err(fault(FAILED, Some(&msg))));
-    }
-    if !wait || d.sv.process(id).state.is_stopped() {
-        StartState::Done(Ok(()))
-    } else {
-        // The caller waits: `waiting for x to stop` meanwhile.
-        let mut fx = Vec::new();
-        d.sv.process_mut(id).wait_for_stop(now, &mut fx);
-        d.apply(fx.into_iter().map(|e| (id, e)).collect());
-        StartState::Pending
-    }
-}
-
-/// Signals one process; faults name it `name`.
-fn signal_one(
-    d: &mut Daemon,
-    id: ProcId,
-    sig: Option<i32>,
-    sig_text: &str,
-    name: &str,
-) -> Result<(), Fault> {
-    let Some(sig) = sig else { return Err(fault(BAD_SIGNAL, Some(sig_text))) };
-    if !d.sv.process(id).state.is_signallable() {
-        return Err(fault(NOT_RUNNING, Some(name)));
-    }
-    let mut fx = Vec::new();
-    let r = d.sv.process_mut(id).signal(sig, &mut fx);
-    d.apply(fx.into_iter().map(|e| (id, e)).collect());
-    r.map_err(|m| fault(FAILED, Some(&m)))
 }
 
 /// Reads a log range off the event loop's thread when it may be large
@@ -454,113 +162,6 @@ fn channel_path(d: &Daemon, id: ProcId, stderr: bool) -> Option<String> {
     let rt = &d.rt[id.group][id.process];
     let p = if stderr { &rt.paths.stderr } else { &rt.paths.stdout };
     p.as_ref().map(|p| p.display().to_string())
-}
-
-fn logfile_text(l: &LogFile, path: Option<String>) -> Value {
-    match (l, path) {
-        (_, Some(p)) => Value::from(p),
-        (LogFile::Auto, None) => Value::from("auto"),
-        _ => Value::from("none"),
-    }
-}
-
-fn config_info(d: &Daemon) -> Value {
-    let mut items: Vec<(String, Value)> = Vec::new();
-    for g in &d.loaded_groups {
-        let running = d.sv.groups.iter().position(|r| r.config.name == g.name);
-        for p in &g.processes {
-            // Concrete paths of AUTO logs are known for groups in use.
-            let id = running.and_then(|gi| {
-                d.sv.groups[gi]
-                    .processes
-                    .iter()
-                    .position(|x| x.config.name == p.name)
-                    .map(|pi| ProcId { group: gi, process: pi })
-            });
-            let path = |stderr: bool| id.and_then(|id| channel_path(d, id, stderr));
-            let none_or =
-                |s: &Option<String>| Value::from(s.clone().unwrap_or_else(|| "none".into()));
-            let v = Value::structure([
-                ("autostart", Value::Bool(p.autostart)),
-                ("directory", none_or(&p.directory)),
-                ("uid", p.uid.map_or(Value::from("none"), |u| Value::Int(i64::from(u)))),
-                ("command", Value::from(p.command.as_str())),
-                ("exitcodes", Value::Array(p.exitcodes.iter().map(|c| Value::from(*c)).collect())),
-                ("group", Value::from(g.name.as_str())),
-                ("group_prio", Value::Int(g.priority)),
-                ("inuse", Value::Bool(running.is_some())),
-                ("killasgroup", Value::Bool(p.killasgroup)),
-                ("name", Value::from(p.name.as_str())),
-                ("process_prio", Value::Int(p.priority)),
-                ("redirect_stderr", Value::Bool(p.redirect_stderr)),
-                ("startretries", Value::Int(p.startretries)),
-                ("startsecs", Value::Int(p.startsecs)),
-                ("stdout_capture_maxbytes", Value::Int(p.stdout.capture_maxbytes)),
-                ("stdout_events_enabled", Value::Bool(p.stdout.events_enabled)),
-                ("stdout_logfile", logfile_text(&p.stdout.logfile, path(false))),
-                ("stdout_logfile_backups", Value::Int(p.stdout.logfile_backups)),
-                ("stdout_logfile_maxbytes", Value::Int(p.stdout.logfile_maxbytes)),
-                ("stdout_syslog", Value::Bool(p.stdout.syslog)),
-                ("stopsignal", Value::from(p.stopsignal)),
-                ("stopwaitsecs", Value::Int(p.stopwaitsecs)),
-                ("stderr_capture_maxbytes", Value::Int(p.stderr.capture_maxbytes)),
-                ("stderr_events_enabled", Value::Bool(p.stderr.events_enabled)),
-                ("stderr_logfile", logfile_text(&p.stderr.logfile, path(true))),
-                ("stderr_logfile_backups", Value::Int(p.stderr.logfile_backups)),
-                ("stderr_logfile_maxbytes", Value::Int(p.stderr.logfile_maxbytes)),
-                ("stderr_syslog", Value::Bool(p.stderr.syslog)),
-                ("serverurl", none_or(&p.serverurl)),
-            ]);
-            items.push((p.name.clone(), v));
-        }
-    }
-    items.sort_by(|a, b| a.0.cmp(&b.0));
-    Value::Array(items.into_iter().map(|(_, v)| v).collect())
-}
-
-fn clear_file(path: &str) -> std::io::Result<()> {
-    std::fs::OpenOptions::new().write(true).truncate(true).open(path).map(|_| ())
-}
-
-/// Starts (or stops) every process in `ids` that needs it, then waits;
-/// the results come in the reference's order: immediate ones first.
-async fn many(shared: &Shared, ids: Vec<ProcId>, wait: bool, start: bool) -> RpcResult {
-    let mut results = Vec::new();
-    let mut pending: Vec<Named> = Vec::new();
-    {
-        let mut d = shared.daemon.borrow_mut();
-        for id in ids {
-            let st = d.sv.process(id).state;
-            if start == st.is_running() {
-                continue;
-            }
-            let spec = spec_of(&d, id);
-            let r = if start {
-                start_one(&mut d, id, wait, &spec)
-            } else {
-                stop_one(&mut d, id, wait, &spec)
-            };
-            match r {
-                StartState::Done(r) => results.push(result_struct(&d, id, &r)),
-                StartState::Pending => pending.push(Named::of(&d, id)),
-            }
-        }
-    }
-    shared.wake.notify_one();
-    // The reply goes out once every deferred one is done; they are listed
-    // in processing order, as the reference lists those that finish within
-    // one of its 50 ms polls (docs/compatibility.md).
-    if !pending.is_empty() {
-        let done = wait_until(shared, |d| {
-            pending
-                .iter()
-                .map(|who| pending_result(d, who, &who.spec(), start).map(|(v, _)| v))
-                .collect::<Option<Vec<Value>>>()
-        })
-        .await;
-        results.extend(done);
-    }
-    Ok(Value::Array(results))
 }
 
 /// Dispatches one call. `Err` is the fault to send. The arguments are
@@ -949,61 +550,6 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
         }
         _ => Err(fault(UNKNOWN_METHOD, None)),
     }
-}
-
-/// Group equality as the reference sees it: AUTO log files match any.
-fn same_group(a: &sv_config::GroupConfig, b: &sv_config::GroupConfig) -> bool {
-    fn stream(x: &sv_config::StreamConfig, y: &sv_config::StreamConfig) -> bool {
-        let logs =
-            x.logfile == y.logfile || x.logfile == LogFile::Auto || y.logfile == LogFile::Auto;
-        let mut x = x.clone();
-        x.logfile = y.logfile.clone();
-        logs && x == *y
-    }
-    fn process(x: &sv_config::ProcessConfig, y: &sv_config::ProcessConfig) -> bool {
-        let mut x2 = x.clone();
-        x2.stdout = y.stdout.clone();
-        x2.stderr = y.stderr.clone();
-        x2.section = y.section.clone();
-        stream(&x.stdout, &y.stdout) && stream(&x.stderr, &y.stderr) && x2 == *y
-    }
-    a.name == b.name
-        && a.priority == b.priority
-        && a.kind == b.kind
-        && a.processes.len() == b.processes.len()
-        && a.processes.iter().zip(&b.processes).all(|(x, y)| process(x, y))
-}
-
-/// Truncates a process's logs, only while it runs (reference quirk Q8).
-fn clear_process(d: &Daemon, id: ProcId) -> std::io::Result<()> {
-    if d.sv.process(id).pid == 0 {
-        return Ok(());
-    }
-    for stderr in [false, true] {
-        if let Some(p) = channel_path(d, id, stderr) {
-            clear_file(&p)?;
-        }
-    }
-    let rt = &d.rt[id.group][id.process];
-    for f in [&rt.stdout, &rt.stderr].into_iter().flatten() {
-        if let Some(file) = f.borrow_mut().as_mut() {
-            file.reopen()?;
-        }
-    }
-    Ok(())
-}
-
-fn signal_many(d: &mut Daemon, ids: Vec<ProcId>, sig: Option<i32>, sig_text: &str) -> Value {
-    let mut out = Vec::new();
-    for id in ids {
-        if !d.sv.process(id).state.is_signallable() {
-            continue;
-        }
-        let spec = spec_of(d, id);
-        let r = signal_one(d, id, sig, sig_text, &spec);
-        out.push(result_struct(d, id, &r));
-    }
-    Value::Array(out)
 }
 
 #[cfg(test)]

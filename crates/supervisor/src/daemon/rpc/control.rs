@@ -1,0 +1,301 @@
+//! Starting, stopping and signalling processes, one or many, with the
+//! reference's result structures, and waiting for the deferred outcome
+//! without blocking anyone.
+
+use super::*;
+
+/// Processes of `groups` in group-priority then process-priority order.
+pub(super) fn by_priority(d: &Daemon, groups: &[usize]) -> Vec<ProcId> {
+    let mut gs = groups.to_vec();
+    gs.sort_by_key(|&g| d.sv.groups[g].config.priority);
+    let mut out = Vec::new();
+    for g in gs {
+        let mut ps: Vec<usize> = (0..d.sv.groups[g].processes.len()).collect();
+        ps.sort_by_key(|&p| d.sv.groups[g].processes[p].config.priority);
+        out.extend(ps.into_iter().map(|p| ProcId { group: g, process: p }));
+    }
+    out
+}
+
+pub(super) fn result_struct(d: &Daemon, id: ProcId, outcome: &Result<(), Fault>) -> Value {
+    let p = d.sv.process(id);
+    let (status, description) = match outcome {
+        Ok(()) => (SUCCESS, "OK".to_owned()),
+        Err(f) => (f.code, f.text.clone()),
+    };
+    Value::structure([
+        ("name", Value::from(p.config.name.as_str())),
+        ("group", Value::from(d.sv.groups[id.group].config.name.as_str())),
+        ("status", Value::from(status)),
+        ("description", Value::from(description)),
+    ])
+}
+
+/// A process named by group and process name, which stays valid when
+/// groups are added or removed while a call waits (indices would shift).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Named(String, String);
+
+impl Named {
+    pub(super) fn of(d: &Daemon, id: ProcId) -> Self {
+        Named(d.sv.groups[id.group].config.name.clone(), d.sv.process(id).config.name.clone())
+    }
+
+    /// `name`, or `group:name` when they differ.
+    pub(super) fn spec(&self) -> String {
+        namespec::make(&self.0, &self.1)
+    }
+
+    pub(super) fn find(&self, d: &Daemon) -> Option<ProcId> {
+        let g = d.sv.groups.iter().position(|g| g.config.name == self.0)?;
+        let p = d.sv.groups[g].processes.iter().position(|p| p.config.name == self.1)?;
+        Some(ProcId { group: g, process: p })
+    }
+}
+
+/// The deferred result of a start or stop of `who`, `None` while pending;
+/// faults name it `spec`.
+pub(super) fn pending_result(
+    d: &Daemon,
+    who: &Named,
+    spec: &str,
+    start: bool,
+) -> Option<(Value, Result<(), Fault>)> {
+    let Some(id) = who.find(d) else {
+        // The group went away meanwhile.
+        let r = Err(fault(ABNORMAL_TERMINATION, Some(spec)));
+        let v = Value::structure([
+            ("name", Value::from(who.1.as_str())),
+            ("group", Value::from(who.0.as_str())),
+            ("status", Value::from(ABNORMAL_TERMINATION)),
+            ("description", Value::from(format!("ABNORMAL_TERMINATION: {spec}"))),
+        ]);
+        return Some((v, if start { r } else { Ok(()) }));
+    };
+    let r = if start {
+        start_result(d, id, spec)?
+    } else {
+        d.sv.process(id).state.is_stopped().then_some(Ok(()))?
+    };
+    Some((result_struct(d, id, &r), r))
+}
+
+/// Waits until `done` returns a value, looking again after every turn of
+/// the event loop.
+pub(super) async fn wait_until<T>(
+    shared: &Shared,
+    mut done: impl FnMut(&Daemon) -> Option<T>,
+) -> T {
+    loop {
+        let changed = shared.changed.notified();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
+        if let Some(v) = done(&shared.daemon.borrow()) {
+            return v;
+        }
+        changed.await;
+    }
+}
+
+/// What a start left to wait for.
+pub(super) enum StartState {
+    Done(Result<(), Fault>),
+    Pending,
+}
+
+/// Starts one process (the synchronous part of the reference's
+/// `startProcess`); `Pending` when the caller should wait for RUNNING.
+/// Faults name it `name`, as the caller named it.
+pub(super) fn start_one(d: &mut Daemon, id: ProcId, wait: bool, name: &str) -> StartState {
+    let cfg = d.sv.process(id).config.clone();
+    if let Err(msg) = crate::daemon::spawner::resolve(&cfg, d.spawn_context()) {
+        let code = if msg.starts_with("can't find command") { NO_FILE } else { NOT_EXECUTABLE };
+        return StartState::Done(Err(fault(code, Some(&msg))));
+    }
+    let state = d.sv.process(id).state;
+    if state.is_running() {
+        return StartState::Done(Err(fault(ALREADY_STARTED, Some(name))));
+    }
+    if state == ProcessState::Unknown {
+        return StartState::Done(Err(fault(
+            FAILED,
+            Some(&format!("{name} is in an unknown process state")),
+        )));
+    }
+    let now = d.now();
+    let mut fx = Vec::new();
+    d.sv.process_mut(id).spawn(now, &mut fx);
+    d.apply(fx.into_iter().map(|e| (id, e)).collect());
+    if d.sv.process(id).spawnerr.is_some() {
+        return StartState::Done(Err(fault(SPAWN_ERROR, Some(name))));
+    }
+    let mut fx = Vec::new();
+    let mood = d.sv.mood;
+    d.sv.process_mut(id).transition(now, mood, &mut fx);
+    d.apply(fx.into_iter().map(|e| (id, e)).collect());
+    if !wait || d.sv.process(id).state == ProcessState::Running {
+        StartState::Done(Ok(()))
+    } else {
+        StartState::Pending
+    }
+}
+
+/// The deferred part of a start: `None` while STARTING.
+pub(super) fn start_result(d: &Daemon, id: ProcId, name: &str) -> Option<Result<(), Fault>> {
+    let p = d.sv.process(id);
+    if p.spawnerr.is_some() {
+        return Some(Err(fault(SPAWN_ERROR, Some(name))));
+    }
+    match p.state {
+        ProcessState::Running => Some(Ok(())),
+        ProcessState::Starting => None,
+        _ => Some(Err(fault(ABNORMAL_TERMINATION, Some(name)))),
+    }
+}
+
+/// Stops one process (the synchronous part of `stopProcess`); `Pending`
+/// when the caller should wait for a stopped state. Faults name it `name`.
+pub(super) fn stop_one(d: &mut Daemon, id: ProcId, wait: bool, name: &str) -> StartState {
+    if !d.sv.process(id).state.is_running() {
+        return StartState::Done(Err(fault(NOT_RUNNING, Some(name))));
+    }
+    let now = d.now();
+    let mut fx = Vec::new();
+    let r = d.sv.process_mut(id).stop(now, &mut fx);
+    d.apply(fx.into_iter().map(|e| (id, e)).collect());
+    if let Err(msg) = r {
+        return StartState::Done(Err(fault(FAILED, Some(&msg))));
+    }
+    if !wait || d.sv.process(id).state.is_stopped() {
+        StartState::Done(Ok(()))
+    } else {
+        // The caller waits: `waiting for x to stop` meanwhile.
+        let mut fx = Vec::new();
+        d.sv.process_mut(id).wait_for_stop(now, &mut fx);
+        d.apply(fx.into_iter().map(|e| (id, e)).collect());
+        StartState::Pending
+    }
+}
+
+/// Signals one process; faults name it `name`.
+pub(super) fn signal_one(
+    d: &mut Daemon,
+    id: ProcId,
+    sig: Option<i32>,
+    sig_text: &str,
+    name: &str,
+) -> Result<(), Fault> {
+    let Some(sig) = sig else { return Err(fault(BAD_SIGNAL, Some(sig_text))) };
+    if !d.sv.process(id).state.is_signallable() {
+        return Err(fault(NOT_RUNNING, Some(name)));
+    }
+    let mut fx = Vec::new();
+    let r = d.sv.process_mut(id).signal(sig, &mut fx);
+    d.apply(fx.into_iter().map(|e| (id, e)).collect());
+    r.map_err(|m| fault(FAILED, Some(&m)))
+}
+
+pub(super) fn clear_file(path: &str) -> std::io::Result<()> {
+    std::fs::OpenOptions::new().write(true).truncate(true).open(path).map(|_| ())
+}
+
+/// Starts (or stops) every process in `ids` that needs it, then waits;
+/// the results come in the reference's order: immediate ones first.
+pub(super) async fn many(shared: &Shared, ids: Vec<ProcId>, wait: bool, start: bool) -> RpcResult {
+    let mut results = Vec::new();
+    let mut pending: Vec<Named> = Vec::new();
+    {
+        let mut d = shared.daemon.borrow_mut();
+        for id in ids {
+            let st = d.sv.process(id).state;
+            if start == st.is_running() {
+                continue;
+            }
+            let spec = spec_of(&d, id);
+            let r = if start {
+                start_one(&mut d, id, wait, &spec)
+            } else {
+                stop_one(&mut d, id, wait, &spec)
+            };
+            match r {
+                StartState::Done(r) => results.push(result_struct(&d, id, &r)),
+                StartState::Pending => pending.push(Named::of(&d, id)),
+            }
+        }
+    }
+    shared.wake.notify_one();
+    // The reply goes out once every deferred one is done; they are listed
+    // in processing order, as the reference lists those that finish within
+    // one of its 50 ms polls (docs/compatibility.md).
+    if !pending.is_empty() {
+        let done = wait_until(shared, |d| {
+            pending
+                .iter()
+                .map(|who| pending_result(d, who, &who.spec(), start).map(|(v, _)| v))
+                .collect::<Option<Vec<Value>>>()
+        })
+        .await;
+        results.extend(done);
+    }
+    Ok(Value::Array(results))
+}
+
+/// Group equality as the reference sees it: AUTO log files match any.
+pub(super) fn same_group(a: &sv_config::GroupConfig, b: &sv_config::GroupConfig) -> bool {
+    fn stream(x: &sv_config::StreamConfig, y: &sv_config::StreamConfig) -> bool {
+        let logs =
+            x.logfile == y.logfile || x.logfile == LogFile::Auto || y.logfile == LogFile::Auto;
+        let mut x = x.clone();
+        x.logfile = y.logfile.clone();
+        logs && x == *y
+    }
+    fn process(x: &sv_config::ProcessConfig, y: &sv_config::ProcessConfig) -> bool {
+        let mut x2 = x.clone();
+        x2.stdout = y.stdout.clone();
+        x2.stderr = y.stderr.clone();
+        x2.section = y.section.clone();
+        stream(&x.stdout, &y.stdout) && stream(&x.stderr, &y.stderr) && x2 == *y
+    }
+    a.name == b.name
+        && a.priority == b.priority
+        && a.kind == b.kind
+        && a.processes.len() == b.processes.len()
+        && a.processes.iter().zip(&b.processes).all(|(x, y)| process(x, y))
+}
+
+/// Truncates a process's logs, only while it runs (reference quirk Q8).
+pub(super) fn clear_process(d: &Daemon, id: ProcId) -> std::io::Result<()> {
+    if d.sv.process(id).pid == 0 {
+        return Ok(());
+    }
+    for stderr in [false, true] {
+        if let Some(p) = channel_path(d, id, stderr) {
+            clear_file(&p)?;
+        }
+    }
+    let rt = &d.rt[id.group][id.process];
+    for f in [&rt.stdout, &rt.stderr].into_iter().flatten() {
+        if let Some(file) = f.borrow_mut().as_mut() {
+            file.reopen()?;
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn signal_many(
+    d: &mut Daemon,
+    ids: Vec<ProcId>,
+    sig: Option<i32>,
+    sig_text: &str,
+) -> Value {
+    let mut out = Vec::new();
+    for id in ids {
+        if !d.sv.process(id).state.is_signallable() {
+            continue;
+        }
+        let spec = spec_of(d, id);
+        let r = signal_one(d, id, sig, sig_text, &spec);
+        out.push(result_struct(d, id, &r));
+    }
+    Value::Array(out)
+}
