@@ -1,0 +1,250 @@
+//! Commands on the configuration and the daemon: reread, update, add,
+//! remove, shutdown, reload, open, version.
+
+use super::*;
+
+impl Ctl<'_> {
+    pub(super) fn reload_config(&mut self) -> Result<Option<[Vec<String>; 3]>, CallError> {
+        let v = self.call("supervisor.reloadConfig", &[])?;
+        let first = list(v).into_iter().next().map(list).unwrap_or_default();
+        let names = |v: Option<&Value>| -> Vec<String> {
+            match v {
+                Some(Value::Array(a)) => {
+                    a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect()
+                }
+                _ => Vec::new(),
+            }
+        };
+        Ok(Some([names(first.first()), names(first.get(1)), names(first.get(2))]))
+    }
+
+    pub(super) fn reread(&mut self, arg: &str) -> Res {
+        if !self.no_args(arg, "reread") {
+            return Ok(());
+        }
+        match self.reload_config() {
+            Ok(Some([added, changed, removed])) => {
+                let mut lines: Vec<(String, &str)> = Vec::new();
+                for (names, what) in
+                    [(added, "available"), (changed, "changed"), (removed, "disappeared")]
+                {
+                    for n in names {
+                        lines.retain(|(x, _)| *x != n);
+                        lines.push((n, what));
+                    }
+                }
+                lines.sort();
+                if lines.is_empty() {
+                    self.output("No config updates to processes");
+                }
+                for (n, what) in lines {
+                    self.output(&format!("{n}: {what}"));
+                }
+            }
+            Ok(None) => {}
+            Err(CallError::Fault(fault)) if fault.code == f::SHUTDOWN_STATE => {
+                self.exitstatus = exit::GENERIC;
+                self.output("ERROR: supervisor shutting down");
+            }
+            Err(CallError::Fault(fault)) if fault.code == f::CANT_REREAD => {
+                self.exitstatus = exit::GENERIC;
+                self.output(&format!("ERROR: {}", fault.text));
+            }
+            Err(e) => {
+                self.exitstatus = exit::GENERIC;
+                return Err(e.into());
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn add(&mut self, arg: &str) -> Res {
+        for name in arg.split_whitespace() {
+            match self.call("supervisor.addProcessGroup", &[name.into()]) {
+                Ok(_) => self.output(&format!("{name}: added process group")),
+                Err(CallError::Fault(fault)) => match fault.code {
+                    f::SHUTDOWN_STATE => {
+                        self.output("ERROR: shutting down");
+                        self.exitstatus = exit::GENERIC;
+                    }
+                    f::ALREADY_ADDED => self.output("ERROR: process group already active"),
+                    f::BAD_NAME => {
+                        self.output(&format!("ERROR: no such process/group: {name}"));
+                        self.exitstatus = exit::GENERIC;
+                    }
+                    _ => {
+                        self.exitstatus = exit::GENERIC;
+                        return Err(CallError::Fault(fault).into());
+                    }
+                },
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn remove(&mut self, arg: &str) -> Res {
+        for name in arg.split_whitespace() {
+            match self.call("supervisor.removeProcessGroup", &[name.into()]) {
+                Ok(_) => self.output(&format!("{name}: removed process group")),
+                Err(CallError::Fault(fault)) => {
+                    self.exitstatus = exit::GENERIC;
+                    match fault.code {
+                        f::STILL_RUNNING => {
+                            self.output(&format!("ERROR: process/group still running: {name}"))
+                        }
+                        f::BAD_NAME => {
+                            self.output(&format!("ERROR: no such process/group: {name}"))
+                        }
+                        _ => return Err(CallError::Fault(fault).into()),
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn update(&mut self, arg: &str) -> Res {
+        let [added, changed, removed] = match self.reload_config() {
+            Ok(Some(r)) => r,
+            Ok(None) => return Ok(()),
+            Err(CallError::Fault(fault)) if fault.code == f::SHUTDOWN_STATE => {
+                self.exitstatus = exit::GENERIC;
+                self.output("ERROR: already shutting down");
+                return Ok(());
+            }
+            Err(e) => {
+                self.exitstatus = exit::GENERIC;
+                return Err(e.into());
+            }
+        };
+        let mut wanted: Vec<&str> = arg.split_whitespace().collect();
+        if wanted.contains(&"all") {
+            wanted.clear();
+        }
+        if !wanted.is_empty() {
+            let mut groups: Vec<String> = list(self.call("supervisor.getAllProcessInfo", &[])?)
+                .iter()
+                .map(|v| s(v, "group"))
+                .collect();
+            groups.extend(added.iter().cloned());
+            let mut sorted = wanted.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            for g in sorted {
+                if !groups.iter().any(|x| x == g) {
+                    self.output(&format!("ERROR: no such group: {g}"));
+                    self.exitstatus = exit::GENERIC;
+                }
+            }
+        }
+        let selected = |g: &String| wanted.is_empty() || wanted.contains(&g.as_str());
+        for g in removed.iter().filter(|g| selected(g)) {
+            let results = list(self.call("supervisor.stopProcessGroup", &[g.as_str().into()])?);
+            self.output(&format!("{g}: stopped"));
+            if results.iter().any(|r| i(r, "status") as i32 == f::FAILED) {
+                self.output(&format!("{g}: has problems; not removing"));
+                self.exitstatus = exit::GENERIC;
+                continue;
+            }
+            self.call("supervisor.removeProcessGroup", &[g.as_str().into()])?;
+            self.output(&format!("{g}: removed process group"));
+        }
+        for g in changed.iter().filter(|g| selected(g)) {
+            self.call("supervisor.stopProcessGroup", &[g.as_str().into()])?;
+            self.output(&format!("{g}: stopped"));
+            self.call("supervisor.removeProcessGroup", &[g.as_str().into()])?;
+            self.call("supervisor.addProcessGroup", &[g.as_str().into()])?;
+            self.output(&format!("{g}: updated process group"));
+        }
+        for g in added.iter().filter(|g| selected(g)) {
+            self.call("supervisor.addProcessGroup", &[g.as_str().into()])?;
+            self.output(&format!("{g}: added process group"));
+        }
+        Ok(())
+    }
+
+    pub(super) fn shutdown(&mut self, arg: &str) -> Res {
+        if !self.no_args(arg, "shutdown") {
+            return Ok(());
+        }
+        if !self.confirm("Really shut the remote supervisord process down y/N? ") {
+            return Ok(());
+        }
+        match self.call("supervisor.shutdown", &[]) {
+            Ok(_) => self.output("Shut down"),
+            Err(CallError::Fault(fault)) if fault.code == f::SHUTDOWN_STATE => {
+                self.output("ERROR: already shutting down");
+            }
+            Err(CallError::Refused) => {
+                self.exitstatus = exit::GENERIC;
+                let url = self.serverurl.clone();
+                self.output(&format!("ERROR: {url} refused connection (already shut down?)"));
+            }
+            Err(CallError::NoFile) => {
+                self.exitstatus = exit::GENERIC;
+                let url = self.serverurl.clone();
+                self.output(&format!("ERROR: {url} no such file (already shut down?)"));
+            }
+            Err(e) => {
+                self.exitstatus = exit::GENERIC;
+                return Err(e.into());
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn reload(&mut self, arg: &str) -> Res {
+        if !self.no_args(arg, "reload") {
+            return Ok(());
+        }
+        if !self.confirm("Really restart the remote supervisord process y/N? ") {
+            return Ok(());
+        }
+        match self.call("supervisor.restart", &[]) {
+            Ok(_) => self.output("Restarted supervisord"),
+            Err(CallError::Fault(fault)) if fault.code == f::SHUTDOWN_STATE => {
+                self.exitstatus = exit::GENERIC;
+                self.output("ERROR: already shutting down");
+            }
+            Err(e) => {
+                self.exitstatus = exit::GENERIC;
+                return Err(e.into());
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn open(&mut self, arg: &str) -> Res {
+        let url = arg.trim();
+        let scheme = url.split(':').next().unwrap_or("");
+        if scheme != "unix" && scheme != "http" {
+            self.output("ERROR: url must be http:// or unix://");
+            self.exitstatus = exit::GENERIC;
+            return Ok(());
+        }
+        if let Err(m) = self.rpc.set_serverurl(url) {
+            self.output(&format!("ERROR: {m}"));
+            self.exitstatus = exit::GENERIC;
+            return Ok(());
+        }
+        self.serverurl = url.to_owned();
+        let saved = self.exitstatus;
+        self.status("")?;
+        self.exitstatus = saved;
+        Ok(())
+    }
+
+    pub(super) fn version(&mut self, arg: &str) -> Res {
+        if !self.no_args(arg, "version") {
+            return Ok(());
+        }
+        if !self.upcheck()? {
+            return Ok(());
+        }
+        let v = self.call("supervisor.getSupervisorVersion", &[])?;
+        self.output(v.as_str().unwrap_or(""));
+        Ok(())
+    }
+}

@@ -1,0 +1,283 @@
+//! The commands against a scripted server: output and exit codes.
+
+use super::*;
+
+/// Answers calls from a script: method -> result.
+struct FakeRpc {
+    answers: Vec<(&'static str, Result<Value, CallError>)>,
+    calls: Vec<String>,
+}
+
+impl Rpc for FakeRpc {
+    fn call(&mut self, method: &str, params: &[Value]) -> Result<Value, CallError> {
+        self.calls.push(format!("{method}{params:?}"));
+        match self.answers.iter().position(|(m, _)| *m == method) {
+            Some(i) => self.answers.remove(i).1,
+            None if method == "supervisor.getVersion" => Ok(Value::from("3.0")),
+            None => Err(CallError::Other(format!("unexpected call {method}"))),
+        }
+    }
+    fn stream(&mut self, _: &str, _: &mut dyn FnMut(&[u8]) -> bool) -> Result<(), CallError> {
+        Err(CallError::Status(404))
+    }
+}
+
+fn fault(code: i32, text: &str) -> Result<Value, CallError> {
+    Err(CallError::Fault(Fault { code, text: text.into() }))
+}
+
+fn info(group: &str, name: &str, state: i32, statename: &str, desc: &str) -> Value {
+    Value::structure([
+        ("group", Value::from(group)),
+        ("name", Value::from(name)),
+        ("state", Value::from(state)),
+        ("statename", Value::from(statename)),
+        ("description", Value::from(desc)),
+        ("pid", Value::Int(if state == 20 { 42 } else { 0 })),
+    ])
+}
+
+fn result(group: &str, name: &str, status: i32) -> Value {
+    Value::structure([
+        ("group", Value::from(group)),
+        ("name", Value::from(name)),
+        ("status", Value::from(status)),
+        ("description", Value::from("x")),
+    ])
+}
+
+fn run(line: &str, answers: Vec<(&'static str, Result<Value, CallError>)>) -> (String, i32) {
+    let mut rpc = FakeRpc { answers, calls: Vec::new() };
+    let mut out = Vec::new();
+    let mut ctl = Ctl {
+        rpc: &mut rpc,
+        out: &mut out,
+        exitstatus: 0,
+        serverurl: "unix:///tmp/s.sock".into(),
+        configfile: Some("/etc/supervisord.conf".into()),
+        interactive: false,
+        confirm: None,
+    };
+    ctl.onecmd(line);
+    let code = ctl.exitstatus;
+    drop(ctl);
+    (String::from_utf8_lossy(&out).into_owned(), code)
+}
+
+#[test]
+fn status_lines_and_exit_codes() {
+    let all = || {
+        Ok(Value::Array(vec![
+            info("a", "a", 20, "RUNNING", "pid 42, uptime 0:00:05"),
+            info("grp", "long_process_name_that_is_wide", 0, "STOPPED", "Not started"),
+        ]))
+    };
+    let (out, code) = run("status", vec![("supervisor.getAllProcessInfo", all())]);
+    assert_eq!(
+        out,
+        "a                                    RUNNING   pid 42, uptime 0:00:05\n\
+         grp:long_process_name_that_is_wide   STOPPED   Not started\n"
+    );
+    assert_eq!(code, 3, "a stopped process makes status exit 3");
+    let (out, code) = run("status a nosuch grp:*", vec![("supervisor.getAllProcessInfo", all())]);
+    assert!(out.starts_with("nosuch: ERROR (no such process)\n"), "{out}");
+    assert_eq!(code, 3, "3 overrides 4");
+    let (out, code) = run("status nosuch:*", vec![("supervisor.getAllProcessInfo", all())]);
+    assert_eq!((out.as_str(), code), ("nosuch: ERROR (no such group)\n", 4));
+    let (out, code) = run("status", vec![("supervisor.getVersion", Err(CallError::NoFile))]);
+    assert!(
+        out.starts_with(
+            "unix:///tmp/s.sock no such file\n(supervisorctl read /etc/supervisord.conf;"
+        ),
+        "{out}"
+    );
+    assert_eq!(code, 4);
+}
+
+#[test]
+fn start_results_and_exit_codes() {
+    let cases: Vec<(Result<Value, CallError>, &str, i32)> = vec![
+        (Ok(Value::Bool(true)), "x: started\n", 0),
+        (fault(10, "BAD_NAME: x"), "x: ERROR (no such process)\n", 1),
+        (fault(20, "NO_FILE: x"), "x: ERROR (no such file)\n", 1),
+        (fault(21, "NOT_EXECUTABLE: x"), "x: ERROR (file is not executable)\n", 1),
+        (fault(60, "ALREADY_STARTED: x"), "x: ERROR (already started)\n", 0),
+        (fault(50, "SPAWN_ERROR: x"), "x: ERROR (spawn error)\n", 7),
+        (fault(40, "ABNORMAL_TERMINATION: x"), "x: ERROR (abnormal termination)\n", 7),
+    ];
+    for (answer, want, code) in cases {
+        assert_eq!(
+            run("start x", vec![("supervisor.startProcess", answer)]),
+            (want.to_owned(), code)
+        );
+    }
+    let (out, code) = run("start", vec![]);
+    assert!(out.starts_with("Error: start requires a process name\nstart <name>"), "{out}");
+    assert_eq!(code, 2);
+    let (out, code) =
+        run("start g:*", vec![("supervisor.startProcessGroup", fault(10, "BAD_NAME: g"))]);
+    assert_eq!((out.as_str(), code), ("g: ERROR (no such group)\n", 2));
+    let all = Ok(Value::Array(vec![result("a", "a", 80), result("g", "p", 50)]));
+    assert_eq!(
+        run("start all", vec![("supervisor.startAllProcesses", all)]),
+        ("a: started\ng:p: ERROR (spawn error)\n".into(), 7)
+    );
+}
+
+#[test]
+fn stop_signal_pid_and_clear() {
+    assert_eq!(
+        run("stop x", vec![("supervisor.stopProcess", fault(70, "NOT_RUNNING: x"))]),
+        ("x: ERROR (not running)\n".into(), 0)
+    );
+    assert_eq!(
+        run("stop x", vec![("supervisor.stopProcess", fault(30, "FAILED: attempted to kill x"))]),
+        ("FAILED: attempted to kill x\n".into(), 1)
+    );
+    assert_eq!(
+        run("signal HUP x", vec![("supervisor.signalProcess", Ok(Value::Bool(true)))]),
+        ("x: signalled\n".into(), 0)
+    );
+    assert_eq!(
+        run("signal FOO x", vec![("supervisor.signalProcess", fault(11, "BAD_SIGNAL: FOO"))]),
+        ("x: ERROR (bad signal name)\n".into(), 1)
+    );
+    assert_eq!(
+        run("signal HUP x", vec![("supervisor.signalProcess", fault(70, "NOT_RUNNING: x"))]),
+        ("x: ERROR (not running)\n".into(), 7)
+    );
+    assert_eq!(run("pid", vec![("supervisor.getPID", Ok(Value::Int(99)))]), ("99\n".into(), 0));
+    assert_eq!(
+        run("pid x", vec![("supervisor.getProcessInfo", Ok(info("x", "x", 0, "STOPPED", "")))]),
+        ("0\n".into(), 7)
+    );
+    assert_eq!(
+        run("pid nosuch", vec![("supervisor.getProcessInfo", fault(10, "BAD_NAME: nosuch"))]),
+        ("No such process nosuch\n".into(), 1)
+    );
+    assert_eq!(
+        run("clear x", vec![("supervisor.clearProcessLogs", Ok(Value::Bool(true)))]),
+        ("x: cleared\n".into(), 0)
+    );
+    assert_eq!(
+        run("clear g:p", vec![("supervisor.clearProcessLogs", fault(30, "FAILED: p"))]),
+        ("g:p: ERROR (failed)\n".into(), 1)
+    );
+}
+
+#[test]
+fn tail_and_maintail() {
+    assert_eq!(
+        run("tail x", vec![("supervisor.readProcessStdoutLog", Ok(Value::from("abc\n")))]),
+        ("abc\n\n".into(), 0)
+    );
+    assert_eq!(
+        run("tail x", vec![("supervisor.readProcessStdoutLog", fault(20, "NO_FILE"))]),
+        ("x: ERROR (no log file)\n".into(), 1)
+    );
+    assert_eq!(run("tail x foo", vec![]), ("Error: bad channel 'foo'\n".into(), 1));
+    assert_eq!(run("tail -x y", vec![]), ("Error: bad argument -x\n".into(), 1));
+    assert_eq!(run("tail -5", vec![]), ("Error: tail requires process name\n".into(), 1));
+    assert_eq!(
+        run("maintail -5", vec![("supervisor.readLog", Ok(Value::from("log")))]),
+        ("log\n".into(), 0)
+    );
+    assert_eq!(run("maintail x", vec![]), ("Error: bad argument x\n".into(), 1));
+    // Counts whose negation does not fit a 32-bit XML-RPC int, and the
+    // 64-bit extremes, are argument errors, never an overflow.
+    for arg in
+        ["-9223372036854775808", "--9223372036854775808", "-2147483649", "-99999999999999999999"]
+    {
+        assert_eq!(
+            run(&format!("tail {arg} x"), vec![]),
+            (format!("Error: bad argument {arg}\n"), 1),
+            "tail {arg}"
+        );
+        assert_eq!(
+            run(&format!("maintail {arg}"), vec![]),
+            (format!("Error: bad argument {arg}\n"), 1),
+            "maintail {arg}"
+        );
+    }
+    assert_eq!(
+        run("tail -2147483648 x", vec![("supervisor.readProcessStdoutLog", Ok(Value::from("a")))]),
+        ("a\n".into(), 0)
+    );
+    assert_eq!(
+        run("maintail --5", vec![("supervisor.readLog", Ok(Value::from("log")))]),
+        ("log\n".into(), 0)
+    );
+}
+
+#[test]
+fn reread_update_add_remove() {
+    let reload = |a: &[&str], c: &[&str], r: &[&str]| {
+        let arr = |v: &[&str]| Value::Array(v.iter().map(|s| Value::from(*s)).collect());
+        Ok(Value::Array(vec![Value::Array(vec![arr(a), arr(c), arr(r)])]))
+    };
+    assert_eq!(
+        run("reread", vec![("supervisor.reloadConfig", reload(&["new"], &["b"], &["old"]))]),
+        ("b: changed\nnew: available\nold: disappeared\n".into(), 0)
+    );
+    assert_eq!(
+        run("reread", vec![("supervisor.reloadConfig", reload(&[], &[], &[]))]),
+        ("No config updates to processes\n".into(), 0)
+    );
+    assert_eq!(
+        run("reread", vec![("supervisor.reloadConfig", fault(92, "CANT_REREAD: bad"))]),
+        ("ERROR: CANT_REREAD: bad\n".into(), 1)
+    );
+    let (out, code) = run(
+        "update",
+        vec![
+            ("supervisor.reloadConfig", reload(&["new"], &["b"], &["old"])),
+            ("supervisor.stopProcessGroup", Ok(Value::Array(vec![]))),
+            ("supervisor.removeProcessGroup", Ok(Value::Bool(true))),
+            ("supervisor.stopProcessGroup", Ok(Value::Array(vec![]))),
+            ("supervisor.removeProcessGroup", Ok(Value::Bool(true))),
+            ("supervisor.addProcessGroup", Ok(Value::Bool(true))),
+            ("supervisor.addProcessGroup", Ok(Value::Bool(true))),
+        ],
+    );
+    assert_eq!(
+        out,
+        "old: stopped\nold: removed process group\nb: stopped\nb: updated process group\nnew: added process group\n"
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        run("add x", vec![("supervisor.addProcessGroup", fault(90, "ALREADY_ADDED: x"))]),
+        ("ERROR: process group already active\n".into(), 0)
+    );
+    assert_eq!(
+        run("remove x", vec![("supervisor.removeProcessGroup", fault(91, "STILL_RUNNING: x"))]),
+        ("ERROR: process/group still running: x\n".into(), 1)
+    );
+}
+
+#[test]
+fn shutdown_reload_version_and_unknown() {
+    assert_eq!(
+        run("shutdown", vec![("supervisor.shutdown", Ok(Value::Bool(true)))]),
+        ("Shut down\n".into(), 0)
+    );
+    assert_eq!(
+        run("shutdown", vec![("supervisor.shutdown", fault(6, "SHUTDOWN_STATE"))]),
+        ("ERROR: already shutting down\n".into(), 0)
+    );
+    assert_eq!(
+        run("shutdown", vec![("supervisor.shutdown", Err(CallError::Refused))]),
+        ("ERROR: unix:///tmp/s.sock refused connection (already shut down?)\n".into(), 1)
+    );
+    assert_eq!(
+        run("reload", vec![("supervisor.restart", Ok(Value::Bool(true)))]),
+        ("Restarted supervisord\n".into(), 0)
+    );
+    assert_eq!(
+        run("version", vec![("supervisor.getSupervisorVersion", Ok(Value::from("4.3.0")))]),
+        ("4.3.0\n".into(), 0)
+    );
+    assert_eq!(run("frobnicate now", vec![]), ("*** Unknown syntax: frobnicate now\n".into(), 1));
+    assert_eq!(run("status", vec![("supervisor.getVersion", Ok(Value::from("2.0")))]).1, 4);
+    let (out, code) = run("stop x", vec![("supervisor.getVersion", Err(CallError::Unauthorized))]);
+    assert_eq!((out.as_str(), code), ("Server requires authentication\n", 1));
+}
