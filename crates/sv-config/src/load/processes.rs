@@ -1,0 +1,260 @@
+//! The processes a program section makes, one per `process_num`.
+
+use super::*;
+
+impl Loader<'_> {
+    pub(super) fn processes_from_section(
+        &mut self,
+        section: &str,
+        group_name: &str,
+    ) -> Vec<ProcessConfig> {
+        let file =
+            self.ini.section(section).map_or_else(|| self.configfile.clone(), |s| s.file.clone());
+        let saved = self.wrap.replace(format!(
+            " in section {} (file: {})",
+            py_repr(section),
+            py_repr(&file)
+        ));
+        let out = self.processes_inner(section, group_name);
+        self.wrap = saved;
+        out
+    }
+
+    pub(super) fn processes_inner(
+        &mut self,
+        section: &str,
+        group_name: &str,
+    ) -> Vec<ProcessConfig> {
+        let host = self.host;
+        let suffix = section.split_once(':').map_or("", |p| p.1);
+        let program_name = match dt::process_or_group_name(suffix) {
+            Ok(n) => n,
+            Err(m) => {
+                self.err_section(m, section, Expect::Name);
+                return Vec::new();
+            }
+        };
+        // The reference mutates one dict of names as it goes; so do we.
+        let mut c = Expansions::new();
+        c.insert("here".into(), PyVal::Str(self.here.clone()));
+        c.insert("program_name".into(), PyVal::Str(program_name.clone()));
+        c.insert("host_node_name".into(), PyVal::Str(self.hostname.clone()));
+        c.insert("group_name".into(), PyVal::Str(group_name.to_owned()));
+        let s = section;
+        let b = |l: &mut Self, c: &Expansions, key: &str, d: &str| {
+            l.conv(s, key, d, c, dt::boolean, Expect::Boolean).unwrap_or(d == "true")
+        };
+        let priority = self.int_in(s, "priority", "999", &c, ranges::PRIORITY).unwrap_or(999);
+        let autostart = b(self, &c, "autostart", "true");
+        let autorestart = self
+            .conv(s, "autorestart", "unexpected", &c, dt::auto_restart, Expect::AutoRestart)
+            .unwrap_or(AutoRestart::Unexpected);
+        let startsecs = self.int_in(s, "startsecs", "1", &c, ranges::SECONDS).unwrap_or(1);
+        let startretries = self.int_in(s, "startretries", "3", &c, ranges::RETRIES).unwrap_or(3);
+        let stopsignal =
+            self.conv(s, "stopsignal", "TERM", &c, dt::signal_number, Expect::Signal).unwrap_or(15);
+        let stopwaitsecs = self.int_in(s, "stopwaitsecs", "10", &c, ranges::SECONDS).unwrap_or(10);
+        let stopasgroup = b(self, &c, "stopasgroup", "false");
+        let killasgroup = b(self, &c, "killasgroup", if stopasgroup { "true" } else { "false" });
+        let exitcodes = self
+            .conv(s, "exitcodes", "0", &c, dt::list_of_exitcodes, Expect::ExitCodes)
+            .unwrap_or(vec![0]);
+        let redirect_stderr = b(self, &c, "redirect_stderr", "false");
+        let numprocs = self.int_in(s, "numprocs", "1", &c, ranges::NUMPROCS).unwrap_or(1);
+        let numprocs_start =
+            self.int_in(s, "numprocs_start", "0", &c, ranges::NUMPROCS_START).unwrap_or(0);
+        let env_entry = self.get_raw(s, "environment");
+        let environment_str = env_entry.as_ref().map_or(String::new(), |e| e.value.clone());
+        let stdout_cap = self.bytes_in(s, "stdout_capture_maxbytes", "0", &c).unwrap_or(0);
+        let stdout_events = b(self, &c, "stdout_events_enabled", "false");
+        let stderr_cap = self.bytes_in(s, "stderr_capture_maxbytes", "0", &c).unwrap_or(0);
+        let stderr_events = b(self, &c, "stderr_events_enabled", "false");
+        let serverurl = match self.get(s, "serverurl", None, &c) {
+            Ok(Some(g)) if g.text.trim().to_uppercase() != "AUTO" => Some(g.text),
+            _ => None,
+        };
+        let uid = match self.get(s, "user", None, &c) {
+            Ok(Some(g)) => match dt::name_to_uid(host, &g.text) {
+                Ok(u) => Some(u),
+                Err(m) => {
+                    self.err_at(m, s, "user", g.entry.as_ref(), Expect::User);
+                    None
+                }
+            },
+            _ => None,
+        };
+        let umask = match self.get(s, "umask", None, &c) {
+            Ok(Some(g)) => match dt::octal_type(&g.text) {
+                Ok(u) => Some(u),
+                Err(m) => {
+                    self.err_at(m, s, "umask", g.entry.as_ref(), Expect::Octal);
+                    None
+                }
+            },
+            _ => None,
+        };
+        let pn_entry = self.get_raw(s, "process_name");
+        let pn_raw = pn_entry.as_ref().map_or("%(program_name)s".to_owned(), |e| e.value.clone());
+        let process_name = match dt::process_or_group_name(&pn_raw) {
+            Ok(n) => n,
+            Err(m) => {
+                self.err_at(m, s, "process_name", pn_entry.as_ref(), Expect::Name);
+                return Vec::new();
+            }
+        };
+        if numprocs > 1 && !process_name.contains("%(process_num)") {
+            // The line that asks for several processes is what made the
+            // name insufficient (the name may well be the default).
+            let np_entry = self.get_raw(s, "numprocs");
+            self.err_at(
+                "%(process_num) must be present within process_name when numprocs > 1".into(),
+                s,
+                "numprocs",
+                np_entry.as_ref(),
+                Expect::Other("a process_name containing %(process_num)s, e.g. %(program_name)s_%(process_num)02d"),
+            );
+            return Vec::new();
+        }
+        if stopasgroup && !killasgroup {
+            self.err_at(
+                "Cannot set stopasgroup=true and killasgroup=false".into(),
+                s,
+                "killasgroup",
+                None,
+                Expect::Other("killasgroup = true (or unset) when stopasgroup = true"),
+            );
+        }
+
+        let mut programs = Vec::new();
+        let last = numprocs_start.saturating_add(numprocs.max(0));
+        for process_num in numprocs_start..last {
+            c.insert("process_num".into(), PyVal::Int(process_num));
+            c.insert("numprocs".into(), PyVal::Int(numprocs));
+            c.extend(self.environ.iter().map(|(k, v)| (k.clone(), v.clone())));
+            let mut environment = Vec::new();
+            if let Some(text) =
+                self.expand_or_report(&environment_str, &c, "environment", s, "environment")
+            {
+                match dt::dict_of_key_value_pairs(&text) {
+                    Ok(p) => environment = p,
+                    Err(m) => {
+                        self.err_at(m, s, "environment", env_entry.as_ref(), Expect::Environment)
+                    }
+                }
+            }
+            for (k, v) in &environment {
+                c.insert(format!("ENV_{k}"), PyVal::Str(v.clone()));
+            }
+            let directory = self.get(s, "directory", None, &c).ok().flatten().map(|g| g.text);
+            let mut streams = Vec::new();
+            for k in ["stdout", "stderr"] {
+                let lf_key = format!("{k}_logfile");
+                let logfile = match self.get(s, &lf_key, None, &c) {
+                    Ok(Some(g)) => match self.expand_or_report(&g.text, &c, &lf_key, s, &lf_key) {
+                        Some(text) => match dt::logfile_name(host, &text) {
+                            Ok(l) => l,
+                            Err(m) => {
+                                self.err_at(m, s, &lf_key, g.entry.as_ref(), Expect::LogFile);
+                                LogFile::Auto
+                            }
+                        },
+                        None => LogFile::Auto,
+                    },
+                    Ok(None) | Err(Reported) => LogFile::Auto,
+                };
+                let backups = self
+                    .int_in(s, &format!("{k}_logfile_backups"), "10", &c, ranges::BACKUPS)
+                    .unwrap_or(10);
+                let maxbytes = self
+                    .bytes_in(s, &format!("{k}_logfile_maxbytes"), "50MB", &c)
+                    .unwrap_or(50 << 20);
+                let sy_key = format!("{k}_syslog");
+                let mut syslog = b(self, &c, &sy_key, "false");
+                let mut logfile = logfile;
+                if logfile == LogFile::Syslog {
+                    self.parse_warnings.push(format!(
+                        "For [{s}], {lf_key}=syslog but this is deprecated and will be removed.  \
+                         Use {sy_key}=true to enable syslog instead."
+                    ));
+                    logfile = LogFile::None;
+                    syslog = true;
+                }
+                if logfile == LogFile::Auto && maxbytes == 0 {
+                    self.parse_warnings.push(format!(
+                        "For [{s}], AUTO logging used for {lf_key} without rollover, set maxbytes > 0 to \
+                         avoid filling up filesystem unintentionally"
+                    ));
+                }
+                let (capture_maxbytes, events_enabled) = if k == "stdout" {
+                    (stdout_cap, stdout_events)
+                } else {
+                    (stderr_cap, stderr_events)
+                };
+                streams.push(StreamConfig {
+                    logfile,
+                    logfile_maxbytes: maxbytes,
+                    logfile_backups: backups,
+                    capture_maxbytes,
+                    events_enabled,
+                    syslog,
+                });
+            }
+            let (Some(mut stderr), Some(stdout)) = (streams.pop(), streams.pop()) else {
+                continue;
+            };
+            if redirect_stderr {
+                if !matches!(stderr.logfile, LogFile::Auto | LogFile::None) {
+                    self.parse_warnings.push(format!(
+                        "For [{s}], redirect_stderr=true but stderr_logfile has also been set to a \
+                         filename, the filename has been ignored"
+                    ));
+                }
+                stderr.logfile = LogFile::None;
+            }
+            let command = match self.get(s, "command", None, &c) {
+                Ok(Some(g)) => g.text,
+                Ok(None) => {
+                    self.err_section(
+                        format!("program section {s} does not specify a command"),
+                        s,
+                        Expect::Other("command = the program to run and its arguments"),
+                    );
+                    continue;
+                }
+                Err(Reported) => continue,
+            };
+            let Some(name) =
+                self.expand_or_report(&process_name, &c, "process_name", s, "process_name")
+            else {
+                continue;
+            };
+            programs.push(ProcessConfig {
+                name,
+                group: group_name.to_owned(),
+                section: s.to_owned(),
+                process_num,
+                command,
+                directory,
+                umask,
+                priority,
+                autostart,
+                autorestart,
+                startsecs,
+                startretries,
+                uid,
+                stdout,
+                stderr,
+                stopsignal,
+                stopwaitsecs,
+                stopasgroup,
+                killasgroup,
+                exitcodes: exitcodes.clone(),
+                redirect_stderr,
+                environment,
+                serverurl: serverurl.clone(),
+            });
+        }
+        programs.sort_by(|a, b| a.priority.cmp(&b.priority).then_with(|| a.name.cmp(&b.name)));
+        programs
+    }
+}

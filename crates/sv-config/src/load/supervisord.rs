@@ -1,0 +1,291 @@
+//! `[supervisord]`, `[rpcinterface:x]`, `[unix_http_server]` and
+//! `[inet_http_server]`.
+
+use super::*;
+
+impl Loader<'_> {
+    pub(super) fn supervisord(&mut self) -> SupervisordConfig {
+        let host = self.host;
+        let s = "supervisord";
+        let x = self.here_names();
+        let minfds = self.int_in(s, "minfds", "1024", &x, ranges::LIMITS).unwrap_or(1024);
+        let minprocs = self.int_in(s, "minprocs", "200", &x, ranges::LIMITS).unwrap_or(200);
+        let directory = match self.get(s, "directory", None, &x) {
+            Ok(Some(g)) => match dt::existing_directory(host, &g.text) {
+                Ok(d) => Some(d),
+                Err(m) => {
+                    self.err_at(m, s, "directory", g.entry.as_ref(), Expect::Directory);
+                    None
+                }
+            },
+            _ => None,
+        };
+        let user = self.get(s, "user", None, &x).ok().flatten().map(|g| g.text);
+        let umask = self.conv(s, "umask", "022", &x, dt::octal_type, Expect::Octal).unwrap_or(0o22);
+        let logfile = self
+            .conv(
+                s,
+                "logfile",
+                "supervisord.log",
+                &x,
+                |v| dt::existing_dirpath(host, v),
+                Expect::DirPath,
+            )
+            .unwrap_or_else(|| "supervisord.log".into());
+        let logfile_maxbytes = self.bytes_in(s, "logfile_maxbytes", "50MB", &x).unwrap_or(50 << 20);
+        let logfile_backups =
+            self.int_in(s, "logfile_backups", "10", &x, ranges::BACKUPS).unwrap_or(10);
+        let loglevel = self
+            .conv(s, "loglevel", "info", &x, dt::logging_level, Expect::LogLevel)
+            .unwrap_or(LogLevel::Info);
+        let pidfile = self
+            .conv(
+                s,
+                "pidfile",
+                "supervisord.pid",
+                &x,
+                |v| dt::existing_dirpath(host, v),
+                Expect::DirPath,
+            )
+            .unwrap_or_else(|| "supervisord.pid".into());
+        let identifier = self
+            .get(s, "identifier", Some("supervisor"), &x)
+            .ok()
+            .flatten()
+            .map_or("supervisor".into(), |g| g.text);
+        let nodaemon =
+            self.conv(s, "nodaemon", "false", &x, dt::boolean, Expect::Boolean).unwrap_or(false);
+        let silent =
+            self.conv(s, "silent", "false", &x, dt::boolean, Expect::Boolean).unwrap_or(false);
+        let tmp = host.tempdir();
+        let childlogdir = self
+            .conv(
+                s,
+                "childlogdir",
+                &tmp,
+                &x,
+                |v| dt::existing_directory(host, v),
+                Expect::Directory,
+            )
+            .unwrap_or(tmp);
+        let nocleanup =
+            self.conv(s, "nocleanup", "false", &x, dt::boolean, Expect::Boolean).unwrap_or(false);
+        let strip_ansi =
+            self.conv(s, "strip_ansi", "false", &x, dt::boolean, Expect::Boolean).unwrap_or(false);
+        let mut environment = Vec::new();
+        if let Ok(Some(g)) = self.get(s, "environment", Some(""), &x) {
+            let mut names = self.environ.clone();
+            names.insert("here".into(), PyVal::Str(self.here.clone()));
+            names.insert("host_node_name".into(), PyVal::Str(self.hostname.clone()));
+            if let Some(text) =
+                self.expand_or_report(&g.text, &names, "environment", s, "environment")
+            {
+                match dt::dict_of_key_value_pairs(&text) {
+                    Ok(pairs) => environment = pairs,
+                    Err(m) => {
+                        self.err_at(m, s, "environment", g.entry.as_ref(), Expect::Environment)
+                    }
+                }
+            }
+        }
+        for (k, v) in &environment {
+            self.environ.insert(format!("ENV_{k}"), PyVal::Str(v.clone()));
+        }
+        SupervisordConfig {
+            logfile: Some(logfile),
+            logfile_maxbytes,
+            logfile_backups,
+            loglevel,
+            pidfile,
+            umask,
+            nodaemon,
+            silent,
+            minfds,
+            minprocs,
+            nocleanup,
+            childlogdir,
+            user,
+            uid: None,
+            directory,
+            strip_ansi,
+            environment,
+            identifier,
+        }
+    }
+
+    pub(super) fn rpcinterfaces(&mut self) -> Vec<RpcInterfaceConfig> {
+        const KEY: &str = "supervisor.rpcinterface_factory";
+        let mut out = Vec::new();
+        let sections: Vec<String> = self
+            .ini
+            .section_names()
+            .filter(|s| s.starts_with("rpcinterface:"))
+            .map(String::from)
+            .collect();
+        for section in sections {
+            let name = section.split_once(':').map_or("", |p| p.1).to_owned();
+            let factory = match self.get(&section, KEY, None, &Expansions::new()) {
+                Ok(Some(g)) => g.text,
+                Ok(None) => {
+                    self.err_section(
+                        format!("section [{section}] does not specify a {KEY}"),
+                        &section,
+                        Expect::Other("supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface"),
+                    );
+                    continue;
+                }
+                Err(Reported) => continue,
+            };
+            let extras: Vec<String> = self
+                .ini
+                .section(&section)
+                .map(|s| s.entries.iter().filter(|e| e.key != KEY).map(|e| e.key.clone()).collect())
+                .unwrap_or_default();
+            if factory == STANDARD_RPC_FACTORY {
+                if !extras.is_empty() {
+                    let key = extras[0].clone();
+                    self.err_at(
+                        format!("Could not make {name} rpc interface"),
+                        &section,
+                        &key,
+                        None,
+                        Expect::Other("no other keys: the standard interface takes no options"),
+                    );
+                }
+            } else {
+                self.warnings.push(ConfigWarning {
+                    message: format!(
+                        "[{section}] names the Python plugin {factory}, which cannot be loaded into this \
+                         implementation; the section is ignored"
+                    ),
+                    location: self.location(&section, KEY, None),
+                });
+                continue;
+            }
+            out.push(RpcInterfaceConfig { name, factory });
+        }
+        out
+    }
+
+    pub(super) fn auth(&mut self, section: &str) -> (Option<String>, Option<String>) {
+        let none = Expansions::new();
+        let username = self.get(section, "username", None, &none).ok().flatten().map(|g| g.text);
+        let password = self.get(section, "password", None, &none).ok().flatten().map(|g| g.text);
+        if username.is_some() != password.is_some() {
+            let missing = if username.is_none() { "username" } else { "password" };
+            self.err_section(
+                format!(
+                    "Section [{section}] contains incomplete authentication: If a username or a password \
+                     is specified, both the username and password must be specified"
+                ),
+                section,
+                Expect::Other(if missing == "username" {
+                    "a username line to go with the password"
+                } else {
+                    "a password line to go with the username"
+                }),
+            );
+        }
+        (username, password)
+    }
+
+    pub(super) fn servers(&mut self) -> Vec<HttpServerConfig> {
+        let host = self.host;
+        let mut out = Vec::new();
+        let none = Expansions::new();
+        let inet: Vec<String> = self
+            .ini
+            .section_names()
+            .filter(|s| s.starts_with("inet_http_server"))
+            .map(String::from)
+            .collect();
+        for section in inet {
+            let (username, password) = self.auth(&section);
+            match self.get(&section, "port", None, &none) {
+                Ok(Some(g)) => match dt::inet_address(&g.text) {
+                    Ok((h, port)) => out.push(HttpServerConfig::Inet {
+                        section: section.clone(),
+                        host: h,
+                        port,
+                        username,
+                        password,
+                    }),
+                    Err(m) => {
+                        self.err_at(m, &section, "port", g.entry.as_ref(), Expect::InetAddress)
+                    }
+                },
+                Ok(None) => self.err_section(
+                    format!("section [{section}] has no port value"),
+                    &section,
+                    Expect::InetAddress,
+                ),
+                Err(Reported) => {}
+            }
+        }
+        let unix: Vec<String> = self
+            .ini
+            .section_names()
+            .filter(|s| s.starts_with("unix_http_server"))
+            .map(String::from)
+            .collect();
+        for section in unix {
+            let x = self.here_names();
+            let file = match self.get(&section, "file", None, &x) {
+                Ok(Some(g)) => Some(dt::normalize_path(host, g.text.trim())),
+                Ok(None) => {
+                    self.err_section(
+                        format!("section [{section}] has no file value"),
+                        &section,
+                        Expect::Other("file = the socket path, e.g. /tmp/supervisor.sock"),
+                    );
+                    None
+                }
+                Err(Reported) => None,
+            };
+            let (username, password) = self.auth(&section);
+            let chown = match self.get(&section, "chown", None, &none) {
+                Ok(Some(g)) => match dt::colon_separated_user_group(host, &g.text) {
+                    Ok(o) => o,
+                    Err(_) => {
+                        self.err_at(
+                            format!("Invalid sockchown value {}", g.text),
+                            &section,
+                            "chown",
+                            g.entry.as_ref(),
+                            Expect::UserGroup,
+                        );
+                        (-1, -1)
+                    }
+                },
+                _ => (-1, -1),
+            };
+            let chmod = match self.get(&section, "chmod", None, &none) {
+                Ok(Some(g)) => match dt::octal_type(&g.text) {
+                    Ok(m) => m,
+                    Err(_) => {
+                        self.err_at(
+                            format!("Invalid chmod value {}", g.text),
+                            &section,
+                            "chmod",
+                            g.entry.as_ref(),
+                            Expect::Octal,
+                        );
+                        0o700
+                    }
+                },
+                _ => 0o700,
+            };
+            if let Some(file) = file {
+                out.push(HttpServerConfig::Unix {
+                    section,
+                    file,
+                    chmod,
+                    chown,
+                    username,
+                    password,
+                });
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,287 @@
+//! The loader on sample texts: expansion rules, error collection and
+//! locations, ranges, warnings, includes, overrides.
+
+use super::*;
+use crate::host::FakeHost;
+
+fn load(text: &str) -> Result<Loaded<ServerConfig>, ConfigFailure> {
+    let host = FakeHost::default().with_file("/etc/sv/s.conf", text);
+    load_server("/etc/sv/s.conf", &host, &ServerOverrides::default())
+}
+
+fn first_error(text: &str) -> String {
+    match load(text) {
+        Ok(_) => panic!("expected an error for:\n{text}"),
+        Err(f) => f.errors[0].message.clone(),
+    }
+}
+
+fn command_of(text: &str) -> String {
+    let l = load(text).unwrap_or_else(|f| panic!("{f}"));
+    l.config.processes().next().map(|p| p.command.clone()).unwrap_or_default()
+}
+
+/// Which names each kind of key may expand, per the reference's table.
+#[test]
+fn expansion_matrix() {
+    let ok: &[(&str, &str)] = &[
+        ("[supervisord]\n[program:p]\ncommand=%(here)s", "/etc/sv"),
+        ("[supervisord]\n[program:p]\ncommand=%(program_name)s %(group_name)s", "p p"),
+        ("[supervisord]\n[program:p]\ncommand=%(host_node_name)s", "testhost"),
+        ("[supervisord]\n[program:p]\ncommand=%(process_num)d/%(numprocs)d", "0/1"),
+        ("[supervisord]\n[program:p]\ncommand=%(ENV_HOME)s", "/home/op"),
+        ("[supervisord]\nenvironment=G=1\n[program:p]\ncommand=%(ENV_G)s", "1"),
+        ("[supervisord]\n[program:p]\nenvironment=L=x%(process_num)d\ncommand=%(ENV_L)s", "x0"),
+        ("[supervisord]\n[group:grp]\nprograms=p\n[program:p]\ncommand=%(group_name)s", "grp"),
+        ("[supervisord]\n[program:p]\ncommand=100%%", "100%"),
+        (
+            "[supervisord]\n[program:p]\nnumprocs=2\nprocess_name=p%(process_num)d\ncommand=%(process_num)02d",
+            "00",
+        ),
+    ];
+    for (text, want) in ok {
+        assert_eq!(command_of(text), *want, "{text}");
+    }
+    let err: &[(&str, &str)] = &[
+        (
+            "[supervisord]\nlogfile=%(host_node_name)s\n",
+            "Format string '%(host_node_name)s' for 'supervisord.logfile' contains names ('host_node_name')",
+        ),
+        (
+            "[supervisord]\n[program:p]\ncommand=x\npriority=%(program_name)s\n",
+            "Format string '%(program_name)s' for 'program:p.priority' contains names ('program_name')",
+        ),
+        (
+            "[supervisord]\n[program:p]\ncommand=x\nautostart=%(process_num)s\n",
+            "Format string '%(process_num)s' for 'program:p.autostart' contains names ('process_num')",
+        ),
+        (
+            "[supervisord]\n[program:p]\ncommand=x\nstdout_logfile=/tmp/a%%b\n",
+            "Format string '/tmp/a%b' for 'stdout_logfile' is badly formatted",
+        ),
+        (
+            "[supervisord]\n[program:p]\ncommand=x\nenvironment=A=%(nope)s\n",
+            "for 'environment' contains names ('nope')",
+        ),
+    ];
+    for (text, want) in err {
+        let e = first_error(text);
+        assert!(e.starts_with(want) || e.contains(want), "{text}\n{e}");
+    }
+    // Group-level priority errors are not wrapped; process-level ones are.
+    let e = first_error("[supervisord]\n[program:p]\ncommand=x\npriority=%(program_name)s\n");
+    assert!(!e.contains("in section"), "{e}");
+    let e = first_error("[supervisord]\n[program:p]\ncommand=x\nautostart=%(process_num)s\n");
+    assert!(e.ends_with("in section 'program:p' (file: '/etc/sv/s.conf')"), "{e}");
+}
+
+#[test]
+fn every_error_is_collected_with_its_location() {
+    let f =
+        load("[supervisord]\nloglevel=loud\n[program:a]\ncommand=x\nstartsecs=y\n[program:b]\n")
+            .unwrap_err();
+    let msgs: Vec<&str> = f.errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        msgs,
+        [
+            "bad logging level name 'loud'",
+            "invalid literal for int() with base 10: 'y' in section 'program:a' (file: '/etc/sv/s.conf')",
+            "program section program:b does not specify a command in section 'program:b' (file: '/etc/sv/s.conf')",
+        ]
+    );
+    let loc = f.errors[1].location.as_ref().unwrap();
+    assert_eq!(
+        (loc.line, loc.key.as_deref(), loc.value.as_deref()),
+        (5, Some("startsecs"), Some("y"))
+    );
+    assert_eq!(f.errors[2].location.as_ref().unwrap().line, 6);
+}
+
+/// Every numeric setting has a range: each bound is accepted, one past
+/// it is an error at its line that names the range.
+#[test]
+fn numbers_have_ranges() {
+    let cases: &[(&str, &str, std::ops::RangeInclusive<i64>)] = &[
+        ("supervisord", "minfds", ranges::LIMITS),
+        ("supervisord", "minprocs", ranges::LIMITS),
+        ("supervisord", "logfile_backups", ranges::BACKUPS),
+        ("supervisord", "logfile_maxbytes", 0..=MAX_BYTES),
+        ("program:p", "priority", ranges::PRIORITY),
+        ("program:p", "startsecs", ranges::SECONDS),
+        ("program:p", "startretries", ranges::RETRIES),
+        ("program:p", "stopwaitsecs", ranges::SECONDS),
+        ("program:p", "numprocs_start", ranges::NUMPROCS_START),
+        ("program:p", "stdout_logfile_backups", ranges::BACKUPS),
+        ("program:p", "stderr_logfile_maxbytes", 0..=MAX_BYTES),
+        ("program:p", "stdout_capture_maxbytes", 0..=MAX_BYTES),
+        ("eventlistener:e", "buffer_size", ranges::BUFFER_SIZE),
+        ("group:g", "priority", ranges::PRIORITY),
+    ];
+    let conf = |section: &str, key: &str, value: i128| {
+        let mut text = String::from("[supervisord]\n");
+        let line = format!("{key}={value}\n");
+        if section == "supervisord" {
+            text.push_str(&line);
+        }
+        text.push_str("[program:p]\ncommand=x\n");
+        if section == "program:p" {
+            text.push_str(&line);
+        }
+        text.push_str("[eventlistener:e]\ncommand=x\nevents=TICK_5\n");
+        if section == "eventlistener:e" {
+            text.push_str(&line);
+        }
+        if section == "group:g" {
+            text.push_str(&format!("[group:g]\nprograms=p\n{line}"));
+        }
+        text
+    };
+    for (section, key, range) in cases {
+        for ok in [*range.start(), *range.end()] {
+            let text = conf(section, key, i128::from(ok));
+            assert!(load(&text).is_ok(), "{key}={ok} is accepted:\n{text}");
+        }
+        for bad in [i128::from(*range.start()) - 1, i128::from(*range.end()) + 1] {
+            let text = conf(section, key, bad);
+            let f = load(&text).expect_err(&format!("{key}={bad} is refused"));
+            let e = &f.errors[0];
+            let loc = e.location.as_ref().expect("a location");
+            assert_eq!(loc.key.as_deref(), Some(*key), "{text}");
+            assert_eq!(loc.value.as_deref(), Some(bad.to_string().as_str()));
+            assert!(
+                e.expected.as_deref().is_some_and(|x| x.contains(&range.end().to_string())),
+                "{key}: the hint names the range: {:?}",
+                e.expected
+            );
+        }
+    }
+    // numprocs: checked without building 100,001 processes.
+    let f = load("[supervisord]\n[program:p]\ncommand=x\nnumprocs=100001\n").unwrap_err();
+    assert_eq!(
+        f.errors[0].message,
+        "value 100001 is out of range in section 'program:p' (file: '/etc/sv/s.conf')"
+    );
+}
+
+#[test]
+fn unknown_keys_and_sections_warn_with_suggestions() {
+    let l = load("[supervisord]\nlogfle=x\n[program:a]\ncommand=x\nautostrat=true\n[programs:b]\n")
+        .unwrap();
+    let w: Vec<&str> = l.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(
+        w,
+        [
+            "unknown key 'logfle' in section [supervisord] is ignored; did you mean 'logfile'?",
+            "unknown key 'autostrat' in section [program:a] is ignored; did you mean 'autostart'?",
+            "unknown section [programs:b] is ignored; did you mean [program:b]?",
+        ]
+    );
+}
+
+#[test]
+fn includes_and_here() {
+    let host = FakeHost::default()
+        .with_file("/etc/sv/s.conf", "[supervisord]\n[include]\nfiles=conf.d/*.conf none/*.conf\n")
+        .with_file("/etc/sv/conf.d/b.conf", "[program:b]\ncommand=%(here)s/b\n")
+        .with_file(
+            "/etc/sv/conf.d/a.conf",
+            "[program:a]\ncommand=%(here)s/a\n[include]\nfiles=x\n",
+        );
+    let l = load_server("/etc/sv/s.conf", &host, &ServerOverrides::default()).unwrap();
+    let cmds: Vec<&str> = l.config.processes().map(|p| p.command.as_str()).collect();
+    assert_eq!(cmds, ["/etc/sv/conf.d/a", "/etc/sv/conf.d/b"]);
+    assert_eq!(l.parse_warnings, ["No file matches via include \"/etc/sv/none/*.conf\""]);
+    assert_eq!(
+        l.parse_infos,
+        [
+            "Included extra file \"/etc/sv/conf.d/a.conf\" during parsing",
+            "Included extra file \"/etc/sv/conf.d/b.conf\" during parsing"
+        ]
+    );
+}
+
+#[test]
+fn overrides_win_and_paths_are_absolute() {
+    let host = FakeHost::default()
+        .with_file("/etc/sv/s.conf", "[supervisord]\nnodaemon=false\nlogfile=rel.log\n");
+    let ov = ServerOverrides {
+        nodaemon: Some(true),
+        loglevel: Some(LogLevel::Debug),
+        ..Default::default()
+    };
+    let l = load_server("/etc/sv/s.conf", &host, &ov).unwrap();
+    let s = &l.config.supervisord;
+    assert!(s.nodaemon);
+    assert_eq!(s.loglevel, LogLevel::Debug);
+    assert_eq!(s.logfile.as_deref(), Some("/work/rel.log"));
+    assert_eq!(s.pidfile, "/work/supervisord.pid");
+    let ov = ServerOverrides { user: Some("ghost".into()), ..Default::default() };
+    let f = load_server("/etc/sv/s.conf", &host, &ov).unwrap_err();
+    assert_eq!(f.errors[0].message, "Invalid user name ghost");
+}
+
+#[test]
+fn serverurl_prefers_the_unix_socket() {
+    let l = load(
+        "[supervisord]\n[inet_http_server]\nport=9001\n[unix_http_server]\nfile=/tmp/s.sock\n",
+    )
+    .unwrap();
+    assert_eq!(l.config.serverurl.as_deref(), Some("unix:///tmp/s.sock"));
+    let l = load("[supervisord]\n[inet_http_server]\nport=*:9001\n").unwrap();
+    assert_eq!(l.config.serverurl.as_deref(), Some("http://localhost:9001"));
+    let l = load("[supervisord]\n").unwrap();
+    assert_eq!(l.config.serverurl, None);
+}
+
+#[test]
+fn ctl_settings() {
+    let host = FakeHost::default().with_file(
+        "/etc/sv/s.conf",
+        "[supervisorctl]\nserverurl=unix://%(here)s/../s.sock\nprompt=mine\nusername=u\npassword=p\n\
+         history_file=~/.hist\n[ctlplugin:x]\nsupervisor.ctl_factory=a:b\n",
+    );
+    let l = load_ctl(Some("/etc/sv/s.conf"), &host, &CtlOverrides::default()).unwrap();
+    assert_eq!(
+        l.config,
+        CtlConfig {
+            serverurl: "unix:///etc/s.sock".into(),
+            username: Some("u".into()),
+            password: Some("p".into()),
+            prompt: "mine".into(),
+            history_file: Some("/home/op/.hist".into()),
+        }
+    );
+    assert_eq!(l.warnings.len(), 1);
+    let ov = CtlOverrides { serverurl: Some("http://h:1".into()), ..Default::default() };
+    assert_eq!(
+        load_ctl(Some("/etc/sv/s.conf"), &host, &ov).unwrap().config.serverurl,
+        "http://h:1"
+    );
+    assert_eq!(
+        load_ctl(None, &host, &CtlOverrides::default()).unwrap().config,
+        CtlConfig::default()
+    );
+    let host = FakeHost::default().with_file("/etc/sv/s.conf", "[supervisord]\n");
+    let f = load_ctl(Some("/etc/sv/s.conf"), &host, &CtlOverrides::default()).unwrap_err();
+    assert_eq!(f.errors[0].message, ".ini file does not include supervisorctl section");
+}
+
+#[test]
+fn search_path_order() {
+    assert_eq!(
+        search_paths("/opt/sv/bin/supervisord"),
+        [
+            "/opt/sv/etc/supervisord.conf",
+            "/opt/sv/supervisord.conf",
+            "supervisord.conf",
+            "etc/supervisord.conf",
+            "/etc/supervisord.conf",
+            "/etc/supervisor/supervisord.conf"
+        ]
+    );
+    let host = FakeHost::default().with_file("/work/etc/supervisord.conf", "");
+    assert_eq!(
+        find_config("/opt/sv/bin/supervisord", &host).as_deref(),
+        Some("etc/supervisord.conf")
+    );
+}
