@@ -612,35 +612,6 @@ const TAGS_MEMBERS: [&str; 16] = [
     "faultString",
 ];
 
-/// The tree-walking decoder of responses, kept as the streaming one's
-/// oracle in tests.
-#[cfg(test)]
-fn decode_response_tree(body: &[u8]) -> Result<Result<Value, Fault>, DecodeError> {
-    let root = parse_tree(body)?;
-    if root.tag != "methodResponse" {
-        return Err(DecodeError(format!("expected <methodResponse>, got <{}>", root.tag)));
-    }
-    if let Some(f) = root.children.iter().find(|c| c.tag == "fault") {
-        let v = f
-            .children
-            .iter()
-            .find(|c| c.tag == "value")
-            .ok_or_else(|| DecodeError("empty fault".into()))?;
-        let v = value_of(v, 0)?;
-        let code = v.get("faultCode").and_then(Value::as_int).unwrap_or(0);
-        let text = v.get("faultString").and_then(Value::as_str).unwrap_or("").to_owned();
-        return Ok(Err(Fault { code: i32::try_from(code).unwrap_or(0), text }));
-    }
-    let params = root
-        .children
-        .iter()
-        .find(|c| c.tag == "params")
-        .map(params_of)
-        .transpose()?
-        .unwrap_or_default();
-    params.into_iter().next().map(Ok).ok_or_else(|| DecodeError("response without a value".into()))
-}
-
 fn escape(s: &str, out: &mut String) {
     let mut last = 0;
     for (i, b) in s.bytes().enumerate() {

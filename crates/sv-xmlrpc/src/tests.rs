@@ -3,6 +3,34 @@
 
 use super::*;
 
+/// The tree-walking decoder of responses, kept as the streaming one's
+/// oracle in tests.
+fn decode_response_tree(body: &[u8]) -> Result<Result<Value, Fault>, DecodeError> {
+    let root = parse_tree(body)?;
+    if root.tag != "methodResponse" {
+        return Err(DecodeError(format!("expected <methodResponse>, got <{}>", root.tag)));
+    }
+    if let Some(f) = root.children.iter().find(|c| c.tag == "fault") {
+        let v = f
+            .children
+            .iter()
+            .find(|c| c.tag == "value")
+            .ok_or_else(|| DecodeError("empty fault".into()))?;
+        let v = value_of(v, 0)?;
+        let code = v.get("faultCode").and_then(Value::as_int).unwrap_or(0);
+        let text = v.get("faultString").and_then(Value::as_str).unwrap_or("").to_owned();
+        return Ok(Err(Fault { code: i32::try_from(code).unwrap_or(0), text }));
+    }
+    let params = root
+        .children
+        .iter()
+        .find(|c| c.tag == "params")
+        .map(params_of)
+        .transpose()?
+        .unwrap_or_default();
+    params.into_iter().next().map(Ok).ok_or_else(|| DecodeError("response without a value".into()))
+}
+
 fn data(name: &str) -> String {
     let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
