@@ -13,19 +13,25 @@ mod tests {
     /// Every key of every section appears in the sample, active or commented.
     #[test]
     fn sample_covers_every_key() {
-        let sections: &[(&str, Vec<&str>)] = &[
-            ("[unix_http_server]", UNIX_KEYS.to_vec()),
-            ("[inet_http_server]", INET_KEYS.to_vec()),
-            ("[supervisord]", SUPERVISORD_KEYS.to_vec()),
-            ("[supervisorctl]", CTL_KEYS.to_vec()),
-            ("[program:", PROGRAM_KEYS.to_vec()),
-            ("[eventlistener:", LISTENER_EXTRA_KEYS.to_vec()),
-            ("[fcgi-program:", FCGI_EXTRA_KEYS.to_vec()),
-            ("[group:", GROUP_KEYS.to_vec()),
-            ("[include]", INCLUDE_KEYS.to_vec()),
+        let mut sections: Vec<(&str, Vec<&str>)> = vec![
+            ("[unix_http_server]", keys_of(Section::UnixHttp)),
+            ("[inet_http_server]", keys_of(Section::InetHttp)),
+            ("[supervisord]", keys_of(Section::Supervisord)),
+            ("[supervisorctl]", keys_of(Section::Ctl)),
+            ("[program:", keys_of(Section::Program)),
+            ("[group:", keys_of(Section::Group)),
+            ("[include]", keys_of(Section::Include)),
             ("[rpcinterface:supervisor]", vec!["supervisor.rpcinterface_factory"]),
         ];
-        for (header, keys) in sections {
+        // Listeners and fcgi programs: the keys they add to a program's.
+        let program = keys_of(Section::Program);
+        for (header, kind) in
+            [("[eventlistener:", Section::Listener), ("[fcgi-program:", Section::Fcgi)]
+        {
+            let extra = keys_of(kind).into_iter().filter(|k| !program.contains(k)).collect();
+            sections.push((header, extra));
+        }
+        for (header, keys) in &sections {
             let start = SAMPLE_CONF.find(header).unwrap_or_else(|| panic!("no {header}"));
             let rest = &SAMPLE_CONF[start + 1..];
             let end =

@@ -2,77 +2,582 @@
 //! ones it does not (a mistyped key is the most common configuration bug, and
 //! the reference ignores it silently).
 
-/// Keys of `[program:x]` (and the base of listeners and fcgi programs).
-pub const PROGRAM_KEYS: &[&str] = &[
-    "command",
-    "process_name",
-    "numprocs",
-    "numprocs_start",
-    "priority",
-    "autostart",
-    "autorestart",
-    "startsecs",
-    "startretries",
-    "exitcodes",
-    "stopsignal",
-    "stopwaitsecs",
-    "stopasgroup",
-    "killasgroup",
-    "user",
-    "directory",
-    "umask",
-    "redirect_stderr",
-    "stdout_logfile",
-    "stdout_logfile_maxbytes",
-    "stdout_logfile_backups",
-    "stdout_capture_maxbytes",
-    "stdout_events_enabled",
-    "stdout_syslog",
-    "stderr_logfile",
-    "stderr_logfile_maxbytes",
-    "stderr_logfile_backups",
-    "stderr_capture_maxbytes",
-    "stderr_events_enabled",
-    "stderr_syslog",
-    "environment",
-    "serverurl",
+/// The kinds of section, for the table of keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// `[supervisord]`.
+    Supervisord,
+    /// `[unix_http_server]`.
+    UnixHttp,
+    /// `[inet_http_server]`.
+    InetHttp,
+    /// `[supervisorctl]`.
+    Ctl,
+    /// `[program:x]`.
+    Program,
+    /// `[eventlistener:x]`.
+    Listener,
+    /// `[fcgi-program:x]`.
+    Fcgi,
+    /// `[group:x]`.
+    Group,
+    /// `[include]`.
+    Include,
+}
+
+impl Section {
+    /// The kind of a section named `name` (`None`: plugin sections, whose
+    /// keys pass through, and names Supervisor does not read).
+    pub fn of(name: &str) -> Option<Section> {
+        Some(match name {
+            "supervisord" => Section::Supervisord,
+            "supervisorctl" => Section::Ctl,
+            "include" => Section::Include,
+            n if n.starts_with("unix_http_server") => Section::UnixHttp,
+            n if n.starts_with("inet_http_server") => Section::InetHttp,
+            n if n.starts_with("program:") => Section::Program,
+            n if n.starts_with("eventlistener:") => Section::Listener,
+            n if n.starts_with("fcgi-program:") => Section::Fcgi,
+            n if n.starts_with("group:") => Section::Group,
+            _ => return None,
+        })
+    }
+
+    /// How the section is written, for docs (`[program:x]`).
+    pub fn header(self) -> &'static str {
+        match self {
+            Section::Supervisord => "[supervisord]",
+            Section::UnixHttp => "[unix_http_server]",
+            Section::InetHttp => "[inet_http_server]",
+            Section::Ctl => "[supervisorctl]",
+            Section::Program => "[program:x]",
+            Section::Listener => "[eventlistener:x]",
+            Section::Fcgi => "[fcgi-program:x]",
+            Section::Group => "[group:x]",
+            Section::Include => "[include]",
+        }
+    }
+
+    /// Every kind, in the order the reference documents them.
+    pub const ALL: [Section; 9] = [
+        Section::UnixHttp,
+        Section::InetHttp,
+        Section::Supervisord,
+        Section::Ctl,
+        Section::Program,
+        Section::Include,
+        Section::Group,
+        Section::Fcgi,
+        Section::Listener,
+    ];
+}
+
+/// What a key's value is: how it is converted and checked (the converters
+/// are in [`crate::datatypes`], the hint in [`crate::datatypes::Expect`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Value {
+    /// An integer within the range.
+    Integer(i64, i64),
+    /// A byte count (`KB`, `MB`, `GB`) from 0 to [`MAX_BYTES`].
+    Bytes,
+    /// true/false and the other spellings.
+    Boolean,
+    /// `true`, `false` or `unexpected`.
+    AutoRestart,
+    /// A signal name or number.
+    Signal,
+    /// A comma-separated list of exit codes.
+    ExitCodes,
+    /// An octal number (a mode or umask).
+    Octal,
+    /// A log level name.
+    LogLevel,
+    /// `AUTO`, `NONE`, `syslog` or a path.
+    LogFile,
+    /// A path whose directory exists.
+    DirPath,
+    /// An existing directory.
+    Directory,
+    /// A user name or id.
+    User,
+    /// `user[:group]`.
+    UserGroup,
+    /// `KEY=value` pairs.
+    Environment,
+    /// A port or `host:port`.
+    InetAddress,
+    /// A process or group name (may hold `%(process_num)`).
+    Name,
+    /// A URL.
+    Url,
+    /// Event type names.
+    EventNames,
+    /// `tcp://host:port` or `unix:///path`.
+    FcgiSocket,
+    /// A command line.
+    Command,
+    /// Free text.
+    Text,
+    /// A list of names or patterns.
+    List,
+}
+
+/// The largest byte size accepted (`*_maxbytes`): 1 PiB.
+pub const MAX_BYTES: i64 = 1 << 50;
+
+/// What a key is when it is not written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Default {
+    /// Nothing: the key is optional (or required, as its doc says).
+    Unset,
+    /// This text, read like a written value.
+    Text(&'static str),
+    /// Something worked out when the file is read, described here.
+    Computed(&'static str),
+}
+
+impl Default {
+    /// The text the loader reads when the key is absent, if any.
+    pub fn text(self) -> Option<&'static str> {
+        match self {
+            Default::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// One configuration key: where it may be written, what it holds, its
+/// default and what it is for. Each key is defined once, here; the loader,
+/// the unknown-key warnings, the sample's coverage test and the key
+/// reference (`docs/configuration-keys.md`) all read this table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    /// The key's name.
+    pub name: &'static str,
+    /// The sections that take it.
+    pub sections: &'static [Section],
+    /// Its value.
+    pub value: Value,
+    /// Its default.
+    pub default: Default,
+    /// What it is for, in one line.
+    pub doc: &'static str,
+}
+
+use Section::{Ctl, Fcgi, Group, Include, InetHttp, Listener, Program, Supervisord, UnixHttp};
+
+const PROCESS: &[Section] = &[Program, Listener, Fcgi];
+const I32: (i64, i64) = (i32::MIN as i64, i32::MAX as i64);
+const SECS: (i64, i64) = (0, i32::MAX as i64);
+
+const fn key(
+    name: &'static str,
+    sections: &'static [Section],
+    value: Value,
+    default: Option<&'static str>,
+    doc: &'static str,
+) -> Key {
+    let default = match default {
+        Some(t) => Default::Text(t),
+        None => Default::Unset,
+    };
+    Key { name, sections, value, default, doc }
+}
+
+const fn computed(
+    name: &'static str,
+    sections: &'static [Section],
+    value: Value,
+    default: &'static str,
+    doc: &'static str,
+) -> Key {
+    Key { name, sections, value, default: Default::Computed(default), doc }
+}
+
+/// Every key of every section Supervisor reads.
+pub const KEYS: &[Key] = &[
+    // [supervisord]
+    key(
+        "logfile",
+        &[Supervisord],
+        Value::LogFile,
+        Some("supervisord.log"),
+        "The main log: a path (relative to the directory supervisord starts in), or syslog.",
+    ),
+    key(
+        "logfile_maxbytes",
+        &[Supervisord],
+        Value::Bytes,
+        Some("50MB"),
+        "Size at which the main log is rotated; 0 never rotates.",
+    ),
+    key(
+        "logfile_backups",
+        &[Supervisord],
+        Value::Integer(0, 10_000),
+        Some("10"),
+        "Rotated main logs kept.",
+    ),
+    key(
+        "loglevel",
+        &[Supervisord],
+        Value::LogLevel,
+        Some("info"),
+        "The main log's level: critical, error, warn, info, debug, trace or blather.",
+    ),
+    key(
+        "pidfile",
+        &[Supervisord],
+        Value::DirPath,
+        Some("supervisord.pid"),
+        "Where supervisord writes its pid (relative to the directory it starts in).",
+    ),
+    key("umask", &[Supervisord], Value::Octal, Some("022"), "supervisord's umask."),
+    key("nodaemon", &[Supervisord], Value::Boolean, Some("false"), "Stay in the foreground."),
+    key(
+        "silent",
+        &[Supervisord],
+        Value::Boolean,
+        Some("false"),
+        "In the foreground, do not copy the main log to stdout.",
+    ),
+    key(
+        "minfds",
+        &[Supervisord],
+        Value::Integer(0, SECS.1),
+        Some("1024"),
+        "File descriptors that must be available; the soft limit is raised to it.",
+    ),
+    key(
+        "minprocs",
+        &[Supervisord],
+        Value::Integer(0, SECS.1),
+        Some("200"),
+        "Processes that must be available; the soft limit is raised to it.",
+    ),
+    key(
+        "nocleanup",
+        &[Supervisord],
+        Value::Boolean,
+        Some("false"),
+        "Keep old AUTO child logs at startup.",
+    ),
+    computed(
+        "childlogdir",
+        &[Supervisord],
+        Value::Directory,
+        "the system's temporary directory",
+        "Where AUTO child logs go.",
+    ),
+    key(
+        "user",
+        &[Supervisord],
+        Value::User,
+        None,
+        "The user supervisord switches to when started as root.",
+    ),
+    key(
+        "directory",
+        &[Supervisord],
+        Value::Directory,
+        None,
+        "The directory supervisord changes to when it daemonizes.",
+    ),
+    key(
+        "strip_ansi",
+        &[Supervisord],
+        Value::Boolean,
+        Some("false"),
+        "Remove ANSI escape sequences from child logs.",
+    ),
+    key(
+        "environment",
+        &[Supervisord],
+        Value::Environment,
+        None,
+        "Variables added to every child's environment.",
+    ),
+    key(
+        "identifier",
+        &[Supervisord],
+        Value::Text,
+        Some("supervisor"),
+        "The name this supervisord gives itself over XML-RPC.",
+    ),
+    // [unix_http_server]
+    key("file", &[UnixHttp], Value::DirPath, None, "The path of the control socket."),
+    key("chmod", &[UnixHttp], Value::Octal, Some("0700"), "The socket's mode."),
+    key("chown", &[UnixHttp], Value::UserGroup, None, "The socket's owner, user[:group]."),
+    // [inet_http_server]
+    key(
+        "port",
+        &[InetHttp],
+        Value::InetAddress,
+        None,
+        "host:port the web page and XML-RPC listen on.",
+    ),
+    key(
+        "username",
+        &[UnixHttp, InetHttp, Ctl],
+        Value::Text,
+        None,
+        "The user name clients must send.",
+    ),
+    key(
+        "password",
+        &[UnixHttp, InetHttp, Ctl],
+        Value::Text,
+        None,
+        "The password, plain or {SHA} and its hex SHA-1.",
+    ),
+    // [supervisorctl]
+    key(
+        "serverurl",
+        &[Ctl],
+        Value::Url,
+        Some("http://localhost:9001"),
+        "Where supervisorctl finds supervisord.",
+    ),
+    key("prompt", &[Ctl], Value::Text, Some("supervisor"), "The interactive shell's prompt."),
+    key("history_file", &[Ctl], Value::DirPath, None, "Where the shell keeps its history."),
+    // processes
+    key("command", PROCESS, Value::Command, None, "The command to run (required)."),
+    key(
+        "process_name",
+        PROCESS,
+        Value::Name,
+        Some("%(program_name)s"),
+        "The name of each process; must hold %(process_num) when numprocs > 1.",
+    ),
+    key(
+        "numprocs",
+        PROCESS,
+        Value::Integer(0, 100_000),
+        Some("1"),
+        "How many processes of this program run.",
+    ),
+    key("numprocs_start", PROCESS, Value::Integer(0, SECS.1), Some("0"), "The first process_num."),
+    key(
+        "priority",
+        &[Program, Fcgi, Group],
+        Value::Integer(I32.0, I32.1),
+        Some("999"),
+        "Start order: lower first; stop order is the reverse.",
+    ),
+    key(
+        "priority",
+        &[Listener],
+        Value::Integer(I32.0, I32.1),
+        Some("-1"),
+        "Start order: lower first; stop order is the reverse.",
+    ),
+    key("autostart", PROCESS, Value::Boolean, Some("true"), "Start when supervisord starts."),
+    key(
+        "autorestart",
+        PROCESS,
+        Value::AutoRestart,
+        Some("unexpected"),
+        "Restart after an exit: true, false, or unexpected (an exit code not in exitcodes).",
+    ),
+    key(
+        "startsecs",
+        PROCESS,
+        Value::Integer(SECS.0, SECS.1),
+        Some("1"),
+        "Seconds a process must stay up to count as started.",
+    ),
+    key(
+        "startretries",
+        PROCESS,
+        Value::Integer(0, SECS.1),
+        Some("3"),
+        "Failed starts in a row before FATAL.",
+    ),
+    key("exitcodes", PROCESS, Value::ExitCodes, Some("0"), "The exit codes that are expected."),
+    key(
+        "stopsignal",
+        PROCESS,
+        Value::Signal,
+        Some("TERM"),
+        "The signal that asks a process to stop.",
+    ),
+    key(
+        "stopwaitsecs",
+        PROCESS,
+        Value::Integer(SECS.0, SECS.1),
+        Some("10"),
+        "Seconds to wait after the stop signal before SIGKILL.",
+    ),
+    key(
+        "stopasgroup",
+        PROCESS,
+        Value::Boolean,
+        Some("false"),
+        "Send the stop signal to the process group.",
+    ),
+    computed(
+        "killasgroup",
+        PROCESS,
+        Value::Boolean,
+        "the value of stopasgroup",
+        "Send SIGKILL to the process group.",
+    ),
+    key("user", PROCESS, Value::User, None, "The user the process runs as."),
+    key("directory", PROCESS, Value::Directory, None, "The directory the process starts in."),
+    key("umask", PROCESS, Value::Octal, None, "The process's umask."),
+    key(
+        "redirect_stderr",
+        PROCESS,
+        Value::Boolean,
+        Some("false"),
+        "Send stderr into the stdout log.",
+    ),
+    key(
+        "stdout_logfile",
+        PROCESS,
+        Value::LogFile,
+        Some("AUTO"),
+        "The stdout log: AUTO, NONE, syslog or a path.",
+    ),
+    key(
+        "stdout_logfile_maxbytes",
+        PROCESS,
+        Value::Bytes,
+        Some("50MB"),
+        "Size at which the stdout log is rotated; 0 never rotates.",
+    ),
+    key(
+        "stdout_logfile_backups",
+        PROCESS,
+        Value::Integer(0, 10_000),
+        Some("10"),
+        "Rotated stdout logs kept.",
+    ),
+    key(
+        "stdout_capture_maxbytes",
+        PROCESS,
+        Value::Bytes,
+        Some("0"),
+        "Capture mode buffer for PROCESS_COMMUNICATION events; 0 is off.",
+    ),
+    key(
+        "stdout_events_enabled",
+        PROCESS,
+        Value::Boolean,
+        Some("false"),
+        "Emit PROCESS_LOG_STDOUT events.",
+    ),
+    key("stdout_syslog", PROCESS, Value::Boolean, Some("false"), "Also send stdout to syslog."),
+    key(
+        "stderr_logfile",
+        PROCESS,
+        Value::LogFile,
+        Some("AUTO"),
+        "The stderr log: AUTO, NONE, syslog or a path.",
+    ),
+    key(
+        "stderr_logfile_maxbytes",
+        PROCESS,
+        Value::Bytes,
+        Some("50MB"),
+        "Size at which the stderr log is rotated; 0 never rotates.",
+    ),
+    key(
+        "stderr_logfile_backups",
+        PROCESS,
+        Value::Integer(0, 10_000),
+        Some("10"),
+        "Rotated stderr logs kept.",
+    ),
+    key(
+        "stderr_capture_maxbytes",
+        PROCESS,
+        Value::Bytes,
+        Some("0"),
+        "Capture mode buffer for PROCESS_COMMUNICATION events; 0 is off.",
+    ),
+    key(
+        "stderr_events_enabled",
+        PROCESS,
+        Value::Boolean,
+        Some("false"),
+        "Emit PROCESS_LOG_STDERR events.",
+    ),
+    key("stderr_syslog", PROCESS, Value::Boolean, Some("false"), "Also send stderr to syslog."),
+    key(
+        "environment",
+        PROCESS,
+        Value::Environment,
+        None,
+        "Variables added to the process's environment.",
+    ),
+    key("serverurl", PROCESS, Value::Url, Some("AUTO"), "SUPERVISOR_SERVER_URL for the process."),
+    // [eventlistener:x]
+    key(
+        "events",
+        &[Listener],
+        Value::EventNames,
+        None,
+        "The event types the pool subscribes to (required).",
+    ),
+    key(
+        "buffer_size",
+        &[Listener],
+        Value::Integer(1, 1_048_576),
+        Some("10"),
+        "Events the pool buffers before the oldest is dropped.",
+    ),
+    key(
+        "result_handler",
+        &[Listener],
+        Value::Text,
+        Some("supervisor.dispatchers:default_handler"),
+        "How listener results are read (only the default exists here).",
+    ),
+    // [fcgi-program:x]
+    key(
+        "socket",
+        &[Fcgi],
+        Value::FcgiSocket,
+        None,
+        "The socket the group's processes accept on (required).",
+    ),
+    computed(
+        "socket_backlog",
+        &[Fcgi],
+        Value::Integer(1, 65535),
+        "the system's maximum",
+        "The socket's listen backlog.",
+    ),
+    key("socket_owner", &[Fcgi], Value::UserGroup, None, "The unix socket's owner, user[:group]."),
+    key("socket_mode", &[Fcgi], Value::Octal, Some("0700"), "The unix socket's mode."),
+    // [group:x]
+    key("programs", &[Group], Value::List, None, "The programs in the group (required)."),
+    // [include]
+    key(
+        "files",
+        &[Include],
+        Value::List,
+        None,
+        "Files to include: globs relative to this file's directory.",
+    ),
 ];
 
-/// Keys `[eventlistener:x]` adds.
-pub const LISTENER_EXTRA_KEYS: &[&str] = &["events", "buffer_size", "result_handler"];
-/// Keys `[fcgi-program:x]` adds.
-pub const FCGI_EXTRA_KEYS: &[&str] = &["socket", "socket_backlog", "socket_owner", "socket_mode"];
+/// The definition of `name` in sections of kind `section`.
+pub fn key_in(section: Section, name: &str) -> Option<&'static Key> {
+    KEYS.iter().find(|k| k.name == name && k.sections.contains(&section))
+}
 
-/// Keys of `[supervisord]`.
-pub const SUPERVISORD_KEYS: &[&str] = &[
-    "logfile",
-    "logfile_maxbytes",
-    "logfile_backups",
-    "loglevel",
-    "pidfile",
-    "umask",
-    "nodaemon",
-    "silent",
-    "minfds",
-    "minprocs",
-    "nocleanup",
-    "childlogdir",
-    "user",
-    "directory",
-    "strip_ansi",
-    "environment",
-    "identifier",
-];
-/// Keys of `[unix_http_server]`.
-pub const UNIX_KEYS: &[&str] = &["file", "chmod", "chown", "username", "password"];
-/// Keys of `[inet_http_server]`.
-pub const INET_KEYS: &[&str] = &["port", "username", "password"];
-/// Keys of `[supervisorctl]`.
-pub const CTL_KEYS: &[&str] = &["serverurl", "username", "password", "prompt", "history_file"];
-/// Keys of `[group:x]`.
-pub const GROUP_KEYS: &[&str] = &["programs", "priority"];
-/// Keys of `[include]`.
-pub const INCLUDE_KEYS: &[&str] = &["files"];
+/// The keys a kind of section takes, in table order, each once.
+pub fn keys_of(section: Section) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for k in KEYS.iter().filter(|k| k.sections.contains(&section)) {
+        if !out.contains(&k.name) {
+            out.push(k.name);
+        }
+    }
+    out
+}
 
 /// What keys a section accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,51 +592,78 @@ pub enum Keys {
 
 /// The keys a section named `name` accepts.
 pub fn known_keys(name: &str) -> Keys {
-    let cat = |a: &[&'static str], b: &[&'static str]| -> Vec<&'static str> {
-        a.iter().chain(b.iter()).copied().collect()
-    };
-    if name == "supervisord" {
-        Keys::Section(SUPERVISORD_KEYS.to_vec())
-    } else if name == "supervisorctl" {
-        Keys::Section(CTL_KEYS.to_vec())
-    } else if name == "include" {
-        Keys::Section(INCLUDE_KEYS.to_vec())
-    } else if name.starts_with("unix_http_server") {
-        Keys::Section(UNIX_KEYS.to_vec())
-    } else if name.starts_with("inet_http_server") {
-        Keys::Section(INET_KEYS.to_vec())
-    } else if name.starts_with("program:") {
-        Keys::Section(PROGRAM_KEYS.to_vec())
-    } else if name.starts_with("eventlistener:") {
-        Keys::Section(cat(PROGRAM_KEYS, LISTENER_EXTRA_KEYS))
-    } else if name.starts_with("fcgi-program:") {
-        Keys::Section(cat(PROGRAM_KEYS, FCGI_EXTRA_KEYS))
-    } else if name.starts_with("group:") {
-        Keys::Section(GROUP_KEYS.to_vec())
-    } else if name.starts_with("rpcinterface:") || name.starts_with("ctlplugin:") {
-        Keys::Any
-    } else {
-        Keys::UnknownSection
+    match Section::of(name) {
+        Some(kind) => Keys::Section(keys_of(kind)),
+        None if name.starts_with("rpcinterface:") || name.starts_with("ctlplugin:") => Keys::Any,
+        None => Keys::UnknownSection,
     }
 }
 
 /// Every key any section accepts (for `[DEFAULT]`).
 pub fn all_keys() -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = [
-        PROGRAM_KEYS,
-        LISTENER_EXTRA_KEYS,
-        FCGI_EXTRA_KEYS,
-        SUPERVISORD_KEYS,
-        UNIX_KEYS,
-        INET_KEYS,
-        CTL_KEYS,
-        GROUP_KEYS,
-        INCLUDE_KEYS,
-    ]
-    .concat();
+    let mut v: Vec<&'static str> = KEYS.iter().map(|k| k.name).collect();
     v.sort_unstable();
     v.dedup();
     v
+}
+
+/// How a value is described in the key reference.
+pub fn describe(value: Value) -> String {
+    match value {
+        Value::Integer(lo, hi) => format!("integer, {lo} to {hi}"),
+        Value::Bytes => format!("bytes (KB, MB, GB), 0 to {MAX_BYTES}"),
+        Value::Boolean => "boolean".into(),
+        Value::AutoRestart => "true, false or unexpected".into(),
+        Value::Signal => "signal name or number".into(),
+        Value::ExitCodes => "exit codes 0-255, comma-separated".into(),
+        Value::Octal => "octal".into(),
+        Value::LogLevel => "log level".into(),
+        Value::LogFile => "AUTO, NONE, syslog or a path".into(),
+        Value::DirPath => "path".into(),
+        Value::Directory => "existing directory".into(),
+        Value::User => "user name or id".into(),
+        Value::UserGroup => "user[:group]".into(),
+        Value::Environment => "KEY=value pairs".into(),
+        Value::InetAddress => "port or host:port".into(),
+        Value::Name => "name".into(),
+        Value::Url => "URL".into(),
+        Value::EventNames => "event type names".into(),
+        Value::FcgiSocket => "tcp://host:port or unix:///path".into(),
+        Value::Command => "command line".into(),
+        Value::Text => "text".into(),
+        Value::List => "names, comma or space separated".into(),
+    }
+}
+
+/// The key reference (`docs/configuration-keys.md`), generated from
+/// [`KEYS`]; a test keeps the file equal to it.
+pub fn reference() -> String {
+    let mut s = String::from(
+        "# Configuration keys\n\nGenerated from the key table (`crates/sv-config/src/schema.rs`); \
+         do not edit by hand. Every key of every section, with its value, its default and what \
+         it is for. Values are expanded with `%(name)s` where the reference allows it.\n",
+    );
+    for section in Section::ALL {
+        s.push_str(&format!(
+            "\n## `{}`\n\n| key | value | default | meaning |\n| --- | --- | --- | --- |\n",
+            section.header()
+        ));
+        for k in KEYS.iter().filter(|k| k.sections.contains(&section)) {
+            let default = match k.default {
+                Default::Unset => "—".to_owned(),
+                Default::Text(t) => format!("`{t}`"),
+                Default::Computed(t) => t.to_owned(),
+            };
+            s.push_str(&format!(
+                "| `{}` | {} | {} | {} |\n",
+                k.name,
+                describe(k.value),
+                default,
+                k.doc
+            ));
+        }
+    }
+    s
 }
 
 /// The closest known word, when it is close enough to be a likely typo.
@@ -166,7 +698,8 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        let p = PROGRAM_KEYS.iter().copied();
+        let keys = keys_of(Section::Program);
+        let p = keys.iter().copied();
         assert_eq!(suggest("autostrat", p.clone()), Some("autostart"));
         assert_eq!(suggest("comand", p.clone()), Some("command"));
         assert_eq!(suggest("stdout_logfile_maxbyte", p.clone()), Some("stdout_logfile_maxbytes"));
@@ -175,6 +708,25 @@ mod tests {
         assert_eq!(suggest_section("Program:web").as_deref(), Some("program:web"));
         assert_eq!(suggest_section("supervisor").as_deref(), Some("supervisord"));
         assert_eq!(suggest_section("totally-else"), None);
+    }
+
+    /// No key is defined twice for the same section; the docs are current.
+    #[test]
+    fn table_is_consistent_and_the_reference_is_current() {
+        for section in Section::ALL {
+            let names: Vec<&str> =
+                KEYS.iter().filter(|k| k.sections.contains(&section)).map(|k| k.name).collect();
+            let mut dedup = names.clone();
+            dedup.sort_unstable();
+            dedup.dedup();
+            assert_eq!(names.len(), dedup.len(), "{section:?} defines a key twice");
+        }
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/configuration-keys.md");
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(path, reference()).expect("write the key reference");
+        }
+        let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(on_disk == reference(), "docs/configuration-keys.md is stale: UPDATE_GOLDEN=1");
     }
 
     #[test]

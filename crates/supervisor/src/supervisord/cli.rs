@@ -2,7 +2,8 @@
 //! the same converters and messages, plus `--check-config`.
 
 use sv_config::datatypes as dt;
-use sv_config::load::{MAX_BYTES, in_range, ranges};
+use sv_config::load::{in_range, range_of};
+use sv_config::schema::Section;
 use sv_config::{Host, ServerOverrides};
 
 use crate::getopt::{OptSpec, getopt, py_list};
@@ -126,11 +127,13 @@ pub fn parse(args: &[String], host: &dyn Host) -> Result<Action, String> {
                 once(&mut o.logfile, dt::existing_dirpath(host, v).map_err(invalid)?, w)?
             }
             Opt::LogfileMaxbytes => {
-                let n = dt::byte_size(v).and_then(|n| within(n, &(0..=MAX_BYTES)));
+                let n = dt::byte_size(v)
+                    .and_then(|n| within(n, &range_of(Section::Supervisord, "logfile_maxbytes")));
                 once(&mut o.logfile_maxbytes, n.map_err(invalid)?, w)?;
             }
             Opt::LogfileBackups => {
-                let n = dt::integer(v).and_then(|n| within(n, &ranges::BACKUPS));
+                let n = dt::integer(v)
+                    .and_then(|n| within(n, &range_of(Section::Supervisord, "logfile_backups")));
                 once(&mut o.logfile_backups, n.map_err(invalid)?, w)?
             }
             Opt::Loglevel => once(&mut o.loglevel, dt::logging_level(v).map_err(invalid)?, w)?,
@@ -141,11 +144,13 @@ pub fn parse(args: &[String], host: &dyn Host) -> Result<Action, String> {
                 once(&mut o.childlogdir, dt::existing_directory(host, v).map_err(invalid)?, w)?;
             }
             Opt::Minfds => {
-                let n = dt::integer(v).and_then(|n| within(n, &ranges::LIMITS));
+                let n = dt::integer(v)
+                    .and_then(|n| within(n, &range_of(Section::Supervisord, "minfds")));
                 once(&mut o.minfds, n.map_err(invalid)?, w)?
             }
             Opt::Minprocs => {
-                let n = dt::integer(v).and_then(|n| within(n, &ranges::LIMITS));
+                let n = dt::integer(v)
+                    .and_then(|n| within(n, &range_of(Section::Supervisord, "minprocs")));
                 once(&mut o.minprocs, n.map_err(invalid)?, w)?
             }
             Opt::ProfileOptions => once(&mut cli.profile_options, v.to_owned(), w)?,

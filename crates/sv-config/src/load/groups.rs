@@ -24,8 +24,7 @@ impl Loader<'_> {
                 Ok(Some(g)) => dt::list_of_strings(&g.text),
                 _ => Vec::new(),
             };
-            let priority =
-                self.int_in(section, "priority", "999", &x, ranges::PRIORITY).unwrap_or(999);
+            let priority = self.int(section, "priority", &x).unwrap_or(999);
             // The reference names the last program section it read in these
             // messages, not the group (kept for compatibility).
             let mut label = section.clone();
@@ -71,18 +70,17 @@ impl Loader<'_> {
                     continue;
                 }
             };
-            let priority =
-                self.int_in(section, "priority", "999", &x, ranges::PRIORITY).unwrap_or(999);
+            let priority = self.int(section, "priority", &x).unwrap_or(999);
             let processes = self.processes_from_section(section, &name);
             groups.push(GroupConfig { name, priority, kind: GroupKind::Program, processes });
         }
 
         for section in all.iter().filter(|s| s.starts_with("eventlistener:")) {
             let pool = section.split_once(':').map_or("", |p| p.1).to_owned();
-            let priority =
-                self.int_in(section, "priority", "-1", &x, ranges::PRIORITY).unwrap_or(-1);
+            let priority = self.int(section, "priority", &x).unwrap_or(-1);
             // Below the range is the reference's own error; above it, ours.
-            let (lo, hi) = (*ranges::BUFFER_SIZE.start(), *ranges::BUFFER_SIZE.end());
+            let range = range_of(schema::Section::Listener, "buffer_size");
+            let (lo, hi) = (*range.start(), *range.end());
             let buffer_size = self
                 .conv(
                     section,
@@ -144,9 +142,7 @@ impl Loader<'_> {
                     );
                 }
             }
-            let redirect = self
-                .conv(section, "redirect_stderr", "false", &x, dt::boolean, Expect::Boolean)
-                .unwrap_or(false);
+            let redirect = self.boolean(section, "redirect_stderr", &x);
             if redirect {
                 self.err_at(
                     format!(
@@ -178,8 +174,7 @@ impl Loader<'_> {
                     continue;
                 }
             };
-            let priority =
-                self.int_in(section, "priority", "999", &x, ranges::PRIORITY).unwrap_or(999);
+            let priority = self.int(section, "priority", &x).unwrap_or(999);
             let mut fx = x.clone();
             fx.insert("program_name".into(), PyVal::Str(name.clone()));
             let proc_uid = match self.get(section, "user", None, &x) {

@@ -94,32 +94,26 @@ pub struct CtlOverrides {
     pub history_file: Option<String>,
 }
 
-/// The accepted ranges of numeric settings. The reference takes any
-/// integer; these bounds are far beyond any working configuration and
-/// keep every later computation (seconds to milliseconds, deadlines,
-/// rotation loops, buffers) free of overflow (docs/compatibility.md).
-pub mod ranges {
-    use std::ops::RangeInclusive;
-    /// `startsecs`, `stopwaitsecs`: seconds, up to 68 years.
-    pub const SECONDS: RangeInclusive<i64> = 0..=i32::MAX as i64;
-    /// `startretries`.
-    pub const RETRIES: RangeInclusive<i64> = 0..=i32::MAX as i64;
-    /// `priority`.
-    pub const PRIORITY: RangeInclusive<i64> = i32::MIN as i64..=i32::MAX as i64;
-    /// `numprocs` (0: a group without processes).
-    pub const NUMPROCS: RangeInclusive<i64> = 0..=100_000;
-    /// `numprocs_start`.
-    pub const NUMPROCS_START: RangeInclusive<i64> = 0..=i32::MAX as i64;
-    /// `*logfile_backups`.
-    pub const BACKUPS: RangeInclusive<i64> = 0..=10_000;
-    /// `buffer_size` of an event listener pool.
-    pub const BUFFER_SIZE: RangeInclusive<i64> = 1..=1_048_576;
-    /// `minfds`, `minprocs`.
-    pub const LIMITS: RangeInclusive<i64> = 0..=i32::MAX as i64;
+/// The accepted range of an integer key, from the key table. The reference
+/// takes any integer; these bounds are far beyond any working
+/// configuration and keep every later computation (seconds to
+/// milliseconds, deadlines, rotation loops, buffers) free of overflow
+/// (docs/compatibility.md).
+pub fn range_of(section: schema::Section, key: &str) -> std::ops::RangeInclusive<i64> {
+    match schema::key_in(section, key).map(|k| k.value) {
+        Some(schema::Value::Integer(lo, hi)) => lo..=hi,
+        Some(schema::Value::Bytes) => 0..=schema::MAX_BYTES,
+        _ => i64::MIN..=i64::MAX,
+    }
 }
 
-/// The largest byte size accepted (`*_maxbytes`): 1 PiB.
-pub const MAX_BYTES: i64 = 1 << 50;
+/// The table's definition of `key` in the section named `section`; a
+/// missing row is a mistake in this crate, caught by the tests.
+fn def(section: &str, key: &str) -> Option<&'static schema::Key> {
+    let d = schema::Section::of(section).and_then(|k| schema::key_in(k, key));
+    debug_assert!(d.is_some(), "no {key} in the key table for [{section}]");
+    d
+}
 
 /// `n` if it lies in `lo..=hi`, else the error.
 pub fn in_range(n: i64, lo: i64, hi: i64) -> Result<i64, String> {
@@ -284,16 +278,29 @@ impl<'a> Loader<'a> {
         }
     }
 
-    /// [`Loader::conv`] of an integer that must lie in `range`.
-    fn int_in(
+    /// An integer key, with its default and range from the key table.
+    fn int(&mut self, section: &str, key: &str, extra: &Expansions) -> Option<i64> {
+        let kind = schema::Section::of(section);
+        self.int_as(kind, section, key, extra)
+    }
+
+    /// [`Loader::int`] with the table's row for sections of `kind`: a
+    /// process of an event listener takes a program's `priority` default
+    /// (999) where the pool takes its own (-1), as in the reference.
+    fn int_as(
         &mut self,
+        kind: Option<schema::Section>,
         section: &str,
         key: &str,
-        default: &str,
         extra: &Expansions,
-        range: std::ops::RangeInclusive<i64>,
     ) -> Option<i64> {
-        let (lo, hi) = (*range.start(), *range.end());
+        let d = kind.and_then(|k| schema::key_in(k, key));
+        debug_assert!(d.is_some(), "no {key} in the key table for [{section}]");
+        let (lo, hi) = match d.map(|d| d.value) {
+            Some(schema::Value::Integer(lo, hi)) => (lo, hi),
+            _ => (i64::MIN, i64::MAX),
+        };
+        let default = d.and_then(|d| d.default.text()).unwrap_or("0");
         self.conv(
             section,
             key,
@@ -304,22 +311,37 @@ impl<'a> Loader<'a> {
         )
     }
 
-    /// [`Loader::conv`] of a byte size that must lie in `0..=MAX_BYTES`.
-    fn bytes_in(
-        &mut self,
-        section: &str,
-        key: &str,
-        default: &str,
-        extra: &Expansions,
-    ) -> Option<i64> {
+    /// A byte-size key, with its default from the key table.
+    fn bytes(&mut self, section: &str, key: &str, extra: &Expansions) -> Option<i64> {
+        let default = def(section, key).and_then(|d| d.default.text()).unwrap_or("0");
         self.conv(
             section,
             key,
             default,
             extra,
-            |t| in_range(dt::byte_size(t)?, 0, MAX_BYTES),
-            Expect::ByteRange(MAX_BYTES),
+            |t| in_range(dt::byte_size(t)?, 0, schema::MAX_BYTES),
+            Expect::ByteRange(schema::MAX_BYTES),
         )
+    }
+
+    /// A key converted by `f`, with its default from the key table.
+    fn value<T>(
+        &mut self,
+        section: &str,
+        key: &str,
+        extra: &Expansions,
+        f: impl Fn(&str) -> Result<T, String>,
+        exp: Expect,
+    ) -> Option<T> {
+        let default = def(section, key).and_then(|d| d.default.text()).unwrap_or("");
+        self.conv(section, key, default, extra, f, exp)
+    }
+
+    /// A boolean key, with its default from the key table.
+    fn boolean(&mut self, section: &str, key: &str, extra: &Expansions) -> bool {
+        let default = def(section, key).and_then(|d| d.default.text()).unwrap_or("false");
+        self.conv(section, key, default, extra, dt::boolean, Expect::Boolean)
+            .unwrap_or(default == "true")
     }
 
     fn expand_or_report(

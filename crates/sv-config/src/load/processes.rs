@@ -41,34 +41,42 @@ impl Loader<'_> {
         c.insert("host_node_name".into(), PyVal::Str(self.hostname.clone()));
         c.insert("group_name".into(), PyVal::Str(group_name.to_owned()));
         let s = section;
-        let b = |l: &mut Self, c: &Expansions, key: &str, d: &str| {
-            l.conv(s, key, d, c, dt::boolean, Expect::Boolean).unwrap_or(d == "true")
-        };
-        let priority = self.int_in(s, "priority", "999", &c, ranges::PRIORITY).unwrap_or(999);
-        let autostart = b(self, &c, "autostart", "true");
+        let b = |l: &mut Self, c: &Expansions, key: &str| l.boolean(s, key, c);
+        let priority =
+            self.int_as(Some(schema::Section::Program), s, "priority", &c).unwrap_or(999);
+        let autostart = b(self, &c, "autostart");
         let autorestart = self
-            .conv(s, "autorestart", "unexpected", &c, dt::auto_restart, Expect::AutoRestart)
+            .value(s, "autorestart", &c, dt::auto_restart, Expect::AutoRestart)
             .unwrap_or(AutoRestart::Unexpected);
-        let startsecs = self.int_in(s, "startsecs", "1", &c, ranges::SECONDS).unwrap_or(1);
-        let startretries = self.int_in(s, "startretries", "3", &c, ranges::RETRIES).unwrap_or(3);
+        let startsecs = self.int(s, "startsecs", &c).unwrap_or(1);
+        let startretries = self.int(s, "startretries", &c).unwrap_or(3);
         let stopsignal =
-            self.conv(s, "stopsignal", "TERM", &c, dt::signal_number, Expect::Signal).unwrap_or(15);
-        let stopwaitsecs = self.int_in(s, "stopwaitsecs", "10", &c, ranges::SECONDS).unwrap_or(10);
-        let stopasgroup = b(self, &c, "stopasgroup", "false");
-        let killasgroup = b(self, &c, "killasgroup", if stopasgroup { "true" } else { "false" });
+            self.value(s, "stopsignal", &c, dt::signal_number, Expect::Signal).unwrap_or(15);
+        let stopwaitsecs = self.int(s, "stopwaitsecs", &c).unwrap_or(10);
+        let stopasgroup = b(self, &c, "stopasgroup");
+        // Its default is stopasgroup's value.
+        let killasgroup = self
+            .conv(
+                s,
+                "killasgroup",
+                if stopasgroup { "true" } else { "false" },
+                &c,
+                dt::boolean,
+                Expect::Boolean,
+            )
+            .unwrap_or(stopasgroup);
         let exitcodes = self
-            .conv(s, "exitcodes", "0", &c, dt::list_of_exitcodes, Expect::ExitCodes)
+            .value(s, "exitcodes", &c, dt::list_of_exitcodes, Expect::ExitCodes)
             .unwrap_or(vec![0]);
-        let redirect_stderr = b(self, &c, "redirect_stderr", "false");
-        let numprocs = self.int_in(s, "numprocs", "1", &c, ranges::NUMPROCS).unwrap_or(1);
-        let numprocs_start =
-            self.int_in(s, "numprocs_start", "0", &c, ranges::NUMPROCS_START).unwrap_or(0);
+        let redirect_stderr = b(self, &c, "redirect_stderr");
+        let numprocs = self.int(s, "numprocs", &c).unwrap_or(1);
+        let numprocs_start = self.int(s, "numprocs_start", &c).unwrap_or(0);
         let env_entry = self.get_raw(s, "environment");
         let environment_str = env_entry.as_ref().map_or(String::new(), |e| e.value.clone());
-        let stdout_cap = self.bytes_in(s, "stdout_capture_maxbytes", "0", &c).unwrap_or(0);
-        let stdout_events = b(self, &c, "stdout_events_enabled", "false");
-        let stderr_cap = self.bytes_in(s, "stderr_capture_maxbytes", "0", &c).unwrap_or(0);
-        let stderr_events = b(self, &c, "stderr_events_enabled", "false");
+        let stdout_cap = self.bytes(s, "stdout_capture_maxbytes", &c).unwrap_or(0);
+        let stdout_events = b(self, &c, "stdout_events_enabled");
+        let stderr_cap = self.bytes(s, "stderr_capture_maxbytes", &c).unwrap_or(0);
+        let stderr_events = b(self, &c, "stderr_events_enabled");
         let serverurl = match self.get(s, "serverurl", None, &c) {
             Ok(Some(g)) if g.text.trim().to_uppercase() != "AUTO" => Some(g.text),
             _ => None,
@@ -162,14 +170,11 @@ impl Loader<'_> {
                     },
                     Ok(None) | Err(Reported) => LogFile::Auto,
                 };
-                let backups = self
-                    .int_in(s, &format!("{k}_logfile_backups"), "10", &c, ranges::BACKUPS)
-                    .unwrap_or(10);
-                let maxbytes = self
-                    .bytes_in(s, &format!("{k}_logfile_maxbytes"), "50MB", &c)
-                    .unwrap_or(50 << 20);
+                let backups = self.int(s, &format!("{k}_logfile_backups"), &c).unwrap_or(10);
+                let maxbytes =
+                    self.bytes(s, &format!("{k}_logfile_maxbytes"), &c).unwrap_or(50 << 20);
                 let sy_key = format!("{k}_syslog");
-                let mut syslog = b(self, &c, &sy_key, "false");
+                let mut syslog = b(self, &c, &sy_key);
                 let mut logfile = logfile;
                 if logfile == LogFile::Syslog {
                     self.parse_warnings.push(format!(

@@ -8,8 +8,8 @@ impl Loader<'_> {
         let host = self.host;
         let s = "supervisord";
         let x = self.here_names();
-        let minfds = self.int_in(s, "minfds", "1024", &x, ranges::LIMITS).unwrap_or(1024);
-        let minprocs = self.int_in(s, "minprocs", "200", &x, ranges::LIMITS).unwrap_or(200);
+        let minfds = self.int(s, "minfds", &x).unwrap_or(1024);
+        let minprocs = self.int(s, "minprocs", &x).unwrap_or(200);
         let directory = match self.get(s, "directory", None, &x) {
             Ok(Some(g)) => match dt::existing_directory(host, &g.text) {
                 Ok(d) => Some(d),
@@ -21,42 +21,25 @@ impl Loader<'_> {
             _ => None,
         };
         let user = self.get(s, "user", None, &x).ok().flatten().map(|g| g.text);
-        let umask = self.conv(s, "umask", "022", &x, dt::octal_type, Expect::Octal).unwrap_or(0o22);
+        let umask = self.value(s, "umask", &x, dt::octal_type, Expect::Octal).unwrap_or(0o22);
         let logfile = self
-            .conv(
-                s,
-                "logfile",
-                "supervisord.log",
-                &x,
-                |v| dt::existing_dirpath(host, v),
-                Expect::DirPath,
-            )
+            .value(s, "logfile", &x, |v| dt::existing_dirpath(host, v), Expect::DirPath)
             .unwrap_or_else(|| "supervisord.log".into());
-        let logfile_maxbytes = self.bytes_in(s, "logfile_maxbytes", "50MB", &x).unwrap_or(50 << 20);
-        let logfile_backups =
-            self.int_in(s, "logfile_backups", "10", &x, ranges::BACKUPS).unwrap_or(10);
+        let logfile_maxbytes = self.bytes(s, "logfile_maxbytes", &x).unwrap_or(50 << 20);
+        let logfile_backups = self.int(s, "logfile_backups", &x).unwrap_or(10);
         let loglevel = self
-            .conv(s, "loglevel", "info", &x, dt::logging_level, Expect::LogLevel)
+            .value(s, "loglevel", &x, dt::logging_level, Expect::LogLevel)
             .unwrap_or(LogLevel::Info);
         let pidfile = self
-            .conv(
-                s,
-                "pidfile",
-                "supervisord.pid",
-                &x,
-                |v| dt::existing_dirpath(host, v),
-                Expect::DirPath,
-            )
+            .value(s, "pidfile", &x, |v| dt::existing_dirpath(host, v), Expect::DirPath)
             .unwrap_or_else(|| "supervisord.pid".into());
         let identifier = self
             .get(s, "identifier", Some("supervisor"), &x)
             .ok()
             .flatten()
             .map_or("supervisor".into(), |g| g.text);
-        let nodaemon =
-            self.conv(s, "nodaemon", "false", &x, dt::boolean, Expect::Boolean).unwrap_or(false);
-        let silent =
-            self.conv(s, "silent", "false", &x, dt::boolean, Expect::Boolean).unwrap_or(false);
+        let nodaemon = self.boolean(s, "nodaemon", &x);
+        let silent = self.boolean(s, "silent", &x);
         let tmp = host.tempdir();
         let childlogdir = self
             .conv(
@@ -68,10 +51,8 @@ impl Loader<'_> {
                 Expect::Directory,
             )
             .unwrap_or(tmp);
-        let nocleanup =
-            self.conv(s, "nocleanup", "false", &x, dt::boolean, Expect::Boolean).unwrap_or(false);
-        let strip_ansi =
-            self.conv(s, "strip_ansi", "false", &x, dt::boolean, Expect::Boolean).unwrap_or(false);
+        let nocleanup = self.boolean(s, "nocleanup", &x);
+        let strip_ansi = self.boolean(s, "strip_ansi", &x);
         let mut environment = Vec::new();
         if let Ok(Some(g)) = self.get(s, "environment", Some(""), &x) {
             let mut names = self.environ.clone();

@@ -97,65 +97,64 @@ fn every_error_is_collected_with_its_location() {
     assert_eq!(f.errors[2].location.as_ref().unwrap().line, 6);
 }
 
-/// Every numeric setting has a range: each bound is accepted, one past
-/// it is an error at its line that names the range.
+/// Every numeric key of the table, in every section that takes it: each
+/// bound is accepted, one past it is an error at its line that names the
+/// range.
 #[test]
 fn numbers_have_ranges() {
-    let cases: &[(&str, &str, std::ops::RangeInclusive<i64>)] = &[
-        ("supervisord", "minfds", ranges::LIMITS),
-        ("supervisord", "minprocs", ranges::LIMITS),
-        ("supervisord", "logfile_backups", ranges::BACKUPS),
-        ("supervisord", "logfile_maxbytes", 0..=MAX_BYTES),
-        ("program:p", "priority", ranges::PRIORITY),
-        ("program:p", "startsecs", ranges::SECONDS),
-        ("program:p", "startretries", ranges::RETRIES),
-        ("program:p", "stopwaitsecs", ranges::SECONDS),
-        ("program:p", "numprocs_start", ranges::NUMPROCS_START),
-        ("program:p", "stdout_logfile_backups", ranges::BACKUPS),
-        ("program:p", "stderr_logfile_maxbytes", 0..=MAX_BYTES),
-        ("program:p", "stdout_capture_maxbytes", 0..=MAX_BYTES),
-        ("eventlistener:e", "buffer_size", ranges::BUFFER_SIZE),
-        ("group:g", "priority", ranges::PRIORITY),
-    ];
-    let conf = |section: &str, key: &str, value: i128| {
-        let mut text = String::from("[supervisord]\n");
+    use crate::schema::{KEYS, Section, Value};
+    let conf = |section: Section, key: &str, value: i128| {
         let line = format!("{key}={value}\n");
-        if section == "supervisord" {
-            text.push_str(&line);
-        }
-        text.push_str("[program:p]\ncommand=x\n");
-        if section == "program:p" {
-            text.push_str(&line);
-        }
-        text.push_str("[eventlistener:e]\ncommand=x\nevents=TICK_5\n");
-        if section == "eventlistener:e" {
-            text.push_str(&line);
-        }
-        if section == "group:g" {
+        let mut text = String::from("[supervisord]\n");
+        let own = |s: Section| if s == section { line.as_str() } else { "" };
+        text.push_str(own(Section::Supervisord));
+        text.push_str(&format!("[program:p]\ncommand=x\n{}", own(Section::Program)));
+        text.push_str(&format!(
+            "[eventlistener:e]\ncommand=x\nevents=TICK_5\n{}",
+            own(Section::Listener)
+        ));
+        text.push_str(&format!(
+            "[fcgi-program:f]\ncommand=x\nsocket=tcp://127.0.0.1:9999\n{}",
+            own(Section::Fcgi)
+        ));
+        if section == Section::Group {
             text.push_str(&format!("[group:g]\nprograms=p\n{line}"));
         }
         text
     };
-    for (section, key, range) in cases {
-        for ok in [*range.start(), *range.end()] {
-            let text = conf(section, key, i128::from(ok));
-            assert!(load(&text).is_ok(), "{key}={ok} is accepted:\n{text}");
+    let mut checked = 0;
+    for k in KEYS {
+        // numprocs: checked below without building 100,000 processes.
+        if k.name == "numprocs" {
+            continue;
         }
-        for bad in [i128::from(*range.start()) - 1, i128::from(*range.end()) + 1] {
-            let text = conf(section, key, bad);
-            let f = load(&text).expect_err(&format!("{key}={bad} is refused"));
-            let e = &f.errors[0];
-            let loc = e.location.as_ref().expect("a location");
-            assert_eq!(loc.key.as_deref(), Some(*key), "{text}");
-            assert_eq!(loc.value.as_deref(), Some(bad.to_string().as_str()));
-            assert!(
-                e.expected.as_deref().is_some_and(|x| x.contains(&range.end().to_string())),
-                "{key}: the hint names the range: {:?}",
-                e.expected
-            );
+        for &section in k.sections {
+            let range = range_of(section, k.name);
+            if !matches!(k.value, Value::Integer(..) | Value::Bytes) {
+                continue;
+            }
+            for ok in [*range.start(), *range.end()] {
+                let text = conf(section, k.name, i128::from(ok));
+                assert!(load(&text).is_ok(), "{}={ok} is accepted:\n{text}", k.name);
+            }
+            for bad in [i128::from(*range.start()) - 1, i128::from(*range.end()) + 1] {
+                let text = conf(section, k.name, bad);
+                let f = load(&text).expect_err(&format!("{}={bad} is refused", k.name));
+                let e = &f.errors[0];
+                let loc = e.location.as_ref().expect("a location");
+                assert_eq!(loc.key.as_deref(), Some(k.name), "{text}");
+                assert_eq!(loc.value.as_deref(), Some(bad.to_string().as_str()));
+                assert!(
+                    e.expected.as_deref().is_some_and(|x| x.contains(&range.end().to_string())),
+                    "{}: the hint names the range: {:?}",
+                    k.name,
+                    e.expected
+                );
+            }
+            checked += 1;
         }
     }
-    // numprocs: checked without building 100,001 processes.
+    assert!(checked >= 25, "{checked} numeric keys checked");
     let f = load("[supervisord]\n[program:p]\ncommand=x\nnumprocs=100001\n").unwrap_err();
     assert_eq!(
         f.errors[0].message,
