@@ -82,16 +82,17 @@ pub struct Process {
     pub config: ProcessConfig,
     /// Current state.
     pub state: ProcessState,
-    /// Pid while a child exists, else 0.
-    pub pid: u32,
+    /// The child's pid while there is a child.
+    pub pid: Option<u32>,
     /// When it was last spawned (monotonic ms); `None` if never.
     pub laststart: Option<u64>,
     /// Wall-clock time of the last spawn (0 if never).
     pub laststart_wall: f64,
     /// Wall-clock time of the last exit (0 if never).
     pub laststop_wall: f64,
-    /// The deadline of the current state (monotonic ms), 0 for none.
-    pub delay: u64,
+    /// The deadline of the current state (monotonic ms): when STARTING
+    /// counts as up, BACKOFF retries, STOPPING escalates to SIGKILL.
+    pub delay: Option<u64>,
     /// Consecutive failed starts.
     pub backoff: i64,
     /// A stop signal was sent.
@@ -125,11 +126,11 @@ impl Process {
         Process {
             config,
             state: ProcessState::Stopped,
-            pid: 0,
+            pid: None,
             laststart: None,
             laststart_wall: 0.0,
             laststop_wall: 0.0,
-            delay: 0,
+            delay: None,
             backoff: 0,
             killing: false,
             administrative_stop: false,
@@ -161,15 +162,17 @@ impl Process {
         }
         if to == ProcessState::Backoff {
             self.backoff += 1;
-            self.delay = now.mono.saturating_add(secs_ms(self.backoff));
+            self.delay = Some(now.mono.saturating_add(secs_ms(self.backoff)));
         }
-        fx.push(Effect::StateChanged { from, to, expected, pid: self.pid, tries: self.backoff });
+        // Events carry pid 0 when there is no child, as the reference's do.
+        let pid = self.pid.unwrap_or(0);
+        fx.push(Effect::StateChanged { from, to, expected, pid, tries: self.backoff });
     }
 
     /// Starts the process (the reference's `spawn()`): STARTING and an
     /// [`Effect::Spawn`], or a warning when a child already exists.
     pub fn spawn(&mut self, now: Now, fx: &mut Vec<Effect>) {
-        if self.pid != 0 {
+        if self.pid.is_some() {
             Self::log(fx, LogLevel::Warn, format!("process '{}' already running", self.name()));
             return;
         }
@@ -186,10 +189,10 @@ impl Process {
 
     /// The child was forked with `pid`.
     pub fn spawned(&mut self, pid: u32, now: Now, fx: &mut Vec<Effect>) {
-        self.pid = pid;
+        self.pid = Some(pid);
         Self::log(fx, LogLevel::Info, format!("spawned: '{}' with pid {pid}", self.name()));
         self.spawnerr = None;
-        self.delay = now.mono.saturating_add(secs_ms(self.config.startsecs));
+        self.delay = Some(now.mono.saturating_add(secs_ms(self.config.startsecs)));
     }
 
     /// The child could not be started (`msg` is the reference's spawnerr text).
@@ -211,7 +214,7 @@ impl Process {
                     self.spawn(now, fx);
                 }
                 ProcessState::Backoff
-                    if self.backoff <= self.config.startretries && now.mono > self.delay =>
+                    if self.backoff <= self.config.startretries && self.due(now, 1) =>
                 {
                     self.spawn(now, fx);
                 }
@@ -219,7 +222,7 @@ impl Process {
             }
         }
         if state == ProcessState::Starting && self.stayed_up(now) {
-            self.delay = 0;
+            self.delay = None;
             self.backoff = 0;
             self.change_state(ProcessState::Running, true, now, fx);
             Self::log(
@@ -244,13 +247,13 @@ impl Process {
                     ),
                 );
             }
-        } else if state == ProcessState::Stopping && self.stop_waited && now.mono < self.delay {
+        } else if state == ProcessState::Stopping && self.stop_waited && !self.due(now, 0) {
             self.stop_report(now, fx);
-        } else if state == ProcessState::Stopping && now.mono >= self.delay {
+        } else if state == ProcessState::Stopping && self.due(now, 0) {
             Self::log(
                 fx,
                 LogLevel::Warn,
-                format!("killing '{}' ({}) with SIGKILL", self.name(), self.pid),
+                format!("killing '{}' ({}) with SIGKILL", self.name(), self.pid.unwrap_or(0)),
             );
             let _ = self.kill(9, now, fx);
         }
@@ -269,10 +272,10 @@ impl Process {
                     .saturating_add(1),
             ),
             ProcessState::Backoff if self.backoff > self.config.startretries => Some(0),
-            ProcessState::Backoff if running => Some(self.delay.saturating_add(1)),
+            ProcessState::Backoff if running => Some(self.delay.unwrap_or(0).saturating_add(1)),
             ProcessState::Stopping => match (self.stop_waited, self.laststopreport) {
-                (true, Some(t)) => Some(self.delay.min(t.saturating_add(2001))),
-                _ => Some(self.delay),
+                (true, Some(t)) => Some(self.delay.unwrap_or(0).min(t.saturating_add(2001))),
+                _ => Some(self.delay.unwrap_or(0)),
             },
             ProcessState::Exited if running && self.wants_restart() => Some(self.restart_at()),
             ProcessState::Stopped
@@ -303,7 +306,7 @@ impl Process {
             ProcessState::Starting | ProcessState::Running | ProcessState::Stopping => true,
             ProcessState::Backoff => self.backoff <= self.config.startretries,
             ProcessState::Exited => mood > SupervisorState::Restarting && self.wants_restart(),
-            _ => self.pid != 0,
+            _ => self.pid.is_some(),
         }
     }
 
@@ -319,7 +322,7 @@ impl Process {
 
     /// BACKOFF -> FATAL.
     pub fn give_up(&mut self, now: Now, fx: &mut Vec<Effect>) {
-        self.delay = 0;
+        self.delay = None;
         self.backoff = 0;
         self.system_stop = true;
         self.change_state(ProcessState::Fatal, true, now, fx);
@@ -364,7 +367,7 @@ impl Process {
             self.change_state(ProcessState::Stopped, true, now, fx);
             return Ok(());
         }
-        if self.pid == 0 {
+        let Some(pid) = self.pid else {
             let msg = format!(
                 "attempted to kill {} with sig {} but it wasn't running",
                 self.name(),
@@ -372,7 +375,7 @@ impl Process {
             );
             Self::log(fx, LogLevel::Debug, msg.clone());
             return Err(msg);
-        }
+        };
         let group = if self.state == ProcessState::Stopping {
             self.config.killasgroup
         } else {
@@ -382,17 +385,12 @@ impl Process {
         Self::log(
             fx,
             LogLevel::Debug,
-            format!(
-                "killing {} (pid {}) {as_group}with signal {}",
-                self.name(),
-                self.pid,
-                signame(sig)
-            ),
+            format!("killing {} (pid {pid}) {as_group}with signal {}", self.name(), signame(sig)),
         );
         self.killing = true;
-        self.delay = now.mono.saturating_add(secs_ms(self.config.stopwaitsecs));
+        self.delay = Some(now.mono.saturating_add(secs_ms(self.config.stopwaitsecs)));
         self.change_state(ProcessState::Stopping, true, now, fx);
-        fx.push(Effect::Kill { pid: self.pid, sig, group });
+        fx.push(Effect::Kill { pid, sig, group });
         Ok(())
     }
 
@@ -405,7 +403,7 @@ impl Process {
                 format!(
                     "unable to signal {} (pid {}), it probably just exited on its own: {err}",
                     self.name(),
-                    self.pid
+                    self.pid.unwrap_or(0)
                 ),
             );
             return;
@@ -413,17 +411,17 @@ impl Process {
         Self::log(
             fx,
             LogLevel::Critical,
-            format!("unknown problem killing {} ({}):{err}", self.name(), self.pid),
+            format!("unknown problem killing {} ({}):{err}", self.name(), self.pid.unwrap_or(0)),
         );
         self.change_state(ProcessState::Unknown, true, now, fx);
         self.killing = false;
-        self.delay = 0;
+        self.delay = None;
     }
 
     /// Sends a signal without meaning to stop the process. `Err` when there
     /// is no child.
     pub fn signal(&mut self, sig: i32, fx: &mut Vec<Effect>) -> Result<(), String> {
-        if self.pid == 0 {
+        let Some(pid) = self.pid else {
             let msg = format!(
                 "attempted to send {} sig {} but it wasn't running",
                 self.name(),
@@ -431,14 +429,21 @@ impl Process {
             );
             Self::log(fx, LogLevel::Debug, msg.clone());
             return Err(msg);
-        }
+        };
         Self::log(
             fx,
             LogLevel::Debug,
-            format!("sending {} (pid {}) sig {}", self.name(), self.pid, signame(sig)),
+            format!("sending {} (pid {pid}) sig {}", self.name(), signame(sig)),
         );
-        fx.push(Effect::Signal { pid: self.pid, sig });
+        fx.push(Effect::Signal { pid, sig });
         Ok(())
+    }
+
+    /// Whether the current state's deadline has passed: `now` is at least
+    /// `after` ms past it (1: strictly after, as the reference compares
+    /// BACKOFF's; 0: at it). A state without a deadline is due.
+    fn due(&self, now: Now, after: u64) -> bool {
+        self.delay.is_none_or(|d| now.mono >= d.saturating_add(after))
     }
 
     /// When an EXITED process that is to be restarted may start again
@@ -474,7 +479,7 @@ impl Process {
         let name = self.name().to_owned();
         if self.killing {
             self.killing = false;
-            self.delay = 0;
+            self.delay = None;
             self.exitstatus = Some(es);
             self.change_state(ProcessState::Stopped, true, now, fx);
             let level = if exit_expected { LogLevel::Info } else { LogLevel::Warn };
@@ -485,7 +490,7 @@ impl Process {
             self.change_state(ProcessState::Backoff, true, now, fx);
             Self::log(fx, LogLevel::Warn, format!("exited: {name} ({msg}; not expected)"));
         } else {
-            self.delay = 0;
+            self.delay = None;
             self.backoff = 0;
             self.exitstatus = Some(es);
             if self.state == ProcessState::Starting {
@@ -500,6 +505,6 @@ impl Process {
                 Self::log(fx, LogLevel::Warn, format!("exited: {name} ({msg}; not expected)"));
             }
         }
-        self.pid = 0;
+        self.pid = None;
     }
 }

@@ -114,7 +114,7 @@ impl Supervisor {
         if pid == 0 {
             return None;
         }
-        self.ids().into_iter().find(|&id| self.process(id).pid == pid)
+        self.ids().into_iter().find(|&id| self.process(id).pid == Some(pid))
     }
 
     /// Runs every process's `transition`, groups by priority.

@@ -216,7 +216,7 @@ fn exit_handling_table() {
         p.finish(*status, t(*ran), &mut fx);
         assert_eq!(p.state, *want_state, "row {i}");
         assert_eq!(logs(&fx).last().map(String::as_str), Some(*want_log), "row {i}");
-        assert_eq!(p.pid, 0, "row {i}");
+        assert_eq!(p.pid, None, "row {i}");
         let mut fx = Vec::new();
         p.transition(t(*ran + 5000), RUN, &mut fx);
         assert_eq!(fx.contains(&Effect::Spawn), *restarts, "row {i}: restart");
@@ -493,7 +493,7 @@ fn shutdown_stops_groups_one_at_a_time_in_descending_priority() {
     let mut fx = Vec::new();
     for name in ["h1", "h2"] {
         let id = s.ids().into_iter().find(|&i| s.process(i).config.name == name).unwrap();
-        let pid = s.process(id).pid;
+        let pid = s.process(id).pid.unwrap_or(0);
         assert!(s.reaped(pid, WaitStatus::Signaled(15, false), t(200), &mut fx));
     }
     let mut fx = Vec::new();
@@ -506,7 +506,7 @@ fn shutdown_stops_groups_one_at_a_time_in_descending_priority() {
             (_, Effect::Kill { .. })
         ]
     ));
-    let low_pid = s.process(ProcId { group: 0, process: 0 }).pid;
+    let low_pid = s.process(ProcId { group: 0, process: 0 }).pid.unwrap_or(0);
     s.reaped(low_pid, WaitStatus::Exited(0), t(400), &mut fx);
     assert!(!s.shutdown_step(t(500), &mut fx, &mut log), "all stopped");
 }
@@ -583,7 +583,7 @@ mod arithmetic {
                         }
                     }
                     2 => {
-                        if p.pid != 0 {
+                        if p.pid.is_some() {
                             p.finish(WaitStatus::Exited(1), t(now), &mut fx);
                         }
                     }
@@ -591,7 +591,7 @@ mod arithmetic {
                 }
                 if p.state == S::Backoff && p.backoff <= startretries {
                     // The retry waits `backoff` seconds after the failure.
-                    prop_assert!(p.next_deadline(RUN).is_some_and(|d| d >= p.delay));
+                    prop_assert!(p.next_deadline(RUN).is_some_and(|d| Some(d) >= p.delay));
                 }
             }
         }
@@ -707,15 +707,15 @@ mod state_table {
         p.state = state;
         p.laststart = Some(10_000);
         match state {
-            S::Starting | S::Running | S::Unknown => p.pid = 42,
+            S::Starting | S::Running | S::Unknown => p.pid = Some(42),
             S::Stopping => {
-                p.pid = 42;
+                p.pid = Some(42);
                 p.killing = true;
-                p.delay = 20_000;
+                p.delay = Some(20_000);
             }
             S::Backoff => {
                 p.backoff = 1;
-                p.delay = 11_000;
+                p.delay = Some(11_000);
             }
             S::Exited => p.exitstatus = Some(1),
             S::Stopped | S::Fatal => p.laststart = None,
@@ -747,7 +747,7 @@ mod state_table {
                     Input::ExitUnexpected => WaitStatus::Exited(1),
                     _ => WaitStatus::Signaled(9, false),
                 };
-                if p.pid != 0 {
+                if p.pid.is_some() {
                     p.finish(status, now, &mut fx);
                 } else {
                     out.push("no child".to_owned());

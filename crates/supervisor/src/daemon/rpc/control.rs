@@ -265,7 +265,7 @@ pub(super) fn same_group(a: &sv_config::GroupConfig, b: &sv_config::GroupConfig)
 
 /// Truncates a process's logs, only while it runs (reference quirk Q8).
 pub(super) fn clear_process(d: &Daemon, id: ProcId) -> std::io::Result<()> {
-    if d.sv.process(id).pid == 0 {
+    if d.sv.process(id).pid.is_none() {
         return Ok(());
     }
     for stderr in [false, true] {

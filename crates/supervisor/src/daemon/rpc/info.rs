@@ -30,7 +30,9 @@ pub(super) fn local_stop_time(stop: i64) -> String {
 
 pub(super) fn describe(p: &Process, start: i64, stop: i64, now: i64) -> String {
     match p.state {
-        ProcessState::Running => format!("pid {}, uptime {}", p.pid, timedelta(now - start)),
+        ProcessState::Running => {
+            format!("pid {}, uptime {}", p.pid.unwrap_or(0), timedelta(now - start))
+        }
         ProcessState::Fatal | ProcessState::Backoff => match p.spawnerr.as_deref() {
             Some(e) if !e.is_empty() => e.to_owned(),
             _ => format!("unknown error (try \"tail {}\")", p.config.name),
@@ -82,7 +84,7 @@ pub(super) fn with_process_fields<R>(
         ("logfile", Field::Str(&stdout)),
         ("stdout_logfile", Field::Str(&stdout)),
         ("stderr_logfile", Field::Str(&stderr)),
-        ("pid", Field::Int(i64::from(p.pid))),
+        ("pid", Field::Int(i64::from(p.pid.unwrap_or(0)))),
         ("description", Field::Str(&description)),
     ])
 }

@@ -468,7 +468,7 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             let d = shared.daemon.borrow();
             let id = lookup_process(&d, name)?;
             let p = d.sv.process(id);
-            if p.pid == 0 || p.killing {
+            if p.pid.is_none() || p.killing {
                 return Err(fault(NOT_RUNNING, Some(name)));
             }
             let Some(fd) = d.rt[id.group][id.process].stdin.as_ref() else {
