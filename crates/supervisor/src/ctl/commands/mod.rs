@@ -59,28 +59,66 @@ pub trait Rpc {
     }
 }
 
-/// An error a command cannot handle: printed as one `error: ...` line.
+/// What ends a command early: a failed call it cannot handle, or a
+/// result code it does not know. [`CtlError::render`] is the one place
+/// that turns it into the printed line and the exit status.
 #[derive(Debug)]
-pub struct Unexpected(pub String);
+pub enum CtlError {
+    /// A call failed in a way the command does not handle.
+    Call(CallError),
+    /// A result struct carried a status code no command knows.
+    UnknownResult {
+        /// The status code.
+        code: i32,
+        /// The process it was about.
+        namespec: String,
+    },
+}
 
-impl From<CallError> for Unexpected {
+impl From<CallError> for CtlError {
     fn from(e: CallError) -> Self {
-        Unexpected(match e {
-            CallError::Fault(Fault { code, text }) => {
-                format!("<class 'xmlrpc.client.Fault'>, <Fault {code}: {}>", sv_config::pyrepr::py_repr(&text))
-            }
-            CallError::Refused => "<class 'ConnectionRefusedError'>, [Errno 111] Connection refused".into(),
-            CallError::NoFile => "<class 'FileNotFoundError'>, [Errno 2] No such file or directory".into(),
-            CallError::Unauthorized => {
-                "<class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: 401 Unauthorized>".into()
-            }
-            CallError::Status(s) => format!("<class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: {s}>"),
-            CallError::Other(m) => format!("<class 'Exception'>, {m}"),
-        })
+        CtlError::Call(e)
     }
 }
 
-type Res = Result<(), Unexpected>;
+impl CtlError {
+    /// Whether the server asked for credentials (the shell then asks).
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, CtlError::Call(CallError::Unauthorized))
+    }
+
+    /// The lines printed and the exit status, as the reference's
+    /// supervisorctl reports the Python exception behind each case.
+    pub fn render(&self) -> (String, i32) {
+        let what = match self {
+            CtlError::Call(CallError::Unauthorized) => {
+                return ("Server requires authentication".into(), exit::GENERIC);
+            }
+            CtlError::Call(CallError::Fault(Fault { code, text })) => format!(
+                "<class 'xmlrpc.client.Fault'>, <Fault {code}: {}>",
+                sv_config::pyrepr::py_repr(text)
+            ),
+            CtlError::Call(CallError::Refused) => {
+                "<class 'ConnectionRefusedError'>, [Errno 111] Connection refused".into()
+            }
+            CtlError::Call(CallError::NoFile) => {
+                "<class 'FileNotFoundError'>, [Errno 2] No such file or directory".into()
+            }
+            CtlError::Call(CallError::Status(s)) => {
+                format!(
+                    "<class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: {s}>"
+                )
+            }
+            CtlError::Call(CallError::Other(m)) => format!("<class 'Exception'>, {m}"),
+            CtlError::UnknownResult { code, namespec } => {
+                format!("<class 'ValueError'>, Unknown result code {code} for {namespec}")
+            }
+        };
+        (format!("error: {what}"), exit::GENERIC)
+    }
+}
+
+type Res = Result<(), CtlError>;
 
 /// Answers a yes/no question.
 pub type Confirm<'a> = Box<dyn FnMut(&str) -> bool + 'a>;
@@ -137,7 +175,7 @@ impl Ctl<'_> {
     }
 
     /// The reference's `upcheck`: the server is reachable and speaks API 3.0.
-    pub fn upcheck(&mut self) -> Result<bool, Unexpected> {
+    pub fn upcheck(&mut self) -> Result<bool, CtlError> {
         match self.rpc.call("supervisor.getVersion", &[]) {
             Ok(v) => {
                 let api = v.as_str().unwrap_or("").to_owned();
@@ -230,16 +268,13 @@ impl Ctl<'_> {
         };
         match r {
             Ok(()) => {}
-            Err(Unexpected(m)) if m.contains("401 Unauthorized") => {
-                self.output("Server requires authentication");
-                if self.interactive && self.ask_credentials() {
+            Err(e) => {
+                let (text, status) = e.render();
+                self.output(&text);
+                if e.is_unauthorized() && self.interactive && self.ask_credentials() {
                     return self.onecmd(line);
                 }
-                self.exitstatus = exit::GENERIC;
-            }
-            Err(Unexpected(m)) => {
-                self.output(&format!("error: {m}"));
-                self.exitstatus = exit::GENERIC;
+                self.exitstatus = status;
             }
         }
         true

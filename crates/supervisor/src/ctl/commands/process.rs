@@ -111,9 +111,7 @@ impl Ctl<'_> {
             f::SPAWN_ERROR => "spawn error",
             f::ABNORMAL_TERMINATION => "abnormal termination",
             other => {
-                return Err(Unexpected(format!(
-                    "<class 'ValueError'>, Unknown result code {other} for {ns}"
-                )));
+                return Err(CtlError::UnknownResult { code: other, namespec: ns });
             }
         };
         self.output(&format!("{ns}: ERROR ({what})"));
@@ -136,9 +134,7 @@ impl Ctl<'_> {
             f::NOT_RUNNING => format!("{ns}: ERROR (not running)"),
             f::FAILED => desc.to_owned(),
             other => {
-                return Err(Unexpected(format!(
-                    "<class 'ValueError'>, Unknown result code {other} for {ns}"
-                )));
+                return Err(CtlError::UnknownResult { code: other, namespec: ns });
             }
         };
         self.output(&line);
@@ -321,9 +317,7 @@ impl Ctl<'_> {
             f::SUCCESS => Ok(format!("{ns}: cleared")),
             f::BAD_NAME => Ok(format!("{ns}: ERROR (no such process)")),
             f::FAILED => Ok(format!("{ns}: ERROR (failed)")),
-            other => Err(Unexpected(format!(
-                "<class 'ValueError'>, Unknown result code {other} for {ns}"
-            ))),
+            other => Err(CtlError::UnknownResult { code: other, namespec: ns.to_owned() }),
         };
         if names.contains(&"all") {
             for r in list(self.call("supervisor.clearAllProcessLogs", &[])?) {
