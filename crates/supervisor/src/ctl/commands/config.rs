@@ -124,10 +124,11 @@ impl Ctl<'_> {
             wanted.clear();
         }
         if !wanted.is_empty() {
-            let mut groups: Vec<String> = list(self.call("supervisor.getAllProcessInfo", &[])?)
-                .iter()
-                .map(|v| s(v, "group"))
-                .collect();
+            let mut groups: Vec<String> =
+                ProcessInfo::list(&self.call("supervisor.getAllProcessInfo", &[])?)
+                    .into_iter()
+                    .map(|v| v.group)
+                    .collect();
             groups.extend(added.iter().cloned());
             let mut sorted = wanted.clone();
             sorted.sort_unstable();
@@ -141,9 +142,10 @@ impl Ctl<'_> {
         }
         let selected = |g: &String| wanted.is_empty() || wanted.contains(&g.as_str());
         for g in removed.iter().filter(|g| selected(g)) {
-            let results = list(self.call("supervisor.stopProcessGroup", &[g.as_str().into()])?);
+            let results =
+                CallResult::list(&self.call("supervisor.stopProcessGroup", &[g.as_str().into()])?);
             self.output(&format!("{g}: stopped"));
-            if results.iter().any(|r| i(r, "status") as i32 == f::FAILED) {
+            if results.iter().any(|r| r.status == f::FAILED) {
                 self.output(&format!("{g}: has problems; not removing"));
                 self.exitstatus = exit::GENERIC;
                 continue;

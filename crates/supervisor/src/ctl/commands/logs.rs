@@ -156,7 +156,7 @@ impl Ctl<'_> {
         }
         let name = names[0];
         match self.call("supervisor.getProcessInfo", &[name.into()]) {
-            Ok(info) if i(&info, "state") == 20 => {}
+            Ok(info) if ProcessInfo::from_value(&info).state == Some(ProcessState::Running) => {}
             Ok(_) => {
                 self.output("ERROR: process not running");
                 self.exitstatus = exit::GENERIC;

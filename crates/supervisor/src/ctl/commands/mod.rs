@@ -9,6 +9,8 @@ use sv_core::namespec::{make as namespec, split as split_namespec};
 use sv_xmlrpc::{Fault, Value};
 
 use super::client::CallError;
+use super::wire::{CallResult, ConfigInfo, ProcessInfo};
+use sv_core::state::ProcessState;
 
 use crate::faults as f;
 
@@ -139,14 +141,6 @@ pub struct Ctl<'a> {
     pub interactive: bool,
     /// Answers to confirmation questions (tests inject them; `None` reads stdin).
     pub confirm: Option<Confirm<'a>>,
-}
-
-fn s(v: &Value, key: &str) -> String {
-    v.get(key).and_then(Value::as_str).unwrap_or("").to_owned()
-}
-
-fn i(v: &Value, key: &str) -> i64 {
-    v.get(key).and_then(Value::as_int).unwrap_or(0)
 }
 
 impl Ctl<'_> {

@@ -45,28 +45,22 @@ pub(super) fn list(v: Value) -> Vec<Value> {
     }
 }
 
-pub(super) fn is_stopped_state(code: i64) -> bool {
-    matches!(code, 0 | 100 | 200 | 1000)
-}
-
 impl Ctl<'_> {
     pub(super) fn status(&mut self, arg: &str) -> Res {
         if !self.upcheck()? {
             self.exitstatus = exit::STATUS_UNKNOWN;
             return Ok(());
         }
-        let all = list(self.call("supervisor.getAllProcessInfo", &[])?);
+        let all = ProcessInfo::list(&self.call("supervisor.getAllProcessInfo", &[])?);
         let names: Vec<&str> = arg.split_whitespace().collect();
-        let matching: Vec<&Value> = if names.is_empty() || names.contains(&"all") {
+        let matching: Vec<&ProcessInfo> = if names.is_empty() || names.contains(&"all") {
             all.iter().collect()
         } else {
             let mut out = Vec::new();
             for name in names {
                 let (g, p) = split_namespec(name);
-                let hits: Vec<&Value> = all
-                    .iter()
-                    .filter(|v| s(v, "group") == g && p.is_none_or(|p| s(v, "name") == p))
-                    .collect();
+                let hits: Vec<&ProcessInfo> =
+                    all.iter().filter(|v| v.group == g && p.is_none_or(|p| v.name == p)).collect();
                 if hits.is_empty() {
                     let msg = match p {
                         None => format!("{g}: ERROR (no such group)"),
@@ -79,19 +73,17 @@ impl Ctl<'_> {
             }
             out
         };
-        let specs: Vec<String> =
-            matching.iter().map(|v| namespec(&s(v, "group"), &s(v, "name"))).collect();
+        let specs: Vec<String> = matching.iter().map(|v| v.namespec()).collect();
         let width = specs.iter().map(|n| n.chars().count()).max().unwrap_or(0).max(30) + 3;
         // One write for the whole table (stdout is line-buffered: a write
         // per process otherwise).
         let mut table = String::new();
         for (v, spec) in matching.iter().zip(&specs) {
             use std::fmt::Write as _;
-            let _ =
-                writeln!(table, "{spec:<width$}{:<10}{}", s(v, "statename"), s(v, "description"));
+            let _ = writeln!(table, "{spec:<width$}{:<10}{}", v.statename, v.description);
         }
         let _ = self.out.write_all(table.as_bytes());
-        if matching.iter().any(|v| is_stopped_state(i(v, "state"))) {
+        if matching.iter().any(|v| v.is_stopped()) {
             self.exitstatus = exit::STATUS_NOT_RUNNING;
         }
         Ok(())
@@ -141,10 +133,9 @@ impl Ctl<'_> {
         Ok(())
     }
 
-    pub(super) fn results(&mut self, results: Vec<Value>, kind: &str, ignored: Option<i32>) -> Res {
-        for r in results {
-            let (g, n, code, desc) =
-                (s(&r, "group"), s(&r, "name"), i(&r, "status") as i32, s(&r, "description"));
+    pub(super) fn results(&mut self, results: Value, kind: &str, ignored: Option<i32>) -> Res {
+        for r in CallResult::list(&results) {
+            let (g, n, code, desc) = (r.group, r.name, r.status, r.description);
             match kind {
                 "start" => self.start_result(&g, &n, code)?,
                 "stop" => self.signal_result(&g, &n, code, &desc, "stopped")?,
@@ -177,14 +168,14 @@ impl Ctl<'_> {
             return Ok(());
         }
         if names.contains(&"all") {
-            let r = list(self.call(how.all, &[])?);
+            let r = self.call(how.all, &[])?;
             return self.results(r, how.verb, Some(how.ignored));
         }
         for name in names {
             let (g, p) = split_namespec(name);
             match p {
                 None => match self.call(how.group, &[g.into()]) {
-                    Ok(r) => self.results(list(r), how.verb, Some(how.ignored))?,
+                    Ok(r) => self.results(r, how.verb, Some(how.ignored))?,
                     Err(CallError::Fault(fault)) if fault.code == f::BAD_NAME => {
                         self.output(&format!("{g}: ERROR (no such group)"));
                         self.exitstatus = how.no_group_exit;
@@ -239,14 +230,14 @@ impl Ctl<'_> {
         let sig = args[0];
         let names = &args[1..];
         if names.contains(&"all") {
-            let r = list(self.call("supervisor.signalAllProcesses", &[sig.into()])?);
+            let r = self.call("supervisor.signalAllProcesses", &[sig.into()])?;
             return self.results(r, "signal", None);
         }
         for name in names {
             let (g, p) = split_namespec(name);
             match p {
                 None => match self.call("supervisor.signalProcessGroup", &[g.into(), sig.into()]) {
-                    Ok(r) => self.results(list(r), "signal", None)?,
+                    Ok(r) => self.results(r, "signal", None)?,
                     Err(CallError::Fault(fault)) if fault.code == f::BAD_NAME => {
                         self.output(&format!("{g}: ERROR (no such group)"));
                         self.exitstatus = exit::GENERIC;
@@ -277,14 +268,14 @@ impl Ctl<'_> {
             let pid = self.call("supervisor.getPID", &[])?;
             self.output(&pid.as_int().unwrap_or(0).to_string());
         } else if names.contains(&"all") {
-            for info in list(self.call("supervisor.getAllProcessInfo", &[])?) {
-                self.output(&i(&info, "pid").to_string());
+            for info in ProcessInfo::list(&self.call("supervisor.getAllProcessInfo", &[])?) {
+                self.output(&info.pid.to_string());
             }
         } else {
             for name in names {
                 match self.call("supervisor.getProcessInfo", &[name.into()]) {
                     Ok(info) => {
-                        let pid = i(&info, "pid");
+                        let pid = ProcessInfo::from_value(&info).pid;
                         self.output(&pid.to_string());
                         if pid == 0 {
                             self.exitstatus = exit::NOT_RUNNING;
@@ -320,9 +311,9 @@ impl Ctl<'_> {
             other => Err(CtlError::UnknownResult { code: other, namespec: ns.to_owned() }),
         };
         if names.contains(&"all") {
-            for r in list(self.call("supervisor.clearAllProcessLogs", &[])?) {
-                let code = i(&r, "status") as i32;
-                let line = clear_line(&namespec(&s(&r, "group"), &s(&r, "name")), code)?;
+            for r in CallResult::list(&self.call("supervisor.clearAllProcessLogs", &[])?) {
+                let code = r.status;
+                let line = clear_line(&r.namespec(), code)?;
                 self.output(&line);
                 self.exit_from_fault(code, None);
             }
@@ -349,16 +340,11 @@ impl Ctl<'_> {
         }
         match self.call("supervisor.getAllConfigInfo", &[]) {
             Ok(v) => {
-                for c in list(v) {
-                    let ns = namespec(&s(&c, "group"), &s(&c, "name"));
-                    let inuse =
-                        if c.get("inuse") == Some(&Value::Bool(true)) { "in use" } else { "avail" };
-                    let auto = if c.get("autostart") == Some(&Value::Bool(true)) {
-                        "auto"
-                    } else {
-                        "manual"
-                    };
-                    let prio = format!("{}:{}", i(&c, "group_prio"), i(&c, "process_prio"));
+                for c in ConfigInfo::list(&v) {
+                    let ns = namespec(&c.group, &c.name);
+                    let inuse = if c.inuse { "in use" } else { "avail" };
+                    let auto = if c.autostart { "auto" } else { "manual" };
+                    let prio = format!("{}:{}", c.group_prio, c.process_prio);
                     self.output(&format!("{ns:<32} {inuse:<9} {auto:<9} {prio}"));
                 }
             }
