@@ -10,7 +10,7 @@
 
 use std::rc::Rc;
 
-use sv_xmlrpc::Value;
+use sv_core::state::ProcessState;
 
 use super::event_loop::Shared;
 
@@ -83,27 +83,32 @@ fn ctime() -> String {
 
 /// Runs an action; returns the message for the page.
 pub async fn action(shared: &Rc<Shared>, action: &str, ns: Option<&str>) -> Option<String> {
-    let call = |m: &'static str, p: Vec<Value>| {
-        let shared = shared.clone();
-        async move { super::rpc::call(&shared, m, &p).await }
-    };
+    // Each action is the XML-RPC method's own handler, and like a call it
+    // ends with a turn of the event loop.
+    let r = web_action(shared, action, ns).await;
+    shared.wake.notify_one();
+    r
+}
+
+async fn web_action(shared: &Rc<Shared>, action: &str, ns: Option<&str>) -> Option<String> {
+    use super::rpc::{clear_process_logs, process_exists, start_or_stop, start_or_stop_all};
     Some(match (action, ns) {
         ("refresh", _) => format!("Page refreshed at {}", ctime()),
         ("stopall", _) => {
-            let _ = call("supervisor.stopAllProcesses", vec![]).await;
+            let _ = start_or_stop_all(shared, true, false).await;
             format!("All stopped at {}", ctime())
         }
         ("restartall", _) => {
-            let _ = call("supervisor.stopAllProcesses", vec![]).await;
-            let _ = call("supervisor.startAllProcesses", vec![]).await;
+            let _ = start_or_stop_all(shared, true, false).await;
+            let _ = start_or_stop_all(shared, true, true).await;
             format!("All restarted at {}", ctime())
         }
         (a, Some(ns)) => {
-            if call("supervisor.getProcessInfo", vec![ns.into()]).await.is_err() {
+            if !process_exists(shared, ns) {
                 return Some(format!("No such process named {ns}"));
             }
             match a {
-                "start" => match call("supervisor.startProcess", vec![ns.into()]).await {
+                "start" => match start_or_stop(shared, ns, true, true).await {
                     Ok(_) => format!("Process {ns} started"),
                     Err(f) => {
                         let what = match f.code {
@@ -117,17 +122,17 @@ pub async fn action(shared: &Rc<Shared>, action: &str, ns: Option<&str>) -> Opti
                         format!("ERROR: Process {ns}: {what}")
                     }
                 },
-                "stop" => match call("supervisor.stopProcess", vec![ns.into()]).await {
+                "stop" => match start_or_stop(shared, ns, true, false).await {
                     Ok(_) => format!("Process {ns} stopped"),
                     Err(f) => format!("unexpected rpc fault [{}] {}", f.code, f.text),
                 },
                 "restart" => {
-                    let _ = call("supervisor.stopProcess", vec![ns.into()]).await;
-                    let _ = call("supervisor.startProcess", vec![ns.into()]).await;
+                    let _ = start_or_stop(shared, ns, true, false).await;
+                    let _ = start_or_stop(shared, ns, true, true).await;
                     format!("Process {ns} restarted")
                 }
                 "clearlog" => {
-                    let _ = call("supervisor.clearProcessLogs", vec![ns.into()]).await;
+                    let _ = clear_process_logs(shared, ns);
                     format!("Log for {ns} cleared")
                 }
                 _ => return None,
@@ -146,35 +151,35 @@ fn link(ns: &str, action: &str, label: &str) -> String {
 
 /// The status page.
 pub fn status_page(shared: &Rc<Shared>, message: Option<&str>) -> String {
-    let infos = super::rpc::all_process_info(&shared.daemon.borrow());
+    let infos = super::rpc::process_rows(&shared.daemon.borrow());
     let mut rows = String::new();
     for (i, v) in infos.iter().enumerate() {
-        let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-        let ns = sv_core::namespec::make(&s("group"), &s("name"));
-        let state = s("statename");
-        let class = match state.as_str() {
-            "RUNNING" => "statusrunning",
-            "FATAL" | "BACKOFF" => "statuserror",
+        let ns = &v.namespec;
+        let class = match v.state {
+            ProcessState::Running => "statusrunning",
+            ProcessState::Fatal | ProcessState::Backoff => "statuserror",
             _ => "statusnominal",
         };
-        let actions = match state.as_str() {
-            "RUNNING" => {
-                format!("{} {}", link(&ns, "restart", "Restart"), link(&ns, "stop", "Stop"))
+        let actions = match v.state {
+            ProcessState::Running => {
+                format!("{} {}", link(ns, "restart", "Restart"), link(ns, "stop", "Stop"))
             }
-            "STOPPED" | "EXITED" | "FATAL" => link(&ns, "start", "Start"),
+            ProcessState::Stopped | ProcessState::Exited | ProcessState::Fatal => {
+                link(ns, "start", "Start")
+            }
             _ => String::new(),
         };
-        let q = escape(&urlquote(&ns));
+        let q = escape(&urlquote(ns));
         rows.push_str(&format!(
             "<tr{}><td class=\"status\"><span class=\"{class}\">{}</span></td><td>{}</td>\
              <td><a href=\"tail.html?processname={q}\" target=\"_blank\">{}</a></td>\
              <td class=\"action\">{actions} {} <a href=\"logtail/{q}\" target=\"_blank\">Tail -f Stdout</a> \
              <a href=\"logtail/{q}/stderr\" target=\"_blank\">Tail -f Stderr</a></td></tr>\n",
             if i % 2 == 1 { " class=\"shade\"" } else { "" },
-            escape(&state.to_lowercase()),
-            escape(&s("description")),
-            escape(&ns),
-            link(&ns, "clearlog", "Clear Log"),
+            escape(&v.state.name().to_lowercase()),
+            escape(&v.description),
+            escape(ns),
+            link(ns, "clearlog", "Clear Log"),
         ));
     }
     let table = if infos.is_empty() {

@@ -117,10 +117,32 @@ pub(super) fn all_sorted(d: &Daemon) -> Vec<ProcId> {
     ids
 }
 
-/// Every process's info, sorted by group then name (the status page).
-pub fn all_process_info(d: &Daemon) -> Vec<Value> {
+/// What the status page shows of a process: the same state and
+/// description as `getAllProcessInfo` gives, typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessRow {
+    /// `name` or `group:name`.
+    pub namespec: String,
+    /// Its state.
+    pub state: ProcessState,
+    /// The reference's description (`pid 1, uptime 0:00:05`).
+    pub description: String,
+}
+
+/// Every process, sorted by group then name, as the status page shows it.
+pub fn process_rows(d: &Daemon) -> Vec<ProcessRow> {
     let now = int32(d.now().wall);
-    all_sorted(d).into_iter().map(|id| process_info_at(d, id, now)).collect()
+    all_sorted(d)
+        .into_iter()
+        .map(|id| {
+            let p = d.sv.process(id);
+            ProcessRow {
+                namespec: namespec::make(&d.sv.groups[id.group].config.name, &p.config.name),
+                state: p.state,
+                description: describe(p, int32(p.laststart_wall), int32(p.laststop_wall), now),
+            }
+        })
+        .collect()
 }
 
 pub(super) fn logfile_text(l: &LogFile, path: Option<String>) -> Value {

@@ -29,8 +29,8 @@ mod control;
 mod info;
 
 use self::control::*;
-pub use self::info::all_process_info;
 use self::info::*;
+pub use self::info::{ProcessRow, process_rows};
 
 use crate::faults::*;
 pub use crate::faults::{fault, fault_name};
@@ -254,6 +254,57 @@ async fn dispatch(shared: &Rc<Shared>, method: &str, a: Args<'_>) -> RpcResult {
     }
 }
 
+/// `startProcess` / `stopProcess`: one process, or the whole group for
+/// `g:*`; waits for the outcome when `wait`. The web page calls it too.
+pub async fn start_or_stop(shared: &Shared, name: &str, wait: bool, start: bool) -> RpcResult {
+    check_running(&shared.daemon.borrow())?;
+    let target = lookup(&shared.daemon.borrow(), name)?;
+    let id = match target {
+        (g, None) => {
+            let ids = by_priority(&shared.daemon.borrow(), &[g]);
+            return many(shared, ids, wait, start).await;
+        }
+        (g, Some(p)) => ProcId { group: g, process: p },
+    };
+    let r = {
+        let mut d = shared.daemon.borrow_mut();
+        if start { start_one(&mut d, id, wait, name) } else { stop_one(&mut d, id, wait, name) }
+    };
+    shared.wake.notify_one();
+    let r = match r {
+        StartState::Done(r) => r,
+        StartState::Pending => {
+            let who = Named::of(&shared.daemon.borrow(), id);
+            wait_until(shared, |d| pending_result(d, &who, name, start).map(|(_, r)| r)).await
+        }
+    };
+    r.map(|()| Value::Bool(true))
+}
+
+/// `startAllProcesses` / `stopAllProcesses`, in priority order.
+pub async fn start_or_stop_all(shared: &Shared, wait: bool, start: bool) -> RpcResult {
+    check_running(&shared.daemon.borrow())?;
+    let ids = {
+        let d = shared.daemon.borrow();
+        by_priority(&d, &(0..d.sv.groups.len()).collect::<Vec<_>>())
+    };
+    many(shared, ids, wait, start).await
+}
+
+/// `clearProcessLogs`: truncates a process's logs.
+pub fn clear_process_logs(shared: &Shared, name: &str) -> Result<(), Fault> {
+    let d = shared.daemon.borrow();
+    check_running(&d)?;
+    let id = lookup_process(&d, name)?;
+    clear_process(&d, id).map_err(|_| fault(FAILED, Some(name)))
+}
+
+/// Whether `name` names one process (`getProcessInfo` would answer).
+pub fn process_exists(shared: &Shared, name: &str) -> bool {
+    let d = shared.daemon.borrow();
+    check_running(&d).is_ok() && lookup_process(&d, name).is_ok()
+}
+
 /// A multicall entry's `params` as the reference unpacks them with
 /// `func(*params)`: absent is none, a list its items, a string its
 /// characters, a struct its keys; anything else cannot be unpacked.
@@ -314,37 +365,7 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
         "getAllProcessInfo" => Ok(all_process_info_raw(&shared.daemon.borrow())),
         "getAllConfigInfo" => Ok(config_info(&shared.daemon.borrow())),
         "startProcess" | "stopProcess" => {
-            let name = a.namespec(0)?;
-            let wait = a.flag(1);
-            let start = m == "startProcess";
-            let target = lookup(&shared.daemon.borrow(), name)?;
-            let id = match target {
-                (g, None) => {
-                    {
-                        let ids = by_priority(&shared.daemon.borrow(), &[g]);
-                        return many(shared, ids, wait, start).await;
-                    };
-                }
-                (g, Some(p)) => ProcId { group: g, process: p },
-            };
-            let r = {
-                let mut d = shared.daemon.borrow_mut();
-                if start {
-                    start_one(&mut d, id, wait, name)
-                } else {
-                    stop_one(&mut d, id, wait, name)
-                }
-            };
-            shared.wake.notify_one();
-            let r = match r {
-                StartState::Done(r) => r,
-                StartState::Pending => {
-                    let who = Named::of(&shared.daemon.borrow(), id);
-                    wait_until(shared, |d| pending_result(d, &who, name, start).map(|(_, r)| r))
-                        .await
-                }
-            };
-            r.map(|()| Value::Bool(true))
+            start_or_stop(shared, a.namespec(0)?, a.flag(1), m == "startProcess").await
         }
         "startProcessGroup" | "stopProcessGroup" => {
             let g = find_group_param(&shared.daemon.borrow(), &a.group(0, true)?)?;
@@ -352,11 +373,7 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             many(shared, ids, a.flag(1), m == "startProcessGroup").await
         }
         "startAllProcesses" | "stopAllProcesses" => {
-            let ids = {
-                let d = shared.daemon.borrow();
-                by_priority(&d, &(0..d.sv.groups.len()).collect::<Vec<_>>())
-            };
-            many(shared, ids, a.flag(0), m == "startAllProcesses").await
+            start_or_stop_all(shared, a.flag(0), m == "startAllProcesses").await
         }
         "signalProcess" => {
             let name = a.namespec(0)?;
@@ -431,11 +448,7 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             read_log(len > 1 << 20, move || logread::tail_file(path.as_deref(), off, len)).await
         }
         "clearProcessLogs" | "clearProcessLog" => {
-            let d = shared.daemon.borrow();
-            let name = a.namespec(0)?;
-            let id = lookup_process(&d, name)?;
-            clear_process(&d, id).map_err(|_| fault(FAILED, Some(name)))?;
-            Ok(Value::Bool(true))
+            clear_process_logs(shared, a.namespec(0)?).map(|()| Value::Bool(true))
         }
         "clearAllProcessLogs" => {
             let d = shared.daemon.borrow();
