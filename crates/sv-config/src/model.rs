@@ -149,8 +149,9 @@ pub struct ProcessConfig {
     pub autostart: bool,
     /// Restart policy.
     pub autorestart: AutoRestart,
-    /// Seconds a process must stay up to count as started.
-    pub startsecs: i64,
+    /// How long a process must stay up to count as started (whole
+    /// seconds, as the key is written).
+    pub startsecs: std::time::Duration,
     /// Retries before FATAL.
     pub startretries: i64,
     /// User to run as (uid).
@@ -161,8 +162,9 @@ pub struct ProcessConfig {
     pub stderr: StreamConfig,
     /// Signal used to stop.
     pub stopsignal: i32,
-    /// Seconds to wait before SIGKILL.
-    pub stopwaitsecs: i64,
+    /// How long to wait after the stop signal before SIGKILL (whole
+    /// seconds).
+    pub stopwaitsecs: std::time::Duration,
     /// Send the stop signal to the whole process group.
     pub stopasgroup: bool,
     /// Send SIGKILL to the whole process group.

@@ -30,6 +30,11 @@ pub fn secs_ms(secs: i64) -> u64 {
     u64::try_from(secs).unwrap_or(0).saturating_mul(1000)
 }
 
+/// A duration in the model's milliseconds, saturating.
+pub fn ms(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
 impl Now {
     /// A test clock at `ms` milliseconds.
     pub fn at_ms(ms: u64) -> Self {
@@ -192,7 +197,7 @@ impl Process {
         self.pid = Some(pid);
         Self::log(fx, LogLevel::Info, format!("spawned: '{}' with pid {pid}", self.name()));
         self.spawnerr = None;
-        self.delay = Some(now.mono.saturating_add(secs_ms(self.config.startsecs)));
+        self.delay = Some(now.mono.saturating_add(ms(self.config.startsecs)));
     }
 
     /// The child could not be started (`msg` is the reference's spawnerr text).
@@ -231,7 +236,7 @@ impl Process {
                 format!(
                     "success: {} entered RUNNING state, process has stayed up for > than {} seconds (startsecs)",
                     self.name(),
-                    self.config.startsecs
+                    self.config.startsecs.as_secs()
                 ),
             );
         }
@@ -264,11 +269,11 @@ impl Process {
     pub fn next_deadline(&self, mood: SupervisorState) -> Option<u64> {
         let running = mood > SupervisorState::Restarting;
         match self.state {
-            ProcessState::Starting if self.config.startsecs <= 0 => Some(0),
+            ProcessState::Starting if self.config.startsecs.is_zero() => Some(0),
             ProcessState::Starting => Some(
                 self.laststart
                     .unwrap_or(0)
-                    .saturating_add(secs_ms(self.config.startsecs))
+                    .saturating_add(ms(self.config.startsecs))
                     .saturating_add(1),
             ),
             ProcessState::Backoff if self.backoff > self.config.startretries => Some(0),
@@ -292,8 +297,8 @@ impl Process {
     /// which holds for `startsecs=0` at the next look; with millisecond time
     /// that look can fall in the same millisecond, so 0 counts at once.
     fn stayed_up(&self, now: Now) -> bool {
-        self.config.startsecs <= 0
-            || now.mono.saturating_sub(self.laststart.unwrap_or(0)) > secs_ms(self.config.startsecs)
+        self.config.startsecs.is_zero()
+            || now.mono.saturating_sub(self.laststart.unwrap_or(0)) > ms(self.config.startsecs)
     }
 
     /// Whether an EXITED process is restarted under its `autorestart`.
@@ -388,7 +393,7 @@ impl Process {
             format!("killing {} (pid {pid}) {as_group}with signal {}", self.name(), signame(sig)),
         );
         self.killing = true;
-        self.delay = Some(now.mono.saturating_add(secs_ms(self.config.stopwaitsecs)));
+        self.delay = Some(now.mono.saturating_add(ms(self.config.stopwaitsecs)));
         self.change_state(ProcessState::Stopping, true, now, fx);
         fx.push(Effect::Kill { pid, sig, group });
         Ok(())
@@ -474,7 +479,7 @@ impl Process {
         } else {
             self.quick_exits = 0;
         }
-        let too_quickly = ran < secs_ms(self.config.startsecs);
+        let too_quickly = ran < ms(self.config.startsecs);
         let exit_expected = self.config.exitcodes.contains(&es);
         let name = self.name().to_owned();
         if self.killing {

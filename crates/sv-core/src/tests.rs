@@ -1,6 +1,8 @@
 //! Table-driven tests of the state machine: every transition, with the exact
 //! log lines the reference writes.
 
+use std::time::Duration;
+
 use sv_config::datatypes::{AutoRestart, LogFile};
 use sv_config::{GroupConfig, GroupKind, LogLevel, ProcessConfig, StreamConfig};
 
@@ -31,13 +33,13 @@ fn cfg(name: &str) -> ProcessConfig {
         priority: 999,
         autostart: true,
         autorestart: AutoRestart::Unexpected,
-        startsecs: 1,
+        startsecs: Duration::from_secs(1),
         startretries: 3,
         uid: None,
         stdout: stream(),
         stderr: stream(),
         stopsignal: 15,
-        stopwaitsecs: 10,
+        stopwaitsecs: Duration::from_secs(10),
         stopasgroup: false,
         killasgroup: false,
         exitcodes: vec![0],
@@ -116,7 +118,7 @@ fn autostart_false_and_not_running_mood_do_not_spawn() {
 #[test]
 fn exit_handling_table() {
     // (startsecs, ran ms, status, autorestart, exitcodes) -> (state, log, restarts?)
-    type Row = (i64, u64, WaitStatus, AutoRestart, &'static [i32], S, &'static str, bool);
+    type Row = (u64, u64, WaitStatus, AutoRestart, &'static [i32], S, &'static str, bool);
     let rows: &[Row] = &[
         (
             1,
@@ -203,13 +205,13 @@ fn exit_handling_table() {
         rows.iter().enumerate()
     {
         let mut c = cfg("x");
-        c.startsecs = *startsecs;
+        c.startsecs = Duration::from_secs(*startsecs);
         c.autorestart = *ar;
         c.exitcodes = codes.to_vec();
         let mut p = Process::new(c);
         let mut fx = Vec::new();
         start(&mut p, 0, &mut fx);
-        if *ran > (*startsecs as u64) * 1000 {
+        if *ran > *startsecs * 1000 {
             p.transition(t(*ran - 1), RUN, &mut fx);
         }
         let mut fx = Vec::new();
@@ -226,7 +228,7 @@ fn exit_handling_table() {
 #[test]
 fn startsecs_zero_exit_goes_through_running_silently() {
     let mut c = cfg("q");
-    c.startsecs = 0;
+    c.startsecs = Duration::ZERO;
     let mut p = Process::new(c);
     let mut fx = Vec::new();
     start(&mut p, 0, &mut fx);
@@ -309,7 +311,7 @@ fn spawn_error_backoff_path() {
 #[test]
 fn stop_then_sigkill_escalation() {
     let mut c = cfg("stub");
-    c.stopwaitsecs = 2;
+    c.stopwaitsecs = Duration::from_secs(2);
     c.stopasgroup = true;
     c.killasgroup = true;
     let mut p = Process::new(c);
@@ -543,22 +545,22 @@ mod arithmetic {
     //! and each deadline it sets is exactly "now plus the duration",
     //! saturated.
     use super::*;
-    use crate::process::secs_ms;
+    use crate::process::ms;
     use proptest::prelude::*;
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         #[test]
         fn durations_never_overflow(
-            startsecs in prop_oneof![1i64..5, 0..=i64::from(i32::MAX), any::<i64>()],
-            stopwaitsecs in prop_oneof![0i64..5, 0..=i64::from(i32::MAX), any::<i64>()],
+            startsecs in prop_oneof![1u64..5, 0..=u64::from(u32::MAX), any::<u64>()],
+            stopwaitsecs in prop_oneof![0u64..5, 0..=u64::from(u32::MAX), any::<u64>()],
             startretries in prop_oneof![0i64..5, any::<i64>()],
             start in prop_oneof![0u64..10_000, any::<u64>()],
             steps in proptest::collection::vec((0u64..u64::MAX / 4, 0u8..4), 1..12),
         ) {
             let mut c = cfg("p");
-            c.startsecs = startsecs;
-            c.stopwaitsecs = stopwaitsecs;
+            c.startsecs = Duration::from_secs(startsecs);
+            c.stopwaitsecs = Duration::from_secs(stopwaitsecs);
             c.startretries = startretries;
             let mut p = Process::new(c);
             let mut now = start;
@@ -571,14 +573,16 @@ mod arithmetic {
                         if fx.contains(&Effect::Spawn) {
                             p.spawned(42, t(now), &mut fx);
                             if startsecs > 0 && p.state == S::Starting {
-                                let want = now.saturating_add(secs_ms(startsecs)).saturating_add(1);
+                                let want = now
+                                    .saturating_add(ms(Duration::from_secs(startsecs)))
+                                    .saturating_add(1);
                                 prop_assert_eq!(p.next_deadline(RUN), Some(want));
                             }
                         }
                     }
                     1 => {
                         if p.stop(t(now), &mut fx).is_ok() && p.state == S::Stopping {
-                            let want = now.saturating_add(secs_ms(stopwaitsecs));
+                            let want = now.saturating_add(ms(Duration::from_secs(stopwaitsecs)));
                             prop_assert_eq!(p.next_deadline(RUN), Some(want));
                         }
                     }
@@ -604,7 +608,7 @@ mod arithmetic {
 #[test]
 fn restart_rate_of_programs_that_exit_at_once() {
     let mut c = cfg("false");
-    c.startsecs = 0;
+    c.startsecs = Duration::ZERO;
     c.autorestart = AutoRestart::Always;
     let mut p = Process::new(c.clone());
     let mut fx = Vec::new();

@@ -48,11 +48,13 @@ impl Loader<'_> {
         let autorestart = self
             .value(s, "autorestart", &c, dt::auto_restart, Expect::AutoRestart)
             .unwrap_or(AutoRestart::Unexpected);
-        let startsecs = self.int(s, "startsecs", &c).unwrap_or(1);
+        // Durations become durations here: nothing later re-multiplies them.
+        let secs = |n: i64| std::time::Duration::from_secs(u64::try_from(n).unwrap_or(0));
+        let startsecs = secs(self.int(s, "startsecs", &c).unwrap_or(1));
         let startretries = self.int(s, "startretries", &c).unwrap_or(3);
         let stopsignal =
             self.value(s, "stopsignal", &c, dt::signal_number, Expect::Signal).unwrap_or(15);
-        let stopwaitsecs = self.int(s, "stopwaitsecs", &c).unwrap_or(10);
+        let stopwaitsecs = secs(self.int(s, "stopwaitsecs", &c).unwrap_or(10));
         let stopasgroup = b(self, &c, "stopasgroup");
         // Its default is stopasgroup's value.
         let killasgroup = self

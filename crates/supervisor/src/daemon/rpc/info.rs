@@ -4,6 +4,11 @@
 
 use super::*;
 
+/// Whole seconds of a duration, for the wire.
+fn secs(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+}
+
 pub(super) fn int32(x: f64) -> i64 {
     (x as i64).clamp(0, i64::from(i32::MAX))
 }
@@ -183,7 +188,7 @@ pub(super) fn config_info(d: &Daemon) -> Value {
                 ("process_prio", Value::Int(p.priority)),
                 ("redirect_stderr", Value::Bool(p.redirect_stderr)),
                 ("startretries", Value::Int(p.startretries)),
-                ("startsecs", Value::Int(p.startsecs)),
+                ("startsecs", Value::Int(secs(p.startsecs))),
                 ("stdout_capture_maxbytes", Value::Int(p.stdout.capture_maxbytes)),
                 ("stdout_events_enabled", Value::Bool(p.stdout.events_enabled)),
                 ("stdout_logfile", logfile_text(&p.stdout.logfile, path(false))),
@@ -191,7 +196,7 @@ pub(super) fn config_info(d: &Daemon) -> Value {
                 ("stdout_logfile_maxbytes", Value::Int(p.stdout.logfile_maxbytes)),
                 ("stdout_syslog", Value::Bool(p.stdout.syslog)),
                 ("stopsignal", Value::from(p.stopsignal)),
-                ("stopwaitsecs", Value::Int(p.stopwaitsecs)),
+                ("stopwaitsecs", Value::Int(secs(p.stopwaitsecs))),
                 ("stderr_capture_maxbytes", Value::Int(p.stderr.capture_maxbytes)),
                 ("stderr_events_enabled", Value::Bool(p.stderr.events_enabled)),
                 ("stderr_logfile", logfile_text(&p.stderr.logfile, path(true))),
