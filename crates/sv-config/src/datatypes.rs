@@ -367,6 +367,25 @@ pub fn signal_number(text: &str) -> Result<i32, String> {
     }
 }
 
+/// A signal a setting names, checked when the file is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signal(i32);
+
+impl Signal {
+    /// SIGTERM, the default stop signal.
+    pub const TERM: Signal = Signal(15);
+
+    /// The signal a setting's text names (`signal_number`'s rules).
+    pub fn parse(text: &str) -> Result<Signal, String> {
+        signal_number(text).map(Signal)
+    }
+
+    /// Its number.
+    pub fn number(self) -> i32 {
+        self.0
+    }
+}
+
 /// `process_or_group_name`: stripped; no space, `:` or `/`.
 pub fn process_or_group_name(text: &str) -> Result<String, String> {
     let s = text.trim();

@@ -161,7 +161,7 @@ pub struct ProcessConfig {
     /// stderr settings.
     pub stderr: StreamConfig,
     /// Signal used to stop.
-    pub stopsignal: i32,
+    pub stopsignal: crate::datatypes::Signal,
     /// How long to wait after the stop signal before SIGKILL (whole
     /// seconds).
     pub stopwaitsecs: std::time::Duration,

@@ -337,7 +337,7 @@ impl Process {
     pub fn stop(&mut self, now: Now, fx: &mut Vec<Effect>) -> Result<(), String> {
         self.administrative_stop = true;
         self.laststopreport = None;
-        let sig = self.config.stopsignal;
+        let sig = self.config.stopsignal.number();
         self.kill(sig, now, fx)
     }
 

@@ -38,7 +38,7 @@ fn cfg(name: &str) -> ProcessConfig {
         uid: None,
         stdout: stream(),
         stderr: stream(),
-        stopsignal: 15,
+        stopsignal: sv_config::datatypes::Signal::TERM,
         stopwaitsecs: Duration::from_secs(10),
         stopasgroup: false,
         killasgroup: false,

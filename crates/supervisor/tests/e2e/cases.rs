@@ -181,7 +181,7 @@ pub fn to_json(r: &Result<Loaded<ServerConfig>, ConfigFailure>) -> Value {
                             AutoRestart::Unexpected => "unexpected" },
                         "startsecs": p.startsecs.as_secs(), "startretries": p.startretries, "uid": p.uid,
                         "stdout": stream(&p.stdout), "stderr": stream(&p.stderr),
-                        "stopsignal": p.stopsignal, "stopwaitsecs": p.stopwaitsecs.as_secs(),
+                        "stopsignal": p.stopsignal.number(), "stopwaitsecs": p.stopwaitsecs.as_secs(),
                         "stopasgroup": p.stopasgroup, "killasgroup": p.killasgroup,
                         "exitcodes": p.exitcodes, "redirect_stderr": p.redirect_stderr,
                         "environment": env_map(&p.environment), "serverurl": p.serverurl,

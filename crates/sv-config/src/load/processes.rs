@@ -52,8 +52,9 @@ impl Loader<'_> {
         let secs = |n: i64| std::time::Duration::from_secs(u64::try_from(n).unwrap_or(0));
         let startsecs = secs(self.int(s, "startsecs", &c).unwrap_or(1));
         let startretries = self.int(s, "startretries", &c).unwrap_or(3);
-        let stopsignal =
-            self.value(s, "stopsignal", &c, dt::signal_number, Expect::Signal).unwrap_or(15);
+        let stopsignal = self
+            .value(s, "stopsignal", &c, dt::Signal::parse, Expect::Signal)
+            .unwrap_or(dt::Signal::TERM);
         let stopwaitsecs = secs(self.int(s, "stopwaitsecs", &c).unwrap_or(10));
         let stopasgroup = b(self, &c, "stopasgroup");
         // Its default is stopasgroup's value.

@@ -195,7 +195,7 @@ pub(super) fn config_info(d: &Daemon) -> Value {
                 ("stdout_logfile_backups", Value::Int(p.stdout.logfile_backups)),
                 ("stdout_logfile_maxbytes", Value::Int(p.stdout.logfile_maxbytes)),
                 ("stdout_syslog", Value::Bool(p.stdout.syslog)),
-                ("stopsignal", Value::from(p.stopsignal)),
+                ("stopsignal", Value::from(p.stopsignal.number())),
                 ("stopwaitsecs", Value::Int(secs(p.stopwaitsecs))),
                 ("stderr_capture_maxbytes", Value::Int(p.stderr.capture_maxbytes)),
                 ("stderr_events_enabled", Value::Bool(p.stderr.events_enabled)),
