@@ -447,8 +447,8 @@ impl Daemon {
                     self.fcgi.iter().find(|(n, _)| n == group).map(|(_, fd)| fd.clone());
                 spec
             }
-            Err(msg) => {
-                self.sv.process_mut(id).spawn_failed(msg, now, &mut out);
+            Err(e) => {
+                self.sv.process_mut(id).spawn_failed(e.message().to_owned(), now, &mut out);
                 return out;
             }
         };

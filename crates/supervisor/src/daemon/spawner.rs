@@ -35,11 +35,41 @@ fn search_path(cfg: &ProcessConfig, ctx: &SpawnContext) -> Vec<String> {
     }
 }
 
-/// Resolves the executable as the reference does; `Err` is the spawnerr text.
-pub fn resolve(cfg: &ProcessConfig, ctx: &SpawnContext) -> Result<(String, Vec<String>), String> {
-    let argv = split_command(&cfg.command)?;
+/// Why a command cannot be run, as the reference's exceptions tell it
+/// apart (`startProcess` answers `NO_FILE` for the first, `NOT_EXECUTABLE`
+/// for the others); each carries the reference's spawnerr text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandError {
+    /// The command line cannot be split, or is empty.
+    Bad(String),
+    /// No such file, on PATH or at the path given.
+    NotFound(String),
+    /// A directory, or a file without execute bits.
+    NotExecutable(String),
+    /// Execute bits, but not for this user.
+    NoPermission(String),
+}
+
+impl CommandError {
+    /// The reference's spawnerr text.
+    pub fn message(&self) -> &str {
+        match self {
+            CommandError::Bad(m)
+            | CommandError::NotFound(m)
+            | CommandError::NotExecutable(m)
+            | CommandError::NoPermission(m) => m,
+        }
+    }
+}
+
+/// Resolves the executable as the reference does.
+pub fn resolve(
+    cfg: &ProcessConfig,
+    ctx: &SpawnContext,
+) -> Result<(String, Vec<String>), CommandError> {
+    let argv = split_command(&cfg.command).map_err(CommandError::Bad)?;
     let Some(program) = argv.first() else {
-        return Err("command is empty".into());
+        return Err(CommandError::Bad("command is empty".into()));
     };
     let (filename, meta) = if program.contains('/') {
         (program.clone(), std::fs::metadata(program).ok())
@@ -51,22 +81,25 @@ pub fn resolve(cfg: &ProcessConfig, ctx: &SpawnContext) -> Result<(String, Vec<S
             .unwrap_or((program.clone(), None))
     };
     let Some(meta) = meta else {
-        return Err(format!("can't find command {}", py_repr(&filename)));
+        return Err(CommandError::NotFound(format!("can't find command {}", py_repr(&filename))));
     };
     if meta.is_dir() {
-        return Err(format!("command at {} is a directory", py_repr(&filename)));
+        let msg = format!("command at {} is a directory", py_repr(&filename));
+        return Err(CommandError::NotExecutable(msg));
     }
     if meta.permissions().mode() & 0o111 == 0 {
-        return Err(format!("command at {} is not executable", py_repr(&filename)));
+        let msg = format!("command at {} is not executable", py_repr(&filename));
+        return Err(CommandError::NotExecutable(msg));
     }
     if nix::unistd::access(filename.as_str(), nix::unistd::AccessFlags::X_OK).is_err() {
-        return Err(format!("no permission to run command {}", py_repr(&filename)));
+        let msg = format!("no permission to run command {}", py_repr(&filename));
+        return Err(CommandError::NoPermission(msg));
     }
     Ok((filename, argv))
 }
 
-/// Everything needed to start `cfg`'s child; `Err` is the spawnerr text.
-pub fn prepare(cfg: &ProcessConfig, ctx: &SpawnContext) -> Result<SpawnSpec, String> {
+/// Everything needed to start `cfg`'s child.
+pub fn prepare(cfg: &ProcessConfig, ctx: &SpawnContext) -> Result<SpawnSpec, CommandError> {
     let (filename, argv) = resolve(cfg, ctx)?;
     let mut env = ctx.base_env.clone();
     set(&mut env, "SUPERVISOR_ENABLED", "1");

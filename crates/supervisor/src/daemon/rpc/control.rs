@@ -108,9 +108,10 @@ pub(super) enum StartState {
 /// Faults name it `name`, as the caller named it.
 pub(super) fn start_one(d: &mut Daemon, id: ProcId, wait: bool, name: &str) -> StartState {
     let cfg = d.sv.process(id).config.clone();
-    if let Err(msg) = crate::daemon::spawner::resolve(&cfg, d.spawn_context()) {
-        let code = if msg.starts_with("can't find command") { NO_FILE } else { NOT_EXECUTABLE };
-        return StartState::Done(Err(fault(code, Some(&msg))));
+    if let Err(e) = crate::daemon::spawner::resolve(&cfg, d.spawn_context()) {
+        use crate::daemon::spawner::CommandError;
+        let code = if matches!(e, CommandError::NotFound(_)) { NO_FILE } else { NOT_EXECUTABLE };
+        return StartState::Done(Err(fault(code, Some(e.message()))));
     }
     let state = d.sv.process(id).state;
     if state.is_running() {
