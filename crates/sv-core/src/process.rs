@@ -42,6 +42,12 @@ impl Now {
     }
 }
 
+/// A stop, kill or signal asked of a process that has no child: the
+/// reference's message, which it logs and a client gets in a `FAILED`
+/// fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoChild(pub String);
+
 /// What the interpreter must do for a process.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
@@ -334,7 +340,7 @@ impl Process {
     }
 
     /// Administrative stop: the stop signal. `Err` as [`Process::kill`].
-    pub fn stop(&mut self, now: Now, fx: &mut Vec<Effect>) -> Result<(), String> {
+    pub fn stop(&mut self, now: Now, fx: &mut Vec<Effect>) -> Result<(), NoChild> {
         self.administrative_stop = true;
         self.laststopreport = None;
         let sig = self.config.stopsignal.number();
@@ -362,7 +368,7 @@ impl Process {
 
     /// Sends `sig` meaning to end the process. A BACKOFF process becomes
     /// STOPPED at once. `Err` when there is no child.
-    pub fn kill(&mut self, sig: i32, now: Now, fx: &mut Vec<Effect>) -> Result<(), String> {
+    pub fn kill(&mut self, sig: i32, now: Now, fx: &mut Vec<Effect>) -> Result<(), NoChild> {
         if self.state == ProcessState::Backoff {
             Self::log(
                 fx,
@@ -379,7 +385,7 @@ impl Process {
                 signame(sig)
             );
             Self::log(fx, LogLevel::Debug, msg.clone());
-            return Err(msg);
+            return Err(NoChild(msg));
         };
         let group = if self.state == ProcessState::Stopping {
             self.config.killasgroup
@@ -425,7 +431,7 @@ impl Process {
 
     /// Sends a signal without meaning to stop the process. `Err` when there
     /// is no child.
-    pub fn signal(&mut self, sig: i32, fx: &mut Vec<Effect>) -> Result<(), String> {
+    pub fn signal(&mut self, sig: i32, fx: &mut Vec<Effect>) -> Result<(), NoChild> {
         let Some(pid) = self.pid else {
             let msg = format!(
                 "attempted to send {} sig {} but it wasn't running",
@@ -433,7 +439,7 @@ impl Process {
                 signame(sig)
             );
             Self::log(fx, LogLevel::Debug, msg.clone());
-            return Err(msg);
+            return Err(NoChild(msg));
         };
         Self::log(
             fx,

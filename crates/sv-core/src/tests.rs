@@ -6,7 +6,7 @@ use std::time::Duration;
 use sv_config::datatypes::{AutoRestart, LogFile};
 use sv_config::{GroupConfig, GroupKind, LogLevel, ProcessConfig, StreamConfig};
 
-use crate::process::{Effect, Now, Process};
+use crate::process::{Effect, NoChild, Now, Process};
 use crate::state::{ProcessState as S, SupervisorState, WaitStatus};
 use crate::supervisor::{ProcId, Supervisor};
 
@@ -372,11 +372,11 @@ fn stop_in_backoff_and_when_not_running() {
     let mut fx = Vec::new();
     assert_eq!(
         p.stop(t(20), &mut fx),
-        Err("attempted to kill b with sig SIGTERM but it wasn't running".into())
+        Err(NoChild("attempted to kill b with sig SIGTERM but it wasn't running".into()))
     );
     assert_eq!(
         p.signal(1, &mut fx),
-        Err("attempted to send b sig SIGHUP but it wasn't running".into())
+        Err(NoChild("attempted to send b sig SIGHUP but it wasn't running".into()))
     );
 }
 

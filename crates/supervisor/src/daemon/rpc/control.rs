@@ -164,8 +164,8 @@ pub(super) fn stop_one(d: &mut Daemon, id: ProcId, wait: bool, name: &str) -> St
     let mut fx = Vec::new();
     let r = d.sv.process_mut(id).stop(now, &mut fx);
     d.apply(fx.into_iter().map(|e| (id, e)).collect());
-    if let Err(msg) = r {
-        return StartState::Done(Err(fault(FAILED, Some(&msg))));
+    if let Err(e) = r {
+        return StartState::Done(Err(fault(FAILED, Some(&e.0))));
     }
     if !wait || d.sv.process(id).state.is_stopped() {
         StartState::Done(Ok(()))
@@ -193,7 +193,7 @@ pub(super) fn signal_one(
     let mut fx = Vec::new();
     let r = d.sv.process_mut(id).signal(sig, &mut fx);
     d.apply(fx.into_iter().map(|e| (id, e)).collect());
-    r.map_err(|m| fault(FAILED, Some(&m)))
+    r.map_err(|e| fault(FAILED, Some(&e.0)))
 }
 
 pub(super) fn clear_file(path: &str) -> std::io::Result<()> {
