@@ -1,7 +1,7 @@
 //! Value converters, one per value type of `supervisord.conf`, each accepting
 //! what the reference accepts and failing with the reference's message.
 //!
-//! Every converter returns `Err(message)` with the reference's wording; the
+//! Every converter returns `Err(Invalid::from(message))` with the reference's wording; the
 //! loader adds the location and an [`Expect`] hint. Converters that look at
 //! the machine (paths, users) take a [`Host`].
 
@@ -112,8 +112,36 @@ impl Expect {
     }
 }
 
+/// A value a converter refuses, with the reference's message for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid(pub String);
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<Invalid> for String {
+    fn from(e: Invalid) -> Self {
+        e.0
+    }
+}
+
+impl From<&str> for Invalid {
+    fn from(message: &str) -> Self {
+        Invalid(message.to_owned())
+    }
+}
+
+impl From<String> for Invalid {
+    fn from(message: String) -> Self {
+        Invalid(message)
+    }
+}
+
 /// Python's `int(text)` for base 10.
-pub fn py_int(text: &str) -> Result<i64, String> {
+pub fn py_int(text: &str) -> Result<i64, Invalid> {
     let bad = || format!("invalid literal for int() with base 10: {}", py_repr(text));
     let t = text.trim();
     let (neg, digits) = match t.as_bytes().first() {
@@ -127,7 +155,7 @@ pub fn py_int(text: &str) -> Result<i64, String> {
         || digits.contains("__")
         || !digits.chars().all(|c| c.is_ascii_digit() || c == '_')
     {
-        return Err(bad());
+        return Err(Invalid::from(bad()));
     }
     let clean: String = digits.chars().filter(|c| *c != '_').collect();
     let n: i64 = clean.parse().map_err(|_| {
@@ -138,7 +166,7 @@ pub fn py_int(text: &str) -> Result<i64, String> {
 }
 
 /// `integer`.
-pub fn integer(text: &str) -> Result<i64, String> {
+pub fn integer(text: &str) -> Result<i64, Invalid> {
     py_int(text)
 }
 
@@ -146,14 +174,14 @@ const TRUTHY: [&str; 4] = ["yes", "true", "on", "1"];
 const FALSY: [&str; 4] = ["no", "false", "off", "0"];
 
 /// `boolean`.
-pub fn boolean(text: &str) -> Result<bool, String> {
+pub fn boolean(text: &str) -> Result<bool, Invalid> {
     let l = text.to_lowercase();
     if TRUTHY.contains(&l.as_str()) {
         Ok(true)
     } else if FALSY.contains(&l.as_str()) {
         Ok(false)
     } else {
-        Err(format!("not a valid boolean value: {}", py_repr(text)))
+        Err(Invalid::from(format!("not a valid boolean value: {}", py_repr(text))))
     }
 }
 
@@ -166,7 +194,7 @@ pub fn list_of_strings(text: &str) -> Vec<String> {
 }
 
 /// `list_of_exitcodes`.
-pub fn list_of_exitcodes(text: &str) -> Result<Vec<i32>, String> {
+pub fn list_of_exitcodes(text: &str) -> Result<Vec<i32>, Invalid> {
     let bad = || format!("not a valid list of exit codes: {}", py_repr(text));
     if text.is_empty() {
         return Ok(Vec::new());
@@ -174,7 +202,7 @@ pub fn list_of_exitcodes(text: &str) -> Result<Vec<i32>, String> {
     text.split(',')
         .map(|s| match py_int(s) {
             Ok(n) if (0..=255).contains(&n) => Ok(n as i32),
-            _ => Err(bad()),
+            _ => Err(Invalid::from(bad())),
         })
         .collect()
 }
@@ -191,7 +219,7 @@ pub enum AutoRestart {
 }
 
 /// `auto_restart`.
-pub fn auto_restart(text: &str) -> Result<AutoRestart, String> {
+pub fn auto_restart(text: &str) -> Result<AutoRestart, Invalid> {
     let l = text.to_lowercase();
     if TRUTHY.contains(&l.as_str()) {
         Ok(AutoRestart::Always)
@@ -200,17 +228,17 @@ pub fn auto_restart(text: &str) -> Result<AutoRestart, String> {
     } else if l == "unexpected" {
         Ok(AutoRestart::Unexpected)
     } else {
-        Err(format!("invalid 'autorestart' value {}", py_repr(&l)))
+        Err(Invalid::from(format!("invalid 'autorestart' value {}", py_repr(&l))))
     }
 }
 
 /// `byte_size`: an integer with an optional `KB`/`MB`/`GB` suffix.
-pub fn byte_size(text: &str) -> Result<i64, String> {
+pub fn byte_size(text: &str) -> Result<i64, Invalid> {
     let l = text.to_lowercase();
     for (suffix, mult) in [("kb", 1i64 << 10), ("mb", 1 << 20), ("gb", 1 << 30)] {
         if let Some(n) = l.strip_suffix(suffix) {
             return py_int(n)?.checked_mul(mult).ok_or_else(|| {
-                format!("{} is out of range (64-bit integers only)", py_repr(text))
+                Invalid(format!("{} is out of range (64-bit integers only)", py_repr(text)))
             });
         }
     }
@@ -218,7 +246,7 @@ pub fn byte_size(text: &str) -> Result<i64, String> {
 }
 
 /// `octal_type`.
-pub fn octal_type(text: &str) -> Result<u32, String> {
+pub fn octal_type(text: &str) -> Result<u32, Invalid> {
     let bad = || format!("{text} can not be converted to an octal type");
     let t = text.trim();
     let (neg, rest) = match t.as_bytes().first() {
@@ -236,10 +264,10 @@ pub fn octal_type(text: &str) -> Result<u32, String> {
         || rest.contains("__")
         || !rest.chars().all(|c| ('0'..='7').contains(&c) || c == '_')
     {
-        return Err(bad());
+        return Err(Invalid::from(bad()));
     }
     let clean: String = rest.chars().filter(|c| *c != '_').collect();
-    u32::from_str_radix(&clean, 8).map_err(|_| bad())
+    u32::from_str_radix(&clean, 8).map_err(|_| Invalid(bad()))
 }
 
 /// A log level of the main log.
@@ -277,7 +305,7 @@ impl LogLevel {
 }
 
 /// `logging_level`.
-pub fn logging_level(text: &str) -> Result<LogLevel, String> {
+pub fn logging_level(text: &str) -> Result<LogLevel, Invalid> {
     Ok(match text.to_lowercase().as_str() {
         "critical" => LogLevel::Critical,
         "error" => LogLevel::Error,
@@ -286,7 +314,7 @@ pub fn logging_level(text: &str) -> Result<LogLevel, String> {
         "debug" => LogLevel::Debug,
         "trace" => LogLevel::Trace,
         "blather" => LogLevel::Blather,
-        _ => return Err(format!("bad logging level name {}", py_repr(text))),
+        _ => return Err(Invalid::from(format!("bad logging level name {}", py_repr(text)))),
     })
 }
 
@@ -348,7 +376,7 @@ pub fn signal_name(num: i32) -> Option<&'static str> {
 }
 
 /// `signal_number`.
-pub fn signal_number(text: &str) -> Result<i32, String> {
+pub fn signal_number(text: &str) -> Result<i32, Invalid> {
     let num = match py_int(text) {
         Ok(n) => n,
         Err(_) => {
@@ -356,14 +384,19 @@ pub fn signal_number(text: &str) -> Result<i32, String> {
             let name = upper.strip_prefix("SIG").unwrap_or(&upper);
             match SIGNALS.iter().find(|(n, _)| *n == name) {
                 Some((_, v)) => i64::from(*v),
-                None => return Err(format!("value {} is not a valid signal name", py_repr(text))),
+                None => {
+                    return Err(Invalid::from(format!(
+                        "value {} is not a valid signal name",
+                        py_repr(text)
+                    )));
+                }
             }
         }
     };
     if SIGNALS.iter().any(|(_, v)| i64::from(*v) == num) {
         Ok(num as i32)
     } else {
-        Err(format!("value {} is not a valid signal number", py_repr(text)))
+        Err(Invalid::from(format!("value {} is not a valid signal number", py_repr(text))))
     }
 }
 
@@ -376,7 +409,7 @@ impl Signal {
     pub const TERM: Signal = Signal(15);
 
     /// The signal a setting's text names (`signal_number`'s rules).
-    pub fn parse(text: &str) -> Result<Signal, String> {
+    pub fn parse(text: &str) -> Result<Signal, Invalid> {
         signal_number(text).map(Signal)
     }
 
@@ -387,29 +420,29 @@ impl Signal {
 }
 
 /// `process_or_group_name`: stripped; no space, `:` or `/`.
-pub fn process_or_group_name(text: &str) -> Result<String, String> {
+pub fn process_or_group_name(text: &str) -> Result<String, Invalid> {
     let s = text.trim();
     for c in [' ', ':', '/'] {
         if s.contains(c) {
-            return Err(format!(
+            return Err(Invalid::from(format!(
                 "Invalid name: {} because of character: {}",
                 py_repr(text),
                 py_repr(&c.to_string())
-            ));
+            )));
         }
     }
     Ok(s.to_owned())
 }
 
 /// `inet_address`: `(host, port)`, host empty for all interfaces.
-pub fn inet_address(text: &str) -> Result<(String, u16), String> {
-    let port_number = |s: &str| -> Result<u16, String> {
+pub fn inet_address(text: &str) -> Result<(String, u16), Invalid> {
+    let port_number = |s: &str| -> Result<u16, Invalid> {
         let v = py_int(s)?;
         if v < 1 {
-            return Err(format!("{v} is below lower bound (1)"));
+            return Err(Invalid::from(format!("{v} is below lower bound (1)")));
         }
         if v > 65535 {
-            return Err(format!("{v} is above upper bound (65535)"));
+            return Err(Invalid::from(format!("{v} is above upper bound (65535)")));
         }
         Ok(v as u16)
     };
@@ -418,7 +451,7 @@ pub fn inet_address(text: &str) -> Result<(String, u16), String> {
     if let Some(i) = text.rfind(':') {
         let p = &text[i + 1..];
         if p.is_empty() {
-            return Err(format!("no port number specified in {}", py_repr(p)));
+            return Err(Invalid::from(format!("no port number specified in {}", py_repr(p))));
         }
         port = port_number(p)?;
         host = text[..i].to_lowercase();
@@ -433,18 +466,18 @@ pub fn inet_address(text: &str) -> Result<(String, u16), String> {
 }
 
 /// `url`: has a scheme and a host or path, as `urlparse` sees it.
-pub fn url(text: &str) -> Result<String, String> {
+pub fn url(text: &str) -> Result<String, Invalid> {
     let bad = || format!("value {} is not a URL", py_repr(text));
-    let Some(i) = text.find(':') else { return Err(bad()) };
+    let Some(i) = text.find(':') else { return Err(Invalid::from(bad())) };
     let scheme = &text[..i];
     let valid_scheme = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
     if !valid_scheme {
-        return Err(bad());
+        return Err(Invalid::from(bad()));
     }
     let rest = &text[i + 1..];
     let rest = rest.split(['?', '#']).next().unwrap_or("");
-    if rest.is_empty() || rest == "//" { Err(bad()) } else { Ok(text.to_owned()) }
+    if rest.is_empty() || rest == "//" { Err(Invalid::from(bad())) } else { Ok(text.to_owned()) }
 }
 
 /// Key/value pairs in the order first seen (later duplicates replace).
@@ -452,14 +485,16 @@ pub type EnvPairs = Vec<(String, String)>;
 
 /// `dict_of_key_value_pairs`: `KEY=val,KEY2="v 2"`, tokenised as Python's
 /// non-POSIX `shlex` does with `/.+-():` added to the word characters.
-pub fn dict_of_key_value_pairs(text: &str) -> Result<EnvPairs, String> {
+pub fn dict_of_key_value_pairs(text: &str) -> Result<EnvPairs, Invalid> {
     let tokens = shlex_tokens(text)?;
     let mut out: EnvPairs = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
         let triple = &tokens[i..tokens.len().min(i + 3)];
         if triple.len() != 3 || triple[1] != "=" {
-            return Err(format!("Unexpected end of key/value pairs in value '{text}'"));
+            return Err(Invalid::from(format!(
+                "Unexpected end of key/value pairs in value '{text}'"
+            )));
         }
         let v = triple[2].trim_matches(['\'', '"']).to_owned();
         match out.iter_mut().find(|(k, _)| *k == triple[0]) {
@@ -572,24 +607,28 @@ pub fn normalize_path(host: &dyn Host, text: &str) -> String {
 }
 
 /// `existing_dirpath`.
-pub fn existing_dirpath(host: &dyn Host, text: &str) -> Result<String, String> {
+pub fn existing_dirpath(host: &dyn Host, text: &str) -> Result<String, Invalid> {
     let nv = expanduser(host, text);
     let dir = paths::dirname(&nv);
     if dir.is_empty() || host.is_dir(&dir) {
         Ok(nv)
     } else {
-        Err(format!("The directory named as part of the path {text} does not exist"))
+        Err(Invalid::from(format!("The directory named as part of the path {text} does not exist")))
     }
 }
 
 /// `existing_directory`.
-pub fn existing_directory(host: &dyn Host, text: &str) -> Result<String, String> {
+pub fn existing_directory(host: &dyn Host, text: &str) -> Result<String, Invalid> {
     let nv = expanduser(host, text);
-    if host.is_dir(&nv) { Ok(nv) } else { Err(format!("{text} is not an existing directory")) }
+    if host.is_dir(&nv) {
+        Ok(nv)
+    } else {
+        Err(Invalid::from(format!("{text} is not an existing directory")))
+    }
 }
 
 /// `logfile_name`.
-pub fn logfile_name(host: &dyn Host, text: &str) -> Result<LogFile, String> {
+pub fn logfile_name(host: &dyn Host, text: &str) -> Result<LogFile, Invalid> {
     Ok(match text.to_lowercase().as_str() {
         "none" | "off" => LogFile::None,
         "auto" => LogFile::Auto,
@@ -599,29 +638,32 @@ pub fn logfile_name(host: &dyn Host, text: &str) -> Result<LogFile, String> {
 }
 
 /// `name_to_uid`.
-pub fn name_to_uid(host: &dyn Host, text: &str) -> Result<u32, String> {
+pub fn name_to_uid(host: &dyn Host, text: &str) -> Result<u32, Invalid> {
     match py_int(text) {
         Ok(n) => match u32::try_from(n).ok().and_then(|u| host.user_by_uid(u)) {
             Some(u) => Ok(u.uid),
-            None => Err(format!("Invalid user id {text}")),
+            None => Err(Invalid::from(format!("Invalid user id {text}"))),
         },
-        Err(_) => host.user_by_name(text).map(|u| u.uid).ok_or(format!("Invalid user name {text}")),
+        Err(_) => host
+            .user_by_name(text)
+            .map(|u| u.uid)
+            .ok_or(Invalid(format!("Invalid user name {text}"))),
     }
 }
 
 /// `name_to_gid`.
-pub fn name_to_gid(host: &dyn Host, text: &str) -> Result<u32, String> {
+pub fn name_to_gid(host: &dyn Host, text: &str) -> Result<u32, Invalid> {
     match py_int(text) {
         Ok(n) => match u32::try_from(n).ok().filter(|g| host.group_exists(*g)) {
             Some(g) => Ok(g),
-            None => Err(format!("Invalid group id {text}")),
+            None => Err(Invalid::from(format!("Invalid group id {text}"))),
         },
-        Err(_) => host.group_by_name(text).ok_or(format!("Invalid group name {text}")),
+        Err(_) => host.group_by_name(text).ok_or(Invalid(format!("Invalid group name {text}"))),
     }
 }
 
 /// `colon_separated_user_group`: `(uid, gid)` with `-1` for "unchanged".
-pub fn colon_separated_user_group(host: &dyn Host, text: &str) -> Result<(i64, i64), String> {
+pub fn colon_separated_user_group(host: &dyn Host, text: &str) -> Result<(i64, i64), Invalid> {
     let bad = || format!("Invalid user:group definition {text}");
     match text.split_once(':') {
         None => Ok((i64::from(name_to_uid(host, text).map_err(|_| bad())?), -1)),

@@ -12,7 +12,7 @@ fn integers() {
     for t in ["abc", "", "1.0", "0x10", "1__0", "_1", "1_"] {
         assert_eq!(
             integer(t),
-            Err(format!("invalid literal for int() with base 10: {}", py_repr(t))),
+            Err(Invalid(format!("invalid literal for int() with base 10: {}", py_repr(t)))),
             "{t}"
         );
     }
@@ -38,7 +38,7 @@ fn exit_codes() {
     for t in ["0,256", "-1", "a", "0,,1", "1,"] {
         assert_eq!(
             list_of_exitcodes(t),
-            Err(format!("not a valid list of exit codes: {}", py_repr(t))),
+            Err(Invalid(format!("not a valid list of exit codes: {}", py_repr(t)))),
             "{t}"
         );
     }
@@ -52,8 +52,8 @@ fn autorestart() {
         ("false", Ok(AutoRestart::Never)),
         ("0", Ok(AutoRestart::Never)),
         ("Unexpected", Ok(AutoRestart::Unexpected)),
-        ("maybe", Err("invalid 'autorestart' value 'maybe'".to_owned())),
-        ("SomeTimes", Err("invalid 'autorestart' value 'sometimes'".to_owned())),
+        ("maybe", Err(Invalid("invalid 'autorestart' value 'maybe'".to_owned()))),
+        ("SomeTimes", Err(Invalid("invalid 'autorestart' value 'sometimes'".to_owned()))),
     ];
     for (t, want) in cases {
         assert_eq!(auto_restart(t), want, "{t}");
@@ -82,7 +82,7 @@ fn byte_sizes() {
         ("MB", "invalid literal for int() with base 10: ''"),
     ];
     for (t, want) in bad {
-        assert_eq!(byte_size(t), Err(want.to_owned()), "{t}");
+        assert_eq!(byte_size(t), Err(Invalid::from(want.to_string())), "{t}");
     }
 }
 
@@ -92,7 +92,10 @@ fn octals() {
         assert_eq!(octal_type(t), Ok(want), "{t}");
     }
     for t in ["0999", "abc", "", "-1", "8"] {
-        assert_eq!(octal_type(t), Err(format!("{t} can not be converted to an octal type")));
+        assert_eq!(
+            octal_type(t),
+            Err(Invalid(format!("{t} can not be converted to an octal type")))
+        );
     }
 }
 
@@ -110,7 +113,7 @@ fn log_levels() {
         assert_eq!(logging_level(t), Ok(want), "{t}");
     }
     for t in ["warning", "crit", "verbose"] {
-        assert_eq!(logging_level(t), Err(format!("bad logging level name '{t}'")));
+        assert_eq!(logging_level(t), Err(Invalid(format!("bad logging level name '{t}'"))));
     }
 }
 
@@ -173,7 +176,7 @@ fn inet_addresses() {
         ("h:x", "invalid literal for int() with base 10: 'x'"),
     ];
     for (t, want) in bad {
-        assert_eq!(inet_address(t), Err(want.to_owned()), "{t}");
+        assert_eq!(inet_address(t), Err(Invalid::from(want.to_string())), "{t}");
     }
 }
 
@@ -183,14 +186,14 @@ fn urls() {
         assert!(url(t).is_ok(), "{t}");
     }
     for t in ["foo", "http://", "://x", ""] {
-        assert_eq!(url(t), Err(format!("value {} is not a URL", py_repr(t))), "{t}");
+        assert_eq!(url(t), Err(Invalid(format!("value {} is not a URL", py_repr(t)))), "{t}");
     }
 }
 
 #[test]
 fn key_value_pairs() {
     let p = |t: &str| dict_of_key_value_pairs(t);
-    let pairs = |v: &[(&str, &str)]| -> Result<EnvPairs, String> {
+    let pairs = |v: &[(&str, &str)]| -> Result<EnvPairs, Invalid> {
         Ok(v.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect())
     };
     assert_eq!(p(""), pairs(&[]));
@@ -205,7 +208,11 @@ fn key_value_pairs() {
     assert_eq!(p("A=1,A=2"), pairs(&[("A", "2")]));
     assert_eq!(p("A=x\"y\""), pairs(&[("A", "x\"y")]));
     for t in ["A=a@b", "A=", "A=1 B=2", "A=1,,B=2", "A"] {
-        assert_eq!(p(t), Err(format!("Unexpected end of key/value pairs in value '{t}'")), "{t}");
+        assert_eq!(
+            p(t),
+            Err(Invalid(format!("Unexpected end of key/value pairs in value '{t}'"))),
+            "{t}"
+        );
     }
     assert_eq!(p("A=\"open"), Err("No closing quotation".into()));
 }

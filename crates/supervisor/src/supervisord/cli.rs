@@ -106,8 +106,9 @@ pub fn parse(args: &[String], host: &dyn Host) -> Result<Action, String> {
     for p in opts {
         let v = p.value.as_str();
         let w = p.written.as_str();
-        let invalid =
-            |m: String| format!("invalid value for {w} {}: {m}", sv_config::pyrepr::py_repr(v));
+        let invalid = |m: dt::Invalid| {
+            format!("invalid value for {w} {}: {m}", sv_config::pyrepr::py_repr(v))
+        };
         let o = &mut cli.overrides;
         match TABLE[p.index].1 {
             Opt::Help => return Ok(Action::Help),
@@ -162,9 +163,9 @@ pub fn parse(args: &[String], host: &dyn Host) -> Result<Action, String> {
 }
 
 /// `n` if it lies in `range`, else the error.
-fn within(n: i64, range: &std::ops::RangeInclusive<i64>) -> Result<i64, String> {
+fn within(n: i64, range: &std::ops::RangeInclusive<i64>) -> Result<i64, dt::Invalid> {
     in_range(n, *range.start(), *range.end())
-        .map_err(|m| format!("{m} (accepted: {} to {})", range.start(), range.end()))
+        .map_err(|m| dt::Invalid(format!("{m} (accepted: {} to {})", range.start(), range.end())))
 }
 
 /// The `-h` text; `%s` stands for the program name.

@@ -116,8 +116,12 @@ fn def(section: &str, key: &str) -> Option<&'static schema::Key> {
 }
 
 /// `n` if it lies in `lo..=hi`, else the error.
-pub fn in_range(n: i64, lo: i64, hi: i64) -> Result<i64, String> {
-    if (lo..=hi).contains(&n) { Ok(n) } else { Err(format!("value {n} is out of range")) }
+pub fn in_range(n: i64, lo: i64, hi: i64) -> Result<i64, dt::Invalid> {
+    if (lo..=hi).contains(&n) {
+        Ok(n)
+    } else {
+        Err(dt::Invalid(format!("value {n} is out of range")))
+    }
 }
 
 struct Loader<'a> {
@@ -204,17 +208,19 @@ impl<'a> Loader<'a> {
 
     fn err_at(
         &mut self,
-        msg: String,
+        msg: impl Into<String>,
         section: &str,
         key: &str,
         entry: Option<&Entry>,
         exp: Expect,
     ) {
+        let msg = msg.into();
         let location = self.location(section, key, entry);
         self.push(ConfigError { message: msg, location, expected: Some(exp.describe()) });
     }
 
-    fn err_section(&mut self, msg: String, section: &str, exp: Expect) {
+    fn err_section(&mut self, msg: impl Into<String>, section: &str, exp: Expect) {
+        let msg = msg.into();
         let location = self.section_location(section);
         self.push(ConfigError { message: msg, location, expected: Some(exp.describe()) });
     }
@@ -263,7 +269,7 @@ impl<'a> Loader<'a> {
         key: &str,
         default: &str,
         extra: &Expansions,
-        f: impl Fn(&str) -> Result<T, String>,
+        f: impl Fn(&str) -> Result<T, dt::Invalid>,
         exp: Expect,
     ) -> Option<T> {
         match self.get(section, key, Some(default), extra) {
@@ -330,7 +336,7 @@ impl<'a> Loader<'a> {
         section: &str,
         key: &str,
         extra: &Expansions,
-        f: impl Fn(&str) -> Result<T, String>,
+        f: impl Fn(&str) -> Result<T, dt::Invalid>,
         exp: Expect,
     ) -> Option<T> {
         let default = def(section, key).and_then(|d| d.default.text()).unwrap_or("");
@@ -399,7 +405,7 @@ impl<'a> Loader<'a> {
         self.ini.expand_here(&here);
         let Some(files_entry) = self.ini.get("include", "files").cloned() else {
             self.err_section(
-                ".ini file has [include] section, but no files setting".into(),
+                ".ini file has [include] section, but no files setting",
                 "include",
                 Expect::Other("files = one or more glob patterns, e.g. conf.d/*.conf"),
             );
@@ -581,7 +587,7 @@ pub fn load_server(
         match dt::name_to_uid(host, &u) {
             Ok(uid) => sv.uid = Some(uid),
             Err(m) => l.push(ConfigError {
-                message: m,
+                message: m.0,
                 location: l.location("supervisord", "user", None).filter(|_| ov.user.is_none()),
                 expected: Some(Expect::User.describe()),
             }),

@@ -118,7 +118,7 @@ impl Loader<'_> {
             // name insufficient (the name may well be the default).
             let np_entry = self.get_raw(s, "numprocs");
             self.err_at(
-                "%(process_num) must be present within process_name when numprocs > 1".into(),
+                "%(process_num) must be present within process_name when numprocs > 1",
                 s,
                 "numprocs",
                 np_entry.as_ref(),
@@ -128,7 +128,7 @@ impl Loader<'_> {
         }
         if stopasgroup && !killasgroup {
             self.err_at(
-                "Cannot set stopasgroup=true and killasgroup=false".into(),
+                "Cannot set stopasgroup=true and killasgroup=false",
                 s,
                 "killasgroup",
                 None,
