@@ -44,9 +44,28 @@ pub struct Parsed {
     pub value: String,
 }
 
+/// What getopt refuses, in its words (`option -x not recognized`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetoptError(pub String);
+
+impl std::fmt::Display for GetoptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<String> for GetoptError {
+    fn from(message: String) -> Self {
+        GetoptError(message)
+    }
+}
+
 /// Parses `args` (without the program name). Returns options and the
-/// remaining positional arguments, or getopt's error text.
-pub fn getopt(args: &[String], specs: &[OptSpec]) -> Result<(Vec<Parsed>, Vec<String>), String> {
+/// remaining positional arguments.
+pub fn getopt(
+    args: &[String],
+    specs: &[OptSpec],
+) -> Result<(Vec<Parsed>, Vec<String>), GetoptError> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < args.len() {
@@ -72,7 +91,7 @@ pub fn getopt(args: &[String], specs: &[OptSpec]) -> Result<(Vec<Parsed>, Vec<St
                     Some(v) => v,
                     None => {
                         let Some(v) = args.get(i) else {
-                            return Err(format!("option --{full} requires argument"));
+                            return Err(GetoptError(format!("option --{full} requires argument")));
                         };
                         i += 1;
                         v.clone()
@@ -80,7 +99,7 @@ pub fn getopt(args: &[String], specs: &[OptSpec]) -> Result<(Vec<Parsed>, Vec<St
                 }
             } else {
                 if inline.is_some() {
-                    return Err(format!("option --{full} must not have an argument"));
+                    return Err(GetoptError(format!("option --{full} must not have an argument")));
                 }
                 String::new()
             };
@@ -92,14 +111,14 @@ pub fn getopt(args: &[String], specs: &[OptSpec]) -> Result<(Vec<Parsed>, Vec<St
                 let c = chars[j];
                 j += 1;
                 let Some(index) = specs.iter().position(|s| s.short == Some(c)) else {
-                    return Err(format!("option -{c} not recognized"));
+                    return Err(GetoptError(format!("option -{c} not recognized")));
                 };
                 let value = if specs[index].has_arg {
                     let rest: String = chars[j..].iter().collect();
                     j = chars.len();
                     if rest.is_empty() {
                         let Some(v) = args.get(i) else {
-                            return Err(format!("option -{c} requires argument"));
+                            return Err(GetoptError(format!("option -{c} requires argument")));
                         };
                         i += 1;
                         v.clone()
@@ -159,6 +178,7 @@ mod tests {
         let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
         getopt(&args, SPECS)
             .map(|(o, rest)| (o.into_iter().map(|p| (p.written, p.value)).collect(), rest))
+            .map_err(|e| e.0)
     }
 
     fn opts(v: &[(&str, &str)]) -> Vec<(String, String)> {

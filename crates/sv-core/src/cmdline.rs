@@ -3,11 +3,15 @@
 //! Hand-written because the `shlex` crate reports errors without the reason
 //! and treats `\r` differently. Pure.
 
-/// Splits `command` into words, or fails with the reference's
-/// `can't parse command '<command>': <why>`.
-pub fn split_command(command: &str) -> Result<Vec<String>, String> {
+/// A command line that cannot be split, with the reference's message
+/// (`can't parse command '<command>': <why>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadCommand(pub String);
+
+/// Splits `command` into words.
+pub fn split_command(command: &str) -> Result<Vec<String>, BadCommand> {
     shlex_split(command).map_err(|why| {
-        format!("can't parse command {}: {why}", sv_config::pyrepr::py_repr(command))
+        BadCommand(format!("can't parse command {}: {why}", sv_config::pyrepr::py_repr(command)))
     })
 }
 
@@ -107,11 +111,11 @@ mod tests {
             assert_eq!(split_command(cmd).unwrap(), want.to_vec(), "{cmd:?}");
         }
         assert_eq!(
-            split_command("echo 'open").unwrap_err(),
+            split_command("echo 'open").unwrap_err().0,
             "can't parse command \"echo 'open\": No closing quotation"
         );
         assert_eq!(
-            split_command("echo \\").unwrap_err(),
+            split_command("echo \\").unwrap_err().0,
             "can't parse command 'echo \\\\': No escaped character"
         );
     }

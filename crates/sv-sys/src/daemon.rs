@@ -37,10 +37,21 @@ pub fn getpid() -> u32 {
     nix::unistd::getpid().as_raw() as u32
 }
 
+/// A startup step the system refused, with the reference's message for it
+/// (supervisord then exits with a usage error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused(pub String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Raises RLIMIT_NOFILE and RLIMIT_NPROC to at least `minfds`/`minprocs`,
 /// as the reference does. Returns the INFO lines to log, or the reference's
 /// usage message.
-pub fn set_rlimits(minfds: i64, minprocs: i64) -> Result<Vec<String>, String> {
+pub fn set_rlimits(minfds: i64, minprocs: i64) -> Result<Vec<String>, Refused> {
     use nix::sys::resource::{Resource, getrlimit, setrlimit};
     const INF: u64 = libc::RLIM_INFINITY;
     let limits = [
@@ -74,9 +85,9 @@ pub fn set_rlimits(minfds: i64, minprocs: i64) -> Result<Vec<String>, String> {
             match setrlimit(res, min, hard) {
                 Ok(()) => infos.push(format!("Increased {name} limit to {min}")),
                 Err(_) => {
-                    return Err(msg
-                        .replace("{min}", &min.to_string())
-                        .replace("{hard}", &hard.to_string()));
+                    return Err(Refused(
+                        msg.replace("{min}", &min.to_string()).replace("{hard}", &hard.to_string()),
+                    ));
                 }
             }
         }
@@ -86,18 +97,19 @@ pub fn set_rlimits(minfds: i64, minprocs: i64) -> Result<Vec<String>, String> {
 
 /// Switches supervisord itself to `uid` (the reference's
 /// `drop_privileges`); `Err` carries the reference's message.
-pub fn drop_privileges(uid: u32) -> Result<(), String> {
+pub fn drop_privileges(uid: u32) -> Result<(), Refused> {
     use nix::unistd::{Gid, Uid, setgid, setgroups, setuid};
+    let refused = |m: &str| Refused(m.to_owned());
     match crate::process::resolve_user(uid) {
         crate::process::UserSwitch::Keep => Ok(()),
-        crate::process::UserSwitch::Fail { why, .. } => Err(why),
+        crate::process::UserSwitch::Fail { why, .. } => Err(Refused(why)),
         crate::process::UserSwitch::Switch { uid, gid, groups } => {
             let groups: Vec<Gid> = groups.into_iter().map(Gid::from_raw).collect();
-            setgroups(&groups).map_err(|_| "Could not set groups of effective user".to_owned())?;
+            setgroups(&groups).map_err(|_| refused("Could not set groups of effective user"))?;
             setgid(Gid::from_raw(gid))
-                .map_err(|_| "Could not set group id of effective user".to_owned())?;
+                .map_err(|_| refused("Could not set group id of effective user"))?;
             setuid(Uid::from_raw(uid))
-                .map_err(|_| "Could not set user id of effective user".to_owned())?;
+                .map_err(|_| refused("Could not set user id of effective user"))?;
             Ok(())
         }
     }

@@ -39,9 +39,19 @@ pub enum Endpoint {
     Tcp(String, u16),
 }
 
+/// A server URL supervisorctl cannot use, with the message it prints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadUrl(pub String);
+
+impl std::fmt::Display for BadUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 impl Endpoint {
     /// Parses `unix:///path` or `http://host[:port]`.
-    pub fn parse(url: &str) -> Result<Endpoint, String> {
+    pub fn parse(url: &str) -> Result<Endpoint, BadUrl> {
         if let Some(p) = url.strip_prefix("unix://") {
             return Ok(Endpoint::Unix(p.to_owned()));
         }
@@ -49,13 +59,13 @@ impl Endpoint {
             let hostport = rest.split('/').next().unwrap_or("");
             let (host, port) = match hostport.rsplit_once(':') {
                 Some((h, p)) => {
-                    (h.to_owned(), p.parse().map_err(|_| format!("bad port in {url}"))?)
+                    (h.to_owned(), p.parse().map_err(|_| BadUrl(format!("bad port in {url}")))?)
                 }
                 None => (hostport.to_owned(), 80),
             };
             return Ok(Endpoint::Tcp(host, port));
         }
-        Err(format!("Unknown protocol for serverurl {url}"))
+        Err(BadUrl(format!("Unknown protocol for serverurl {url}")))
     }
 }
 

@@ -48,7 +48,7 @@ impl Rpc for Client {
     fn stream(&mut self, path: &str, sink: &mut dyn FnMut(&[u8]) -> bool) -> Result<(), CallError> {
         Client::stream(self, path, sink)
     }
-    fn set_serverurl(&mut self, url: &str) -> Result<(), String> {
+    fn set_serverurl(&mut self, url: &str) -> Result<(), client::BadUrl> {
         self.endpoint = Endpoint::parse(url)?;
         Ok(())
     }
@@ -138,7 +138,7 @@ pub fn run(argv: &[String], host: &dyn Host, out: &mut dyn Write, err: &mut dyn 
     let argv0 = argv.first().map_or("supervisorctl", String::as_str);
     let (opts, rest) = match getopt(argv.get(1..).unwrap_or(&[]), SPECS) {
         Ok(x) => x,
-        Err(e) => return usage_error(err, argv0, &e),
+        Err(e) => return usage_error(err, argv0, &e.0),
     };
     let mut ov = CtlOverrides::default();
     let mut configfile = None;

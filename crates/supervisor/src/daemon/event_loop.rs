@@ -32,6 +32,11 @@ pub enum Outcome {
     Restart,
 }
 
+/// An fcgi group's socket that could not be opened, with the message
+/// logged (and given as the spawn error of its process).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FcgiSocketError(pub String);
+
 /// Per-process resources that live outside the pure model.
 pub struct Runtime {
     /// Followers of stdout and stderr (`/logtail`).
@@ -168,8 +173,11 @@ impl Daemon {
     }
 
     /// Opens the socket of an fcgi group (logged; a failure leaves its
-    /// processes with an ordinary stdin). `Err` is the failure's text.
-    pub fn open_fcgi_socket(&mut self, config: &sv_config::GroupConfig) -> Result<(), String> {
+    /// processes with an ordinary stdin, or fails their spawn).
+    pub fn open_fcgi_socket(
+        &mut self,
+        config: &sv_config::GroupConfig,
+    ) -> Result<(), FcgiSocketError> {
         let sv_config::GroupKind::FastCgi { socket } = &config.kind else { return Ok(()) };
         if self.fcgi.iter().any(|(n, _)| *n == config.name) {
             return Ok(());
@@ -192,7 +200,7 @@ impl Daemon {
             Err(e) => {
                 let msg = format!("Could not create FastCGI socket {url}: {e}");
                 self.log(LogLevel::Critical, &msg);
-                Err(msg)
+                Err(FcgiSocketError(msg))
             }
         }
     }
@@ -435,8 +443,8 @@ impl Daemon {
         let group_cfg = &self.sv.groups[id.group].config;
         if matches!(group_cfg.kind, sv_config::GroupKind::FastCgi { .. }) {
             let group_cfg = group_cfg.clone();
-            if let Err(msg) = self.open_fcgi_socket(&group_cfg) {
-                self.sv.process_mut(id).spawn_failed(msg, now, &mut out);
+            if let Err(e) = self.open_fcgi_socket(&group_cfg) {
+                self.sv.process_mut(id).spawn_failed(e.0, now, &mut out);
                 return out;
             }
         }

@@ -20,6 +20,7 @@ use std::rc::Rc;
 
 use sv_config::{HttpServerConfig, Loaded, LogLevel, ServerConfig};
 
+use crate::supervisord::SupervisordError;
 use event_loop::{Daemon, Outcome};
 use logger::Logger;
 
@@ -48,8 +49,8 @@ fn bind_error(e: &std::io::Error) -> String {
     )
 }
 
-/// Binds every configured server socket. `Err` is the usage message.
-pub fn bind_servers(cfg: &ServerConfig) -> Result<Listeners, String> {
+/// Binds every configured server socket. `Err` is a usage error.
+pub fn bind_servers(cfg: &ServerConfig) -> Result<Listeners, SupervisordError> {
     let mut l = Listeners { servers: Vec::new(), unix_paths: Vec::new(), sections: Vec::new() };
     let creds = |u: &Option<String>, p: &Option<String>| match (u, p) {
         (Some(username), Some(password)) => {
@@ -78,7 +79,7 @@ pub fn bind_servers(cfg: &ServerConfig) -> Result<Listeners, String> {
                 if path.exists() {
                     // A live socket means another supervisord; a stale one is removed.
                     if std::os::unix::net::UnixStream::connect(path).is_ok() {
-                        return Err(IN_USE.to_owned());
+                        return Err(SupervisordError::Usage(IN_USE.to_owned()));
                     }
                     let _ = std::fs::remove_file(path);
                 }
@@ -103,13 +104,13 @@ pub fn bind_servers(cfg: &ServerConfig) -> Result<Listeners, String> {
     Ok(l)
 }
 
-/// Runs the daemon on a loaded configuration. Returns the exit code, or
-/// `Err` with a usage message (exit 2).
+/// Runs the daemon on a loaded configuration until a shutdown or a
+/// restart; `Err` is a startup failure (usage error, exit 2).
 pub fn run_once(
     loaded: &Loaded<ServerConfig>,
     overrides: &sv_config::ServerOverrides,
     first: bool,
-) -> Result<Outcome, String> {
+) -> Result<Outcome, SupervisordError> {
     let cfg = &loaded.config;
     let s = &cfg.supervisord;
     let mut criticals = Vec::new();
@@ -248,5 +249,5 @@ pub fn run_once(
             let _ = std::fs::remove_file(path);
         }
     }
-    outcome.map_err(|e| format!("the event loop failed: {e}"))
+    outcome.map_err(|e| SupervisordError::Usage(format!("the event loop failed: {e}")))
 }

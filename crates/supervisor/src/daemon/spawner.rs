@@ -67,7 +67,7 @@ pub fn resolve(
     cfg: &ProcessConfig,
     ctx: &SpawnContext,
 ) -> Result<(String, Vec<String>), CommandError> {
-    let argv = split_command(&cfg.command).map_err(CommandError::Bad)?;
+    let argv = split_command(&cfg.command).map_err(|e| CommandError::Bad(e.0))?;
     let Some(program) = argv.first() else {
         return Err(CommandError::Bad("command is empty".into()));
     };

@@ -94,12 +94,13 @@ fn once<T>(slot: &mut Option<T>, v: T, written: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Parses the arguments (without the program name). `Err` is a usage message.
-pub fn parse(args: &[String], host: &dyn Host) -> Result<Action, String> {
+/// Parses the arguments (without the program name). `Err` is a usage error.
+pub fn parse(args: &[String], host: &dyn Host) -> Result<Action, super::SupervisordError> {
     let specs: Vec<OptSpec> = TABLE.iter().map(|t| t.0).collect();
     let (opts, rest) = getopt(args, &specs)?;
     if !rest.is_empty() {
-        return Err(format!("positional arguments are not supported: {}", py_list(&rest)));
+        let msg = format!("positional arguments are not supported: {}", py_list(&rest));
+        return Err(super::SupervisordError::Usage(msg));
     }
     let mut cli = Cli::default();
     let mut check_config = None;
@@ -207,7 +208,10 @@ mod tests {
 
     fn p(args: &[&str]) -> Result<Action, String> {
         let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
-        parse(&args, &FakeHost::default())
+        parse(&args, &FakeHost::default()).map_err(|e| match e {
+            super::super::SupervisordError::Usage(m) => m,
+            other => format!("{other:?}"),
+        })
     }
 
     #[test]

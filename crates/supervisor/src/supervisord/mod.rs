@@ -21,6 +21,24 @@ pub enum SupervisordError {
     Config(ConfigFailure),
 }
 
+impl From<String> for SupervisordError {
+    fn from(message: String) -> Self {
+        SupervisordError::Usage(message)
+    }
+}
+
+impl From<sv_sys::daemon::Refused> for SupervisordError {
+    fn from(e: sv_sys::daemon::Refused) -> Self {
+        SupervisordError::Usage(e.0)
+    }
+}
+
+impl From<crate::getopt::GetoptError> for SupervisordError {
+    fn from(e: crate::getopt::GetoptError) -> Self {
+        SupervisordError::Usage(e.0)
+    }
+}
+
 impl SupervisordError {
     /// The process exit code (the reference uses 2 for all of these).
     pub fn exit_code(&self) -> i32 {
@@ -82,7 +100,7 @@ pub fn configure(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Option<(Cli, Loaded<ServerConfig>)>, SupervisordError> {
-    let cli = match cli::parse(args, host).map_err(SupervisordError::Usage)? {
+    let cli = match cli::parse(args, host)? {
         Action::Help => {
             let _ = writeln!(out, "{}", cli::HELP.replace("%s", argv0));
             return Ok(None);
@@ -153,8 +171,7 @@ fn run_daemon(
         match crate::daemon::run_once(&loaded, overrides, first) {
             Ok(crate::daemon::event_loop::Outcome::Shutdown) => return 0,
             Ok(crate::daemon::event_loop::Outcome::Restart) => {}
-            Err(msg) => {
-                let e = SupervisordError::Usage(msg);
+            Err(e) => {
                 let _ = write!(err, "{}", e.render(argv0));
                 return e.exit_code();
             }

@@ -49,8 +49,8 @@ pub trait Rpc {
     /// Streams `GET path` into `sink` until it returns false or the stream ends.
     fn stream(&mut self, path: &str, sink: &mut dyn FnMut(&[u8]) -> bool) -> Result<(), CallError>;
     /// Talks to another server from now on (`open`).
-    fn set_serverurl(&mut self, _url: &str) -> Result<(), String> {
-        Err("not supported".into())
+    fn set_serverurl(&mut self, _url: &str) -> Result<(), super::client::BadUrl> {
+        Err(super::client::BadUrl("not supported".into()))
     }
     /// Uses these credentials from now on (after a 401 in the shell).
     fn set_credentials(&mut self, _username: &str, _password: &str) {}
