@@ -87,8 +87,12 @@ pub enum Effect {
 }
 
 /// One process and its bookkeeping.
+///
+/// `X` is what the daemon keeps with each process (its pipes and log
+/// files): carried here so that one struct holds everything about a
+/// process, and never read by the state machine.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Process {
+pub struct Process<X = ()> {
     /// Its configuration.
     pub config: ProcessConfig,
     /// Current state.
@@ -124,6 +128,8 @@ pub struct Process {
     /// `stopProcess` answer does.
     pub stop_waited: bool,
     laststopreport: Option<u64>,
+    /// The daemon's resources for this process.
+    pub ext: X,
 }
 
 /// A run that ends on its own within this many milliseconds of its start
@@ -134,6 +140,14 @@ pub const QUICK_EXIT_MS: u64 = 1000;
 impl Process {
     /// A process in STOPPED that was never started.
     pub fn new(config: ProcessConfig) -> Self {
+        Process::with(config, ())
+    }
+}
+
+impl<X> Process<X> {
+    /// A process in STOPPED that was never started, with the daemon's
+    /// resources `ext`.
+    pub fn with(config: ProcessConfig, ext: X) -> Self {
         Process {
             config,
             state: ProcessState::Stopped,
@@ -151,6 +165,7 @@ impl Process {
             quick_exits: 0,
             stop_waited: false,
             laststopreport: None,
+            ext,
         }
     }
 

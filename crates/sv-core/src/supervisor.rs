@@ -2,7 +2,7 @@
 //! sequence (groups stopped one at a time in descending priority), reaping,
 //! and the next deadline the event loop must wake up for. Pure.
 
-use sv_config::{GroupConfig, LogLevel};
+use sv_config::{GroupConfig, LogLevel, ProcessConfig};
 
 use crate::process::{Effect, Now, Process};
 use crate::state::{ProcessState, SupervisorState, WaitStatus};
@@ -16,23 +16,31 @@ pub struct ProcId {
     pub process: usize,
 }
 
-/// A group of processes.
+/// A group of processes (`X`: the daemon's resources per process).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Group {
+pub struct Group<X = ()> {
     /// Its configuration (processes included, as configured).
     pub config: GroupConfig,
     /// Its processes, in configuration order.
-    pub processes: Vec<Process>,
+    pub processes: Vec<Process<X>>,
 }
 
 impl Group {
     /// A group with every process STOPPED.
     pub fn new(config: GroupConfig) -> Self {
-        let processes = config.processes.iter().cloned().map(Process::new).collect();
+        Group::with(config, |_| ())
+    }
+}
+
+impl<X> Group<X> {
+    /// A group with every process STOPPED, each with `ext(its config)`.
+    pub fn with(config: GroupConfig, mut ext: impl FnMut(&ProcessConfig) -> X) -> Self {
+        let processes =
+            config.processes.iter().map(|pc| Process::with(pc.clone(), ext(pc))).collect();
         Group { config, processes }
     }
 
-    fn unstopped(&self) -> impl Iterator<Item = &Process> {
+    fn unstopped(&self) -> impl Iterator<Item = &Process<X>> {
         self.processes.iter().filter(|p| !p.state.is_stopped())
     }
 
@@ -59,9 +67,9 @@ impl Group {
 
 /// Every group and the daemon's mood.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Supervisor {
+pub struct Supervisor<X = ()> {
     /// Groups in configuration order.
-    pub groups: Vec<Group>,
+    pub groups: Vec<Group<X>>,
     /// The daemon's state.
     pub mood: SupervisorState,
     stopping: bool,
@@ -72,8 +80,21 @@ pub struct Supervisor {
 impl Supervisor {
     /// All groups of a configuration, every process STOPPED.
     pub fn new(groups: Vec<GroupConfig>) -> Self {
+        Supervisor::with(groups, |_| ())
+    }
+
+    /// The text logged for a reaped pid that is not one of ours.
+    pub fn unknown_pid_message(pid: u32, status: WaitStatus) -> String {
+        format!("reaped unknown pid {pid} ({})", status.decode().1)
+    }
+}
+
+impl<X> Supervisor<X> {
+    /// All groups of a configuration, every process STOPPED and given
+    /// `ext(its config)`.
+    pub fn with(groups: Vec<GroupConfig>, mut ext: impl FnMut(&ProcessConfig) -> X) -> Self {
         Supervisor {
-            groups: groups.into_iter().map(Group::new).collect(),
+            groups: groups.into_iter().map(|g| Group::with(g, &mut ext)).collect(),
             mood: SupervisorState::Running,
             stopping: false,
             stop_groups: Vec::new(),
@@ -89,12 +110,12 @@ impl Supervisor {
     }
 
     /// The process at `id`.
-    pub fn process(&self, id: ProcId) -> &Process {
+    pub fn process(&self, id: ProcId) -> &Process<X> {
         &self.groups[id.group].processes[id.process]
     }
 
     /// The process at `id`, mutably.
-    pub fn process_mut(&mut self, id: ProcId) -> &mut Process {
+    pub fn process_mut(&mut self, id: ProcId) -> &mut Process<X> {
         &mut self.groups[id.group].processes[id.process]
     }
 
@@ -146,11 +167,6 @@ impl Supervisor {
             }
             None => false,
         }
-    }
-
-    /// The text logged for a reaped pid that is not one of ours.
-    pub fn unknown_pid_message(pid: u32, status: WaitStatus) -> String {
-        format!("reaped unknown pid {pid} ({})", status.decode().1)
     }
 
     /// Processes not in a stopped state.

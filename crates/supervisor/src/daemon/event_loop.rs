@@ -60,10 +60,8 @@ impl Runtime {
 
 /// The daemon's state while it runs.
 pub struct Daemon {
-    /// The model.
-    pub sv: Supervisor,
-    /// Per-process resources, indexed like `sv.groups`.
-    pub rt: Vec<Vec<Runtime>>,
+    /// The model; each process carries its [`Runtime`] (`Process::ext`).
+    pub sv: Supervisor<Runtime>,
     /// The main log.
     pub logger: Rc<RefCell<Logger>>,
     /// The configuration it runs.
@@ -130,24 +128,13 @@ impl Daemon {
         event_tx: tokio::sync::mpsc::UnboundedSender<Event>,
     ) -> Self {
         let s = &cfg.supervisord;
-        let sv = Supervisor::new(cfg.groups.clone());
-        let rt = sv
-            .groups
-            .iter()
-            .map(|g| {
-                g.processes
-                    .iter()
-                    .map(|p| {
-                        Runtime::new(output::log_paths(&p.config, &s.childlogdir, &s.identifier))
-                    })
-                    .collect()
-            })
-            .collect();
+        let sv = Supervisor::with(cfg.groups.clone(), |p| {
+            Runtime::new(output::log_paths(p, &s.childlogdir, &s.identifier))
+        });
         let wall_start =
             SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
         let daemon = Daemon {
             sv,
-            rt,
             logger,
             cfg: cfg.clone(),
             loaded_groups: cfg.groups.clone(),
@@ -240,20 +227,17 @@ impl Daemon {
         if self.sv.groups.iter().any(|g| g.config.name == config.name) {
             return false;
         }
-        let s = &self.cfg.supervisord;
-        let rt = config
-            .processes
-            .iter()
-            .map(|p| Runtime::new(output::log_paths(p, &s.childlogdir, &s.identifier)))
-            .collect();
         if let Some(p) = pool_for(&config) {
             self.pools.push((config.name.clone(), p));
             self.refresh_log_subscribed();
         }
         let _ = self.open_fcgi_socket(&config);
         let name = config.name.clone();
-        self.sv.groups.push(sv_core::supervisor::Group::new(config));
-        self.rt.push(rt);
+        let s = &self.cfg.supervisord;
+        let group = sv_core::supervisor::Group::with(config, |p| {
+            Runtime::new(output::log_paths(p, &s.childlogdir, &s.identifier))
+        });
+        self.sv.groups.push(group);
         self.emit(&Event::GroupAdded { group: name });
         true
     }
@@ -278,7 +262,6 @@ impl Daemon {
     /// Stops managing a group whose processes are all stopped.
     pub fn remove_group(&mut self, index: usize) {
         let g = self.sv.groups.remove(index);
-        self.rt.remove(index);
         self.pools.retain(|(n, _)| *n != g.config.name);
         self.refresh_log_subscribed();
         self.fcgi.retain(|(n, _)| *n != g.config.name);
@@ -329,7 +312,10 @@ impl Daemon {
                         else {
                             continue;
                         };
-                        let Some(fd) = self.rt[gi].get(listener).and_then(|r| r.stdin.as_ref())
+                        let Some(fd) = self.sv.groups[gi]
+                            .processes
+                            .get(listener)
+                            .and_then(|p| p.ext.stdin.as_ref())
                         else {
                             continue;
                         };
@@ -460,10 +446,11 @@ impl Daemon {
                 return out;
             }
         };
-        let rt = &mut self.rt[id.group][id.process];
+        let rt = &self.sv.process(id).ext;
         let files = output::open_log(rt.paths.stdout.as_deref(), &cfg.stdout).and_then(|o| {
             output::open_log(rt.paths.stderr.as_deref(), &cfg.stderr).map(|e| (o, e))
         });
+        let tails = [rt.tails[0].clone(), rt.tails[1].clone()];
         let (out_file, err_file) = match files {
             Ok(f) => f,
             Err(e) => {
@@ -476,9 +463,10 @@ impl Daemon {
         match sv_sys::process::spawn(&spec) {
             Err(e) => self.sv.process_mut(id).spawn_failed(e.message(&cfg.name), now, &mut out),
             Ok(sp) => {
+                let [out_tail, err_tail] = tails;
                 let pumps = [
-                    ("stdout", sp.stdout, &out_file, &cfg.stdout, rt.tails[0].clone()),
-                    ("stderr", sp.stderr, &err_file, &cfg.stderr, rt.tails[1].clone()),
+                    ("stdout", sp.stdout, &out_file, &cfg.stdout, out_tail),
+                    ("stderr", sp.stderr, &err_file, &cfg.stderr, err_tail),
                 ];
                 let group_name = self.sv.groups[id.group].config.name.clone();
                 let is_listener = self.pools.iter().any(|(n, _)| *n == group_name);
@@ -515,6 +503,7 @@ impl Daemon {
                         tokio::task::spawn_local(output::pump(fd, pump));
                     }
                 }
+                let rt = &mut self.sv.process_mut(id).ext;
                 rt.stdout = Some(out_file);
                 rt.stderr = Some(err_file);
                 rt.stdin = sp.stdin;
@@ -536,7 +525,7 @@ impl Daemon {
             let mut fx = Vec::new();
             if self.sv.reaped(pid, status, now, &mut fx) {
                 if let Some(id) = fx.first().map(|f| f.0) {
-                    self.rt[id.group][id.process].stdin = None;
+                    self.sv.process_mut(id).ext.stdin = None;
                 }
                 self.apply(fx);
             } else {
@@ -572,7 +561,7 @@ impl Daemon {
                 self.log(LogLevel::Info, &format!("received {name} indicating log reopen request"));
                 self.log(LogLevel::Info, "supervisord logreopen");
                 self.logger.borrow_mut().reopen();
-                for rt in self.rt.iter().flatten() {
+                for rt in self.sv.groups.iter().flat_map(|g| g.processes.iter().map(|p| &p.ext)) {
                     for f in [&rt.stdout, &rt.stderr].into_iter().flatten() {
                         if let Some(file) = f.borrow_mut().as_mut() {
                             let _ = file.reopen();

@@ -341,7 +341,7 @@ fn tail(shared: &Rc<Shared>, path: &str) -> Resp {
             },
         );
         let Some((gi, pi)) = found else { return error_response(StatusCode::NOT_FOUND) };
-        let rt = &d.rt[gi][pi];
+        let rt = &d.sv.groups[gi].processes[pi].ext;
         let (file, tx) = match channel {
             "stdout" => (&rt.paths.stdout, &rt.tails[0]),
             "stderr" => (&rt.paths.stderr, &rt.tails[1]),

@@ -274,7 +274,7 @@ pub(super) fn clear_process(d: &Daemon, id: ProcId) -> std::io::Result<()> {
             clear_file(&p)?;
         }
     }
-    let rt = &d.rt[id.group][id.process];
+    let rt = &d.sv.process(id).ext;
     for f in [&rt.stdout, &rt.stderr].into_iter().flatten() {
         if let Some(file) = f.borrow_mut().as_mut() {
             file.reopen()?;

@@ -33,7 +33,7 @@ pub(super) fn local_stop_time(stop: i64) -> String {
         .unwrap_or_default()
 }
 
-pub(super) fn describe(p: &Process, start: i64, stop: i64, now: i64) -> String {
+pub(super) fn describe<X>(p: &Process<X>, start: i64, stop: i64, now: i64) -> String {
     match p.state {
         ProcessState::Running => {
             format!("pid {}, uptime {}", p.pid.unwrap_or(0), timedelta(now - start))
@@ -70,7 +70,7 @@ pub(super) fn with_process_fields<R>(
     f: impl FnOnce(&[(&'static str, Field<'_>)]) -> R,
 ) -> R {
     let p = d.sv.process(id);
-    let rt = &d.rt[id.group][id.process];
+    let rt = &d.sv.process(id).ext;
     let start = int32(p.laststart_wall);
     let stop = int32(p.laststop_wall);
     let stdout = path_str(&rt.paths.stdout);

@@ -159,7 +159,7 @@ fn large_read(offset: i64, length: i64) -> bool {
 }
 
 fn channel_path(d: &Daemon, id: ProcId, stderr: bool) -> Option<String> {
-    let rt = &d.rt[id.group][id.process];
+    let rt = &d.sv.process(id).ext;
     let p = if stderr { &rt.paths.stderr } else { &rt.paths.stdout };
     p.as_ref().map(|p| p.display().to_string())
 }
@@ -484,7 +484,7 @@ async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> Rpc
             if p.pid.is_none() || p.killing {
                 return Err(fault(NOT_RUNNING, Some(name)));
             }
-            let Some(fd) = d.rt[id.group][id.process].stdin.as_ref() else {
+            let Some(fd) = d.sv.process(id).ext.stdin.as_ref() else {
                 return Err(fault(NO_FILE, Some(name)));
             };
             // Queued like the reference's input buffer: a task writes it as
