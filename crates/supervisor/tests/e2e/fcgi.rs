@@ -21,10 +21,7 @@ const CHILD: &str = concat!(
 fn children_share_the_socket_supervisord_opened() {
     let env = Env::new();
     let script = env.write("child.py", CHILD);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(0);
+    let port = crate::http::free_port();
     let mut d = Running::start(
         &env,
         &format!(
@@ -75,10 +72,7 @@ fn children_share_the_socket_supervisord_opened() {
 fn a_stopped_group_refuses_connections_and_a_start_serves_again() {
     let env = Env::new();
     let script = env.write("child.py", CHILD);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(0);
+    let port = crate::http::free_port();
     let mut d = Running::start(
         &env,
         &format!(
