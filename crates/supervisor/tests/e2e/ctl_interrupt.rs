@@ -87,6 +87,14 @@ impl Ctl {
     }
 }
 
+impl Drop for Ctl {
+    fn drop(&mut self) {
+        // Nothing outlives the test, even when an expectation failed.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// What happens to one supervisorctl on Ctrl-C in each situation.
 fn scenarios(ctl: &Path, conf: &Path) -> Vec<(Option<i32>, Option<i32>, String)> {
     let mut out = Vec::new();
