@@ -84,7 +84,13 @@ impl Ctl<'_> {
         } else {
             "supervisor.readProcessStderrLog"
         };
-        match self.call(method, &[name.into(), Value::Int(-bytes), Value::Int(0)]) {
+        self.print_log_end(method, &[name.into(), Value::Int(-bytes), Value::Int(0)], name)
+    }
+
+    /// Prints what a log read answers, or the reference's one-line error
+    /// for `who` (the process, or `supervisord` for the main log).
+    fn print_log_end(&mut self, method: &str, params: &[Value], who: &str) -> Res {
+        match self.call(method, params) {
             Ok(v) => self.output(v.as_str().unwrap_or("")),
             Err(CallError::Fault(fault)) => {
                 self.exitstatus = exit::GENERIC;
@@ -94,7 +100,7 @@ impl Ctl<'_> {
                     f::BAD_NAME => "no such process name",
                     _ => return Err(CallError::Fault(fault).into()),
                 };
-                self.output(&format!("{name}: ERROR ({what})"));
+                self.output(&format!("{who}: ERROR ({what})"));
             }
             Err(e) => return Err(e.into()),
         }
@@ -124,20 +130,12 @@ impl Ctl<'_> {
                 }
             }
         }
-        match self.call("supervisor.readLog", &[Value::Int(-bytes), Value::Int(0)]) {
-            Ok(v) => self.output(v.as_str().unwrap_or("")),
-            Err(CallError::Fault(fault)) => {
-                self.exitstatus = exit::GENERIC;
-                let what = match fault.code {
-                    f::NO_FILE => "no log file",
-                    f::FAILED => "unknown error reading log",
-                    _ => return Err(CallError::Fault(fault).into()),
-                };
-                self.output(&format!("supervisord: ERROR ({what})"));
-            }
-            Err(e) => return Err(e.into()),
-        }
-        Ok(())
+        // readLog never answers BAD_NAME, so the shared mapping is the same.
+        self.print_log_end(
+            "supervisor.readLog",
+            &[Value::Int(-bytes), Value::Int(0)],
+            "supervisord",
+        )
     }
 
     pub(super) fn fg(&mut self, arg: &str) -> Res {
