@@ -72,56 +72,6 @@ impl Section {
     ];
 }
 
-/// What a key's value is: how it is converted and checked (the converters
-/// are in [`crate::datatypes`], the hint in [`crate::datatypes::Expect`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Value {
-    /// An integer within the range.
-    Integer(i64, i64),
-    /// A byte count (`KB`, `MB`, `GB`) from 0 to [`MAX_BYTES`].
-    Bytes,
-    /// true/false and the other spellings.
-    Boolean,
-    /// `true`, `false` or `unexpected`.
-    AutoRestart,
-    /// A signal name or number.
-    Signal,
-    /// A comma-separated list of exit codes.
-    ExitCodes,
-    /// An octal number (a mode or umask).
-    Octal,
-    /// A log level name.
-    LogLevel,
-    /// `AUTO`, `NONE`, `syslog` or a path.
-    LogFile,
-    /// A path whose directory exists.
-    DirPath,
-    /// An existing directory.
-    Directory,
-    /// A user name or id.
-    User,
-    /// `user[:group]`.
-    UserGroup,
-    /// `KEY=value` pairs.
-    Environment,
-    /// A port or `host:port`.
-    InetAddress,
-    /// A process or group name (may hold `%(process_num)`).
-    Name,
-    /// A URL.
-    Url,
-    /// Event type names.
-    EventNames,
-    /// `tcp://host:port` or `unix:///path`.
-    FcgiSocket,
-    /// A command line.
-    Command,
-    /// Free text.
-    Text,
-    /// A list of names or patterns.
-    List,
-}
-
 /// The largest byte size accepted (`*_maxbytes`): 1 PiB.
 pub const MAX_BYTES: i64 = 1 << 50;
 
@@ -156,14 +106,16 @@ pub struct Key {
     pub name: &'static str,
     /// The sections that take it.
     pub sections: &'static [Section],
-    /// Its value.
-    pub value: Value,
+    /// Its value's kind: which converter reads it, its range, and the
+    /// hint an error about it shows (and the key reference prints).
+    pub value: Expect,
     /// Its default.
     pub default: Default,
     /// What it is for, in one line.
     pub doc: &'static str,
 }
 
+use crate::datatypes::Expect;
 use Section::{Ctl, Fcgi, Group, Include, InetHttp, Listener, Program, Supervisord, UnixHttp};
 
 const PROCESS: &[Section] = &[Program, Listener, Fcgi];
@@ -173,7 +125,7 @@ const SECS: (i64, i64) = (0, i32::MAX as i64);
 const fn key(
     name: &'static str,
     sections: &'static [Section],
-    value: Value,
+    value: Expect,
     default: Option<&'static str>,
     doc: &'static str,
 ) -> Key {
@@ -187,7 +139,7 @@ const fn key(
 const fn computed(
     name: &'static str,
     sections: &'static [Section],
-    value: Value,
+    value: Expect,
     default: &'static str,
     doc: &'static str,
 ) -> Key {
@@ -200,133 +152,133 @@ pub const KEYS: &[Key] = &[
     key(
         "logfile",
         &[Supervisord],
-        Value::LogFile,
+        Expect::DirPath,
         Some("supervisord.log"),
         "The main log: a path (relative to the directory supervisord starts in), or syslog.",
     ),
     key(
         "logfile_maxbytes",
         &[Supervisord],
-        Value::Bytes,
+        Expect::ByteRange(MAX_BYTES),
         Some("50MB"),
         "Size at which the main log is rotated; 0 never rotates.",
     ),
     key(
         "logfile_backups",
         &[Supervisord],
-        Value::Integer(0, 10_000),
+        Expect::Range(0, 10_000),
         Some("10"),
         "Rotated main logs kept.",
     ),
     key(
         "loglevel",
         &[Supervisord],
-        Value::LogLevel,
+        Expect::LogLevel,
         Some("info"),
         "The main log's level: critical, error, warn, info, debug, trace or blather.",
     ),
     key(
         "pidfile",
         &[Supervisord],
-        Value::DirPath,
+        Expect::DirPath,
         Some("supervisord.pid"),
         "Where supervisord writes its pid (relative to the directory it starts in).",
     ),
-    key("umask", &[Supervisord], Value::Octal, Some("022"), "supervisord's umask."),
-    key("nodaemon", &[Supervisord], Value::Boolean, Some("false"), "Stay in the foreground."),
+    key("umask", &[Supervisord], Expect::Octal, Some("022"), "supervisord's umask."),
+    key("nodaemon", &[Supervisord], Expect::Boolean, Some("false"), "Stay in the foreground."),
     key(
         "silent",
         &[Supervisord],
-        Value::Boolean,
+        Expect::Boolean,
         Some("false"),
         "In the foreground, do not copy the main log to stdout.",
     ),
     key(
         "minfds",
         &[Supervisord],
-        Value::Integer(0, SECS.1),
+        Expect::Range(0, SECS.1),
         Some("1024"),
         "File descriptors that must be available; the soft limit is raised to it.",
     ),
     key(
         "minprocs",
         &[Supervisord],
-        Value::Integer(0, SECS.1),
+        Expect::Range(0, SECS.1),
         Some("200"),
         "Processes that must be available; the soft limit is raised to it.",
     ),
     key(
         "nocleanup",
         &[Supervisord],
-        Value::Boolean,
+        Expect::Boolean,
         Some("false"),
         "Keep old AUTO child logs at startup.",
     ),
     computed(
         "childlogdir",
         &[Supervisord],
-        Value::Directory,
+        Expect::Directory,
         "the system's temporary directory",
         "Where AUTO child logs go.",
     ),
     key(
         "user",
         &[Supervisord],
-        Value::User,
+        Expect::User,
         None,
         "The user supervisord switches to when started as root.",
     ),
     key(
         "directory",
         &[Supervisord],
-        Value::Directory,
+        Expect::Directory,
         None,
         "The directory supervisord changes to when it daemonizes.",
     ),
     key(
         "strip_ansi",
         &[Supervisord],
-        Value::Boolean,
+        Expect::Boolean,
         Some("false"),
         "Remove ANSI escape sequences from child logs.",
     ),
     key(
         "environment",
         &[Supervisord],
-        Value::Environment,
+        Expect::Environment,
         None,
         "Variables added to every child's environment.",
     ),
     key(
         "identifier",
         &[Supervisord],
-        Value::Text,
+        Expect::Other("text"),
         Some("supervisor"),
         "The name this supervisord gives itself over XML-RPC.",
     ),
     // [unix_http_server]
-    key("file", &[UnixHttp], Value::DirPath, None, "The path of the control socket."),
-    key("chmod", &[UnixHttp], Value::Octal, Some("0700"), "The socket's mode."),
-    key("chown", &[UnixHttp], Value::UserGroup, None, "The socket's owner, user[:group]."),
+    key("file", &[UnixHttp], Expect::DirPath, None, "The path of the control socket."),
+    key("chmod", &[UnixHttp], Expect::Octal, Some("0700"), "The socket's mode."),
+    key("chown", &[UnixHttp], Expect::UserGroup, None, "The socket's owner, user[:group]."),
     // [inet_http_server]
     key(
         "port",
         &[InetHttp],
-        Value::InetAddress,
+        Expect::InetAddress,
         None,
         "host:port the web page and XML-RPC listen on.",
     ),
     key(
         "username",
         &[UnixHttp, InetHttp, Ctl],
-        Value::Text,
+        Expect::Other("text"),
         None,
         "The user name clients must send.",
     ),
     key(
         "password",
         &[UnixHttp, InetHttp, Ctl],
-        Value::Text,
+        Expect::Other("text"),
         None,
         "The password, plain or {SHA} and its hex SHA-1.",
     ),
@@ -334,203 +286,215 @@ pub const KEYS: &[Key] = &[
     key(
         "serverurl",
         &[Ctl],
-        Value::Url,
+        Expect::Url,
         Some("http://localhost:9001"),
         "Where supervisorctl finds supervisord.",
     ),
-    key("prompt", &[Ctl], Value::Text, Some("supervisor"), "The interactive shell's prompt."),
-    key("history_file", &[Ctl], Value::DirPath, None, "Where the shell keeps its history."),
+    key(
+        "prompt",
+        &[Ctl],
+        Expect::Other("text"),
+        Some("supervisor"),
+        "The interactive shell's prompt.",
+    ),
+    key("history_file", &[Ctl], Expect::DirPath, None, "Where the shell keeps its history."),
     // processes
-    key("command", PROCESS, Value::Command, None, "The command to run (required)."),
+    key(
+        "command",
+        PROCESS,
+        Expect::Other("a command line, split into words as a shell would"),
+        None,
+        "The command to run (required).",
+    ),
     key(
         "process_name",
         PROCESS,
-        Value::Name,
+        Expect::Name,
         Some("%(program_name)s"),
         "The name of each process; must hold %(process_num) when numprocs > 1.",
     ),
     key(
         "numprocs",
         PROCESS,
-        Value::Integer(0, 100_000),
+        Expect::Range(0, 100_000),
         Some("1"),
         "How many processes of this program run.",
     ),
-    key("numprocs_start", PROCESS, Value::Integer(0, SECS.1), Some("0"), "The first process_num."),
+    key("numprocs_start", PROCESS, Expect::Range(0, SECS.1), Some("0"), "The first process_num."),
     key(
         "priority",
         &[Program, Fcgi, Group],
-        Value::Integer(I32.0, I32.1),
+        Expect::Range(I32.0, I32.1),
         Some("999"),
         "Start order: lower first; stop order is the reverse.",
     ),
     key(
         "priority",
         &[Listener],
-        Value::Integer(I32.0, I32.1),
+        Expect::Range(I32.0, I32.1),
         Some("-1"),
         "Start order: lower first; stop order is the reverse.",
     ),
-    key("autostart", PROCESS, Value::Boolean, Some("true"), "Start when supervisord starts."),
+    key("autostart", PROCESS, Expect::Boolean, Some("true"), "Start when supervisord starts."),
     key(
         "autorestart",
         PROCESS,
-        Value::AutoRestart,
+        Expect::AutoRestart,
         Some("unexpected"),
         "Restart after an exit: true, false, or unexpected (an exit code not in exitcodes).",
     ),
     key(
         "startsecs",
         PROCESS,
-        Value::Integer(SECS.0, SECS.1),
+        Expect::Range(SECS.0, SECS.1),
         Some("1"),
         "Seconds a process must stay up to count as started.",
     ),
     key(
         "startretries",
         PROCESS,
-        Value::Integer(0, SECS.1),
+        Expect::Range(0, SECS.1),
         Some("3"),
         "Failed starts in a row before FATAL.",
     ),
-    key("exitcodes", PROCESS, Value::ExitCodes, Some("0"), "The exit codes that are expected."),
+    key("exitcodes", PROCESS, Expect::ExitCodes, Some("0"), "The exit codes that are expected."),
     key(
         "stopsignal",
         PROCESS,
-        Value::Signal,
+        Expect::Signal,
         Some("TERM"),
         "The signal that asks a process to stop.",
     ),
     key(
         "stopwaitsecs",
         PROCESS,
-        Value::Integer(SECS.0, SECS.1),
+        Expect::Range(SECS.0, SECS.1),
         Some("10"),
         "Seconds to wait after the stop signal before SIGKILL.",
     ),
     key(
         "stopasgroup",
         PROCESS,
-        Value::Boolean,
+        Expect::Boolean,
         Some("false"),
         "Send the stop signal to the process group.",
     ),
     computed(
         "killasgroup",
         PROCESS,
-        Value::Boolean,
+        Expect::Boolean,
         "the value of stopasgroup",
         "Send SIGKILL to the process group.",
     ),
-    key("user", PROCESS, Value::User, None, "The user the process runs as."),
-    key("directory", PROCESS, Value::Directory, None, "The directory the process starts in."),
-    key("umask", PROCESS, Value::Octal, None, "The process's umask."),
+    key("user", PROCESS, Expect::User, None, "The user the process runs as."),
+    key("directory", PROCESS, Expect::Directory, None, "The directory the process starts in."),
+    key("umask", PROCESS, Expect::Octal, None, "The process's umask."),
     key(
         "redirect_stderr",
         PROCESS,
-        Value::Boolean,
+        Expect::Boolean,
         Some("false"),
         "Send stderr into the stdout log.",
     ),
     key(
         "stdout_logfile",
         PROCESS,
-        Value::LogFile,
+        Expect::LogFile,
         Some("AUTO"),
         "The stdout log: AUTO, NONE, syslog or a path.",
     ),
     key(
         "stdout_logfile_maxbytes",
         PROCESS,
-        Value::Bytes,
+        Expect::ByteRange(MAX_BYTES),
         Some("50MB"),
         "Size at which the stdout log is rotated; 0 never rotates.",
     ),
     key(
         "stdout_logfile_backups",
         PROCESS,
-        Value::Integer(0, 10_000),
+        Expect::Range(0, 10_000),
         Some("10"),
         "Rotated stdout logs kept.",
     ),
     key(
         "stdout_capture_maxbytes",
         PROCESS,
-        Value::Bytes,
+        Expect::ByteRange(MAX_BYTES),
         Some("0"),
         "Capture mode buffer for PROCESS_COMMUNICATION events; 0 is off.",
     ),
     key(
         "stdout_events_enabled",
         PROCESS,
-        Value::Boolean,
+        Expect::Boolean,
         Some("false"),
         "Emit PROCESS_LOG_STDOUT events.",
     ),
-    key("stdout_syslog", PROCESS, Value::Boolean, Some("false"), "Also send stdout to syslog."),
+    key("stdout_syslog", PROCESS, Expect::Boolean, Some("false"), "Also send stdout to syslog."),
     key(
         "stderr_logfile",
         PROCESS,
-        Value::LogFile,
+        Expect::LogFile,
         Some("AUTO"),
         "The stderr log: AUTO, NONE, syslog or a path.",
     ),
     key(
         "stderr_logfile_maxbytes",
         PROCESS,
-        Value::Bytes,
+        Expect::ByteRange(MAX_BYTES),
         Some("50MB"),
         "Size at which the stderr log is rotated; 0 never rotates.",
     ),
     key(
         "stderr_logfile_backups",
         PROCESS,
-        Value::Integer(0, 10_000),
+        Expect::Range(0, 10_000),
         Some("10"),
         "Rotated stderr logs kept.",
     ),
     key(
         "stderr_capture_maxbytes",
         PROCESS,
-        Value::Bytes,
+        Expect::ByteRange(MAX_BYTES),
         Some("0"),
         "Capture mode buffer for PROCESS_COMMUNICATION events; 0 is off.",
     ),
     key(
         "stderr_events_enabled",
         PROCESS,
-        Value::Boolean,
+        Expect::Boolean,
         Some("false"),
         "Emit PROCESS_LOG_STDERR events.",
     ),
-    key("stderr_syslog", PROCESS, Value::Boolean, Some("false"), "Also send stderr to syslog."),
+    key("stderr_syslog", PROCESS, Expect::Boolean, Some("false"), "Also send stderr to syslog."),
     key(
         "environment",
         PROCESS,
-        Value::Environment,
+        Expect::Environment,
         None,
         "Variables added to the process's environment.",
     ),
-    key("serverurl", PROCESS, Value::Url, Some("AUTO"), "SUPERVISOR_SERVER_URL for the process."),
+    key("serverurl", PROCESS, Expect::Url, Some("AUTO"), "SUPERVISOR_SERVER_URL for the process."),
     // [eventlistener:x]
     key(
         "events",
         &[Listener],
-        Value::EventNames,
+        Expect::EventNames,
         None,
         "The event types the pool subscribes to (required).",
     ),
     key(
         "buffer_size",
         &[Listener],
-        Value::Integer(1, 1_048_576),
+        Expect::Range(1, 1_048_576),
         Some("10"),
         "Events the pool buffers before the oldest is dropped.",
     ),
     key(
         "result_handler",
         &[Listener],
-        Value::Text,
+        Expect::Other("text"),
         Some("supervisor.dispatchers:default_handler"),
         "How listener results are read (only the default exists here).",
     ),
@@ -538,26 +502,32 @@ pub const KEYS: &[Key] = &[
     key(
         "socket",
         &[Fcgi],
-        Value::FcgiSocket,
+        Expect::FcgiSocket,
         None,
         "The socket the group's processes accept on (required).",
     ),
     computed(
         "socket_backlog",
         &[Fcgi],
-        Value::Integer(1, 65535),
+        Expect::Range(1, 65535),
         "the system's maximum",
         "The socket's listen backlog.",
     ),
-    key("socket_owner", &[Fcgi], Value::UserGroup, None, "The unix socket's owner, user[:group]."),
-    key("socket_mode", &[Fcgi], Value::Octal, Some("0700"), "The unix socket's mode."),
+    key("socket_owner", &[Fcgi], Expect::UserGroup, None, "The unix socket's owner, user[:group]."),
+    key("socket_mode", &[Fcgi], Expect::Octal, Some("0700"), "The unix socket's mode."),
     // [group:x]
-    key("programs", &[Group], Value::List, None, "The programs in the group (required)."),
+    key(
+        "programs",
+        &[Group],
+        Expect::Other("names separated by commas or spaces"),
+        None,
+        "The programs in the group (required).",
+    ),
     // [include]
     key(
         "files",
         &[Include],
-        Value::List,
+        Expect::Other("names separated by commas or spaces"),
         None,
         "Files to include: globs relative to this file's directory.",
     ),
@@ -607,34 +577,6 @@ pub fn all_keys() -> Vec<&'static str> {
     v
 }
 
-/// How a value is described in the key reference.
-pub fn describe(value: Value) -> String {
-    match value {
-        Value::Integer(lo, hi) => format!("integer, {lo} to {hi}"),
-        Value::Bytes => format!("bytes (KB, MB, GB), 0 to {MAX_BYTES}"),
-        Value::Boolean => "boolean".into(),
-        Value::AutoRestart => "true, false or unexpected".into(),
-        Value::Signal => "signal name or number".into(),
-        Value::ExitCodes => "exit codes 0-255, comma-separated".into(),
-        Value::Octal => "octal".into(),
-        Value::LogLevel => "log level".into(),
-        Value::LogFile => "AUTO, NONE, syslog or a path".into(),
-        Value::DirPath => "path".into(),
-        Value::Directory => "existing directory".into(),
-        Value::User => "user name or id".into(),
-        Value::UserGroup => "user[:group]".into(),
-        Value::Environment => "KEY=value pairs".into(),
-        Value::InetAddress => "port or host:port".into(),
-        Value::Name => "name".into(),
-        Value::Url => "URL".into(),
-        Value::EventNames => "event type names".into(),
-        Value::FcgiSocket => "tcp://host:port or unix:///path".into(),
-        Value::Command => "command line".into(),
-        Value::Text => "text".into(),
-        Value::List => "names, comma or space separated".into(),
-    }
-}
-
 /// The key reference (`docs/configuration-keys.md`), generated from
 /// [`KEYS`]; a test keeps the file equal to it.
 pub fn reference() -> String {
@@ -657,7 +599,7 @@ pub fn reference() -> String {
             s.push_str(&format!(
                 "| `{}` | {} | {} | {} |\n",
                 k.name,
-                describe(k.value),
+                k.value.describe(),
                 default,
                 k.doc
             ));

@@ -101,8 +101,8 @@ pub struct CtlOverrides {
 /// (docs/compatibility.md).
 pub fn range_of(section: schema::Section, key: &str) -> std::ops::RangeInclusive<i64> {
     match schema::key_in(section, key).map(|k| k.value) {
-        Some(schema::Value::Integer(lo, hi)) => lo..=hi,
-        Some(schema::Value::Bytes) => 0..=schema::MAX_BYTES,
+        Some(Expect::Range(lo, hi)) => lo..=hi,
+        Some(Expect::ByteRange(hi)) => 0..=hi,
         _ => i64::MIN..=i64::MAX,
     }
 }
@@ -303,7 +303,7 @@ impl<'a> Loader<'a> {
         let d = kind.and_then(|k| schema::key_in(k, key));
         debug_assert!(d.is_some(), "no {key} in the key table for [{section}]");
         let (lo, hi) = match d.map(|d| d.value) {
-            Some(schema::Value::Integer(lo, hi)) => (lo, hi),
+            Some(Expect::Range(lo, hi)) => (lo, hi),
             _ => (i64::MIN, i64::MAX),
         };
         let default = d.and_then(|d| d.default.text()).unwrap_or("0");

@@ -102,7 +102,7 @@ fn every_error_is_collected_with_its_location() {
 /// range.
 #[test]
 fn numbers_have_ranges() {
-    use crate::schema::{KEYS, Section, Value};
+    use crate::schema::{KEYS, Section};
     let conf = |section: Section, key: &str, value: i128| {
         let line = format!("{key}={value}\n");
         let mut text = String::from("[supervisord]\n");
@@ -130,7 +130,7 @@ fn numbers_have_ranges() {
         }
         for &section in k.sections {
             let range = range_of(section, k.name);
-            if !matches!(k.value, Value::Integer(..) | Value::Bytes) {
+            if !matches!(k.value, Expect::Range(..) | Expect::ByteRange(_)) {
                 continue;
             }
             for ok in [*range.start(), *range.end()] {
