@@ -427,7 +427,9 @@ impl Daemon {
         // An fcgi group's socket, opened again if it was closed while the
         // group was idle.
         let group_cfg = &self.sv.groups[id.group].config;
-        if matches!(group_cfg.kind, sv_config::GroupKind::FastCgi { .. }) {
+        if matches!(group_cfg.kind, sv_config::GroupKind::FastCgi { .. })
+            && !self.fcgi.iter().any(|(n, _)| *n == group_cfg.name)
+        {
             let group_cfg = group_cfg.clone();
             if let Err(e) = self.open_fcgi_socket(&group_cfg) {
                 self.sv.process_mut(id).spawn_failed(e.0, now, &mut out);

@@ -177,74 +177,36 @@ impl Loader<'_> {
             let priority = self.int(section, "priority", &x).unwrap_or(999);
             let mut fx = x.clone();
             fx.insert("program_name".into(), PyVal::Str(name.clone()));
-            let proc_uid = match self.get(section, "user", None, &x) {
-                Ok(Some(g)) => match dt::name_to_uid(host, &g.text) {
-                    Ok(u) => Some(u),
-                    Err(m) => {
-                        self.err_at(m, section, "user", g.entry.as_ref(), Expect::User);
-                        None
-                    }
-                },
-                _ => None,
+            let user = |t: &str| dt::name_to_uid(host, t);
+            let proc_uid = self.optional(section, "user", &x, user, None, Expect::User);
+            let backlog_in_range = |t: &str| match dt::integer(t)? {
+                b if (1..=65535).contains(&b) => Ok(b),
+                b => Err(dt::Invalid(format!("Invalid socket_backlog value {b}"))),
             };
-            let backlog = match self.get(section, "socket_backlog", None, &x) {
-                Ok(Some(g)) => match dt::integer(&g.text) {
-                    Ok(b) if (1..=65535).contains(&b) => Some(b),
-                    Ok(b) => {
-                        self.err_at(
-                            format!("Invalid socket_backlog value {b}"),
-                            section,
-                            "socket_backlog",
-                            g.entry.as_ref(),
-                            Expect::Range(1, 65535),
-                        );
-                        None
-                    }
-                    Err(m) => {
-                        self.err_at(
-                            m,
-                            section,
-                            "socket_backlog",
-                            g.entry.as_ref(),
-                            Expect::Range(1, 65535),
-                        );
-                        None
-                    }
-                },
-                _ => None,
-            };
-            let owner = match self.get(section, "socket_owner", None, &x) {
-                Ok(Some(g)) => match dt::colon_separated_user_group(host, &g.text) {
-                    Ok(o) => Some(o),
-                    Err(_) => {
-                        self.err_at(
-                            format!("Invalid socket_owner value {}", g.text),
-                            section,
-                            "socket_owner",
-                            g.entry.as_ref(),
-                            Expect::UserGroup,
-                        );
-                        None
-                    }
-                },
-                _ => None,
-            };
-            let mode = match self.get(section, "socket_mode", None, &x) {
-                Ok(Some(g)) => match dt::octal_type(&g.text) {
-                    Ok(m) => Some(m),
-                    Err(_) => {
-                        self.err_at(
-                            format!("Invalid socket_mode value {}", g.text),
-                            section,
-                            "socket_mode",
-                            g.entry.as_ref(),
-                            Expect::Octal,
-                        );
-                        None
-                    }
-                },
-                _ => None,
-            };
+            let backlog = self.optional(
+                section,
+                "socket_backlog",
+                &x,
+                backlog_in_range,
+                None,
+                Expect::Range(1, 65535),
+            );
+            let owner = self.optional(
+                section,
+                "socket_owner",
+                &x,
+                |t| dt::colon_separated_user_group(host, t),
+                Some("Invalid socket_owner value"),
+                Expect::UserGroup,
+            );
+            let mode = self.optional(
+                section,
+                "socket_mode",
+                &x,
+                dt::octal_type,
+                Some("Invalid socket_mode value"),
+                Expect::Octal,
+            );
             let socket = match self.get(section, "socket", None, &fx) {
                 Ok(Some(g)) if !g.text.is_empty() => Some(g.text),
                 Ok(_) => {

@@ -343,6 +343,33 @@ impl<'a> Loader<'a> {
         self.conv(section, key, default, extra, f, exp)
     }
 
+    /// A key without a default, read by `f`: `None` when it is absent or
+    /// refused (the refusal recorded). The error is `f`'s message, or
+    /// `{invalid} {written text}` when `invalid` is given (the reference's
+    /// wording for socket owners and modes).
+    fn optional<T>(
+        &mut self,
+        section: &str,
+        key: &str,
+        extra: &Expansions,
+        f: impl Fn(&str) -> Result<T, dt::Invalid>,
+        invalid: Option<&str>,
+        exp: Expect,
+    ) -> Option<T> {
+        let Ok(Some(got)) = self.get(section, key, None, extra) else { return None };
+        match f(&got.text) {
+            Ok(v) => Some(v),
+            Err(m) => {
+                let msg = match invalid {
+                    Some(prefix) => format!("{prefix} {}", got.text),
+                    None => m.0,
+                };
+                self.err_at(msg, section, key, got.entry.as_ref(), exp);
+                None
+            }
+        }
+    }
+
     /// A boolean key, with its default from the key table.
     fn boolean(&mut self, section: &str, key: &str, extra: &Expansions) -> bool {
         let default = def(section, key).and_then(|d| d.default.text()).unwrap_or("false");

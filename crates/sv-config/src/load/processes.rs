@@ -84,26 +84,8 @@ impl Loader<'_> {
             Ok(Some(g)) if g.text.trim().to_uppercase() != "AUTO" => Some(g.text),
             _ => None,
         };
-        let uid = match self.get(s, "user", None, &c) {
-            Ok(Some(g)) => match dt::name_to_uid(host, &g.text) {
-                Ok(u) => Some(u),
-                Err(m) => {
-                    self.err_at(m, s, "user", g.entry.as_ref(), Expect::User);
-                    None
-                }
-            },
-            _ => None,
-        };
-        let umask = match self.get(s, "umask", None, &c) {
-            Ok(Some(g)) => match dt::octal_type(&g.text) {
-                Ok(u) => Some(u),
-                Err(m) => {
-                    self.err_at(m, s, "umask", g.entry.as_ref(), Expect::Octal);
-                    None
-                }
-            },
-            _ => None,
-        };
+        let uid = self.optional(s, "user", &c, |t| dt::name_to_uid(host, t), None, Expect::User);
+        let umask = self.optional(s, "umask", &c, dt::octal_type, None, Expect::Octal);
         let pn_entry = self.get_raw(s, "process_name");
         let pn_raw = pn_entry.as_ref().map_or("%(program_name)s".to_owned(), |e| e.value.clone());
         let process_name = match dt::process_or_group_name(&pn_raw) {

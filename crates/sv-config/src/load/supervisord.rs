@@ -224,38 +224,26 @@ impl Loader<'_> {
                 Err(Reported) => None,
             };
             let (username, password) = self.auth(&section);
-            let chown = match self.get(&section, "chown", None, &none) {
-                Ok(Some(g)) => match dt::colon_separated_user_group(host, &g.text) {
-                    Ok(o) => o,
-                    Err(_) => {
-                        self.err_at(
-                            format!("Invalid sockchown value {}", g.text),
-                            &section,
-                            "chown",
-                            g.entry.as_ref(),
-                            Expect::UserGroup,
-                        );
-                        (-1, -1)
-                    }
-                },
-                _ => (-1, -1),
-            };
-            let chmod = match self.get(&section, "chmod", None, &none) {
-                Ok(Some(g)) => match dt::octal_type(&g.text) {
-                    Ok(m) => m,
-                    Err(_) => {
-                        self.err_at(
-                            format!("Invalid chmod value {}", g.text),
-                            &section,
-                            "chmod",
-                            g.entry.as_ref(),
-                            Expect::Octal,
-                        );
-                        0o700
-                    }
-                },
-                _ => 0o700,
-            };
+            let chown = self
+                .optional(
+                    &section,
+                    "chown",
+                    &none,
+                    |t| dt::colon_separated_user_group(host, t),
+                    Some("Invalid sockchown value"),
+                    Expect::UserGroup,
+                )
+                .unwrap_or((-1, -1));
+            let chmod = self
+                .optional(
+                    &section,
+                    "chmod",
+                    &none,
+                    dt::octal_type,
+                    Some("Invalid chmod value"),
+                    Expect::Octal,
+                )
+                .unwrap_or(0o700);
             if let Some(file) = file {
                 out.push(HttpServerConfig::Unix {
                     section,
