@@ -15,7 +15,7 @@ import sys
 import xmlrpc.client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rpc_scenario import UnixTransport, norm  # noqa: E402
+from rpc_scenario import UnixTransport, outcome  # noqa: E402
 
 # method -> the parameters of a good call (all but the last may be required).
 METHODS = [
@@ -69,20 +69,16 @@ def main():
                                       allow_none=True)
     out = []
 
+    def shape(method, v):
+        if method in ("supervisor.getPID", "system.methodHelp", "supervisor.reloadConfig"):
+            return type(v).__name__
+        if method in ("supervisor.readLog", "supervisor.readMainLog"):
+            return v[:10]  # the main log's date; the rest differs
+        return v
+
     def call(label, method, params):
-        try:
-            v = getattr(proxy, method)(*params)
-            if method in ("supervisor.getPID", "system.methodHelp", "supervisor.reloadConfig"):
-                v = type(v).__name__
-            elif method in ("supervisor.readLog", "supervisor.readMainLog"):
-                v = v[:10]  # the main log's date; the rest differs
-            out.append([label, "ok", norm(v)])
-        except xmlrpc.client.Fault as f:
-            out.append([label, "fault", f.faultCode, f.faultString])
-        except xmlrpc.client.ProtocolError as e:
-            out.append([label, "http", e.errcode])
-        except OSError as e:
-            out.append([label, "connection", type(e).__name__])
+        out.append(outcome(label, lambda: getattr(proxy, method)(*params),
+                           lambda v: shape(method, v)))
 
     for method, good in METHODS:
         call(f"{method} good", method, good)

@@ -52,22 +52,30 @@ def norm(v, key=None):
     return v
 
 
+def outcome(label, thunk, transform=None):
+    """What one call gave: [label, "ok", value] (normalised, after
+    `transform`), [label, "fault", code, text], [label, "http", status] or
+    [label, "connection", error class]."""
+    try:
+        v = thunk()
+        if transform:
+            v = transform(v)
+        return [label, "ok", norm(v)]
+    except xmlrpc.client.Fault as f:
+        return [label, "fault", f.faultCode, f.faultString]
+    except xmlrpc.client.ProtocolError as e:
+        return [label, "http", e.errcode]
+    except OSError as e:
+        return [label, "connection", type(e).__name__]
+
+
 def main():
     proxy = xmlrpc.client.ServerProxy("http://localhost", transport=UnixTransport(sys.argv[1]))
     out = []
 
     def call(label, fn, *args, shape=False):
-        try:
-            v = fn(*args)
-            if shape:
-                v = type(v).__name__
-            out.append([label, "ok", norm(v)])
-        except xmlrpc.client.Fault as f:
-            out.append([label, "fault", f.faultCode, f.faultString])
-        except xmlrpc.client.ProtocolError as e:
-            out.append([label, "http", e.errcode])
-        except OSError as e:
-            out.append([label, "connection", type(e).__name__])
+        out.append(outcome(label, lambda: fn(*args),
+                           (lambda v: type(v).__name__) if shape else None))
 
     s = proxy.supervisor
     call("getAPIVersion", s.getAPIVersion)
