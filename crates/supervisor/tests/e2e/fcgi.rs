@@ -17,21 +17,24 @@ const CHILD: &str = concat!(
     "    time.sleep(0.05)\n",
 );
 
+/// Group `app` (two processes on a TCP socket at `port`) and group
+/// `other` (one process on the unix socket `{dir}/<sock>`, with `extra`), both
+/// running [`CHILD`].
+fn app_conf(env: &Env, port: u16, other: &str, sock: &str, extra: &str) -> String {
+    let script = env.write("child.py", CHILD);
+    let script = script.display();
+    format!(
+        "[fcgi-program:app]\ncommand=python3 {script}\nsocket=tcp://127.0.0.1:{port}\nnumprocs=2\n\
+         process_name=%(program_name)s_%(process_num)d\nstartsecs=0\n\
+         [fcgi-program:{other}]\ncommand=python3 {script}\nsocket=unix://{{dir}}/{sock}\n{extra}\n"
+    )
+}
+
 #[test]
 fn children_share_the_socket_supervisord_opened() {
     let env = Env::new();
-    let script = env.write("child.py", CHILD);
     let port = crate::http::free_port();
-    let mut d = Running::start(
-        &env,
-        &format!(
-            "[fcgi-program:app]\ncommand=python3 {}\nsocket=tcp://127.0.0.1:{port}\nnumprocs=2\n\
-             process_name=%(program_name)s_%(process_num)d\nstartsecs=0\n\
-             [fcgi-program:unixapp]\ncommand=python3 {}\nsocket=unix://{{dir}}/app.sock\nstartsecs=0\n",
-            script.display(),
-            script.display()
-        ),
-    );
+    let mut d = Running::start(&env, &app_conf(&env, port, "unixapp", "app.sock", "startsecs=0"));
     d.wait_count("entered RUNNING state", 3, Duration::from_secs(20));
     std::thread::sleep(Duration::from_millis(300));
     d.check(!d.log().contains("exited:"), "the children keep running");
@@ -71,18 +74,8 @@ fn children_share_the_socket_supervisord_opened() {
 #[test]
 fn a_stopped_group_refuses_connections_and_a_start_serves_again() {
     let env = Env::new();
-    let script = env.write("child.py", CHILD);
     let port = crate::http::free_port();
-    let mut d = Running::start(
-        &env,
-        &format!(
-            "[fcgi-program:app]\ncommand=python3 {}\nsocket=tcp://127.0.0.1:{port}\nnumprocs=2\n\
-             process_name=%(program_name)s_%(process_num)d\nstartsecs=0\n\
-             [fcgi-program:idle]\ncommand=python3 {}\nsocket=unix://{{dir}}/idle.sock\nautostart=false\n",
-            script.display(),
-            script.display()
-        ),
-    );
+    let mut d = Running::start(&env, &app_conf(&env, port, "idle", "idle.sock", "autostart=false"));
     d.wait_count("entered RUNNING state", 2, Duration::from_secs(20));
     let ask = || -> Result<String, std::io::ErrorKind> {
         let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.kind())?;
