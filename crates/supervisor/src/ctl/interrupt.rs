@@ -56,8 +56,11 @@ pub fn install() {
     state().installed = true;
     std::thread::spawn(move || {
         loop {
-            if set.wait() == Ok(Signal::SIGINT) {
-                on_interrupt();
+            match set.wait() {
+                Ok(Signal::SIGINT) => on_interrupt(),
+                Ok(_) => {}
+                // sigwait fails only for a bad set: stop rather than spin.
+                Err(_) => return,
             }
         }
     });
