@@ -500,7 +500,16 @@ fn accept_loop(shared: Rc<Shared>, server: Server) -> std::io::Result<()> {
                     pause = (pause * 2).min(Duration::from_secs(1));
                 }
                 // A connection that was reset before we took it, and the like.
-                Err(_) => {}
+                Err(e)
+                    if matches!(
+                        e.raw_os_error(),
+                        Some(libc::ECONNABORTED | libc::EPROTO | libc::EINTR | libc::EAGAIN)
+                    ) => {}
+                // Anything else that repeats must not spin either.
+                Err(_) => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(1));
+                }
             }
         }
     });
