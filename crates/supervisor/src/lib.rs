@@ -11,6 +11,7 @@
 //! Each binary in `src/bin/` is a thin `main` that calls into this library
 //! with the real host and streams, and exits with the code it returns.
 
+pub mod api;
 pub mod ctl;
 pub mod daemon;
 pub mod faults;

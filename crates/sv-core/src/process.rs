@@ -86,6 +86,106 @@ pub enum Effect {
     },
 }
 
+/// A process's state together with what exists only in that state: the
+/// child's pid while there is one, the deadline of the states that have
+/// one, the exit status of the states that follow an exit. "No pid" or "no
+/// deadline" is the absence of a field, never a magic value, and a
+/// combination the reference cannot reach (a pid while STOPPED, a SIGKILL
+/// deadline while RUNNING) cannot be written down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Not running; `exitstatus` of the stopped child, if it was stopped.
+    Stopped {
+        /// The stopped child's exit status.
+        exitstatus: Option<i32>,
+    },
+    /// Spawned; `pid` once the fork is reported.
+    Starting {
+        /// The child's pid.
+        pid: Option<u32>,
+    },
+    /// Up.
+    Running {
+        /// The child's pid.
+        pid: u32,
+    },
+    /// The last start failed; the next one is due at `retry_at`.
+    Backoff {
+        /// Monotonic ms of the retry.
+        retry_at: u64,
+    },
+    /// A stop signal was sent to `pid`; SIGKILL follows at `kill_at`.
+    Stopping {
+        /// The child's pid.
+        pid: u32,
+        /// Monotonic ms of the SIGKILL.
+        kill_at: u64,
+        /// A client waits for this stop (`waiting for x to stop` is logged
+        /// every 2 seconds meanwhile, as the reference's deferred
+        /// `stopProcess` answer does).
+        waited: bool,
+        /// When that line was last logged.
+        reported: Option<u64>,
+    },
+    /// Exited on its own with `exitstatus`.
+    Exited {
+        /// The exit status.
+        exitstatus: i32,
+    },
+    /// Could not be started.
+    Fatal,
+    /// Signalling `pid` failed unexpectedly.
+    Unknown {
+        /// The child's pid.
+        pid: u32,
+    },
+}
+
+impl Phase {
+    /// The reference's state of this phase.
+    pub const fn state(&self) -> ProcessState {
+        match self {
+            Phase::Stopped { .. } => ProcessState::Stopped,
+            Phase::Starting { .. } => ProcessState::Starting,
+            Phase::Running { .. } => ProcessState::Running,
+            Phase::Backoff { .. } => ProcessState::Backoff,
+            Phase::Stopping { .. } => ProcessState::Stopping,
+            Phase::Exited { .. } => ProcessState::Exited,
+            Phase::Fatal => ProcessState::Fatal,
+            Phase::Unknown { .. } => ProcessState::Unknown,
+        }
+    }
+
+    /// The child's pid, in the phases that have a child.
+    pub const fn pid(&self) -> Option<u32> {
+        match *self {
+            Phase::Starting { pid } => pid,
+            Phase::Running { pid } | Phase::Stopping { pid, .. } | Phase::Unknown { pid } => {
+                Some(pid)
+            }
+            _ => None,
+        }
+    }
+
+    /// The deadline of BACKOFF (the retry) and STOPPING (the SIGKILL).
+    pub const fn deadline(&self) -> Option<u64> {
+        match *self {
+            Phase::Backoff { retry_at } => Some(retry_at),
+            Phase::Stopping { kill_at, .. } => Some(kill_at),
+            _ => None,
+        }
+    }
+
+    /// The last exit status, in the phases that follow an exit.
+    pub const fn exitstatus(&self) -> Option<i32> {
+        match *self {
+            Phase::Stopped { exitstatus } => exitstatus,
+            Phase::Exited { exitstatus } => Some(exitstatus),
+            _ => None,
+        }
+    }
+}
+
 /// One process and its bookkeeping.
 ///
 /// `X` is what the daemon keeps with each process (its pipes and log
@@ -95,39 +195,25 @@ pub enum Effect {
 pub struct Process<X = ()> {
     /// Its configuration.
     pub config: ProcessConfig,
-    /// Current state.
-    pub state: ProcessState,
-    /// The child's pid while there is a child.
-    pub pid: Option<u32>,
+    /// Its state and the data only that state has.
+    pub(crate) phase: Phase,
     /// When it was last spawned (monotonic ms); `None` if never.
     pub laststart: Option<u64>,
     /// Wall-clock time of the last spawn (0 if never).
     pub laststart_wall: f64,
     /// Wall-clock time of the last exit (0 if never).
     pub laststop_wall: f64,
-    /// The deadline of the current state (monotonic ms): when STARTING
-    /// counts as up, BACKOFF retries, STOPPING escalates to SIGKILL.
-    pub delay: Option<u64>,
     /// Consecutive failed starts.
     pub backoff: i64,
-    /// A stop signal was sent.
-    pub killing: bool,
     /// Stopped on request.
     pub administrative_stop: bool,
     /// Stopped by the supervisor (gave up).
     pub system_stop: bool,
-    /// Last exit status (`None` after a too-quick exit or before any).
-    pub exitstatus: Option<i32>,
     /// Why the last start failed.
     pub spawnerr: Option<String>,
     /// Runs in a row that ended on their own within [`QUICK_EXIT_MS`] of
     /// their start (see [`Process::restart_at`]).
     pub quick_exits: u32,
-    /// A client waits for this stop to end: `waiting for x to stop` is
-    /// logged every 2 seconds meanwhile, as the reference's deferred
-    /// `stopProcess` answer does.
-    pub stop_waited: bool,
-    laststopreport: Option<u64>,
     /// The daemon's resources for this process.
     pub ext: X,
 }
@@ -150,23 +236,43 @@ impl<X> Process<X> {
     pub fn with(config: ProcessConfig, ext: X) -> Self {
         Process {
             config,
-            state: ProcessState::Stopped,
-            pid: None,
+            phase: Phase::Stopped { exitstatus: None },
             laststart: None,
             laststart_wall: 0.0,
             laststop_wall: 0.0,
-            delay: None,
             backoff: 0,
-            killing: false,
             administrative_stop: false,
             system_stop: false,
-            exitstatus: None,
             spawnerr: None,
             quick_exits: 0,
-            stop_waited: false,
-            laststopreport: None,
             ext,
         }
+    }
+
+    /// Its state and the data only that state has.
+    pub fn phase(&self) -> &Phase {
+        &self.phase
+    }
+
+    /// Its state.
+    pub fn state(&self) -> ProcessState {
+        self.phase.state()
+    }
+
+    /// The child's pid while there is a child.
+    pub fn pid(&self) -> Option<u32> {
+        self.phase.pid()
+    }
+
+    /// The last exit status (`None` after a too-quick exit, before any, and
+    /// while a child runs).
+    pub fn exitstatus(&self) -> Option<i32> {
+        self.phase.exitstatus()
+    }
+
+    /// Whether a stop signal was sent to the child (STOPPING).
+    pub fn is_stopping(&self) -> bool {
+        matches!(self.phase, Phase::Stopping { .. })
     }
 
     fn name(&self) -> &str {
@@ -177,60 +283,70 @@ impl<X> Process<X> {
         fx.push(Effect::Log(level, msg));
     }
 
-    fn change_state(&mut self, to: ProcessState, expected: bool, now: Now, fx: &mut Vec<Effect>) {
-        let from = self.state;
-        if from == to {
+    /// Moves to `to`; a move to another state is reported. The event
+    /// carries the child's pid, the one that just ended when the new state
+    /// has none, and 0 when there was no child, as the reference's do.
+    fn go(&mut self, to: Phase, expected: bool, fx: &mut Vec<Effect>) {
+        let from = std::mem::replace(&mut self.phase, to);
+        if from.state() == to.state() {
             return;
         }
-        self.state = to;
-        if from == ProcessState::Stopping {
-            self.stop_waited = false;
+        let pid = to.pid().or(from.pid()).unwrap_or(0);
+        fx.push(Effect::StateChanged {
+            from: from.state(),
+            to: to.state(),
+            expected,
+            pid,
+            tries: self.backoff,
+        });
+    }
+
+    /// To BACKOFF, one more failed start, with the retry `backoff` seconds
+    /// away (nothing changes when already there).
+    fn back_off(&mut self, now: Now, fx: &mut Vec<Effect>) {
+        if self.state() == ProcessState::Backoff {
+            return;
         }
-        if to == ProcessState::Backoff {
-            self.backoff += 1;
-            self.delay = Some(now.mono.saturating_add(secs_ms(self.backoff)));
-        }
-        // Events carry pid 0 when there is no child, as the reference's do.
-        let pid = self.pid.unwrap_or(0);
-        fx.push(Effect::StateChanged { from, to, expected, pid, tries: self.backoff });
+        self.backoff += 1;
+        let retry_at = now.mono.saturating_add(secs_ms(self.backoff));
+        self.go(Phase::Backoff { retry_at }, true, fx);
     }
 
     /// Starts the process (the reference's `spawn()`): STARTING and an
     /// [`Effect::Spawn`], or a warning when a child already exists.
     pub fn spawn(&mut self, now: Now, fx: &mut Vec<Effect>) {
-        if self.pid.is_some() {
+        if self.pid().is_some() {
             Self::log(fx, LogLevel::Warn, format!("process '{}' already running", self.name()));
             return;
         }
-        self.killing = false;
         self.spawnerr = None;
-        self.exitstatus = None;
         self.system_stop = false;
         self.administrative_stop = false;
         self.laststart = Some(now.mono);
         self.laststart_wall = now.wall;
-        self.change_state(ProcessState::Starting, true, now, fx);
+        self.go(Phase::Starting { pid: None }, true, fx);
         fx.push(Effect::Spawn);
     }
 
-    /// The child was forked with `pid`.
-    pub fn spawned(&mut self, pid: u32, now: Now, fx: &mut Vec<Effect>) {
-        self.pid = Some(pid);
+    /// The child asked for in STARTING was forked with `pid` (ignored in
+    /// any other state: only a spawn effect is answered with it).
+    pub fn spawned(&mut self, pid: u32, fx: &mut Vec<Effect>) {
+        let Phase::Starting { pid: slot @ None } = &mut self.phase else { return };
+        *slot = Some(pid);
         Self::log(fx, LogLevel::Info, format!("spawned: '{}' with pid {pid}", self.name()));
         self.spawnerr = None;
-        self.delay = Some(now.mono.saturating_add(ms(self.config.startsecs)));
     }
 
     /// The child could not be started (`msg` is the reference's spawnerr text).
     pub fn spawn_failed(&mut self, msg: String, now: Now, fx: &mut Vec<Effect>) {
         Self::log(fx, LogLevel::Info, format!("spawnerr: {msg}"));
         self.spawnerr = Some(msg);
-        self.change_state(ProcessState::Backoff, true, now, fx);
+        self.back_off(now, fx);
     }
 
     /// The reference's `transition()`: time-driven moves.
     pub fn transition(&mut self, now: Now, mood: SupervisorState, fx: &mut Vec<Effect>) {
-        let state = self.state;
+        let state = self.state();
         if mood > SupervisorState::Restarting {
             match state {
                 ProcessState::Exited if self.wants_restart() && now.mono >= self.restart_at() => {
@@ -247,10 +363,9 @@ impl<X> Process<X> {
                 _ => {}
             }
         }
-        if state == ProcessState::Starting && self.stayed_up(now) {
-            self.delay = None;
+        if let (Phase::Starting { pid: Some(pid) }, true) = (self.phase, self.stayed_up(now)) {
             self.backoff = 0;
-            self.change_state(ProcessState::Running, true, now, fx);
+            self.go(Phase::Running { pid }, true, fx);
             Self::log(
                 fx,
                 LogLevel::Info,
@@ -263,7 +378,7 @@ impl<X> Process<X> {
         }
         if state == ProcessState::Backoff {
             if self.backoff > self.config.startretries {
-                self.give_up(now, fx);
+                self.give_up(fx);
                 Self::log(
                     fx,
                     LogLevel::Info,
@@ -273,15 +388,19 @@ impl<X> Process<X> {
                     ),
                 );
             }
-        } else if state == ProcessState::Stopping && self.stop_waited && !self.due(now, 0) {
-            self.stop_report(now, fx);
-        } else if state == ProcessState::Stopping && self.due(now, 0) {
-            Self::log(
-                fx,
-                LogLevel::Warn,
-                format!("killing '{}' ({}) with SIGKILL", self.name(), self.pid.unwrap_or(0)),
-            );
-            let _ = self.kill(9, now, fx);
+        } else if let Phase::Stopping { pid, waited, .. } = self.phase {
+            if !self.due(now, 0) {
+                if waited {
+                    self.stop_report(now, fx);
+                }
+            } else {
+                Self::log(
+                    fx,
+                    LogLevel::Warn,
+                    format!("killing '{}' ({pid}) with SIGKILL", self.name()),
+                );
+                let _ = self.kill(9, now, fx);
+            }
         }
     }
 
@@ -289,22 +408,22 @@ impl<X> Process<X> {
     /// ms (`Some(0)`: now); `None` when only an outside event can change it.
     pub fn next_deadline(&self, mood: SupervisorState) -> Option<u64> {
         let running = mood > SupervisorState::Restarting;
-        match self.state {
-            ProcessState::Starting if self.config.startsecs.is_zero() => Some(0),
-            ProcessState::Starting => Some(
+        match self.phase {
+            Phase::Starting { .. } if self.config.startsecs.is_zero() => Some(0),
+            Phase::Starting { .. } => Some(
                 self.laststart
                     .unwrap_or(0)
                     .saturating_add(ms(self.config.startsecs))
                     .saturating_add(1),
             ),
-            ProcessState::Backoff if self.backoff > self.config.startretries => Some(0),
-            ProcessState::Backoff if running => Some(self.delay.unwrap_or(0).saturating_add(1)),
-            ProcessState::Stopping => match (self.stop_waited, self.laststopreport) {
-                (true, Some(t)) => Some(self.delay.unwrap_or(0).min(t.saturating_add(2001))),
-                _ => Some(self.delay.unwrap_or(0)),
-            },
-            ProcessState::Exited if running && self.wants_restart() => Some(self.restart_at()),
-            ProcessState::Stopped
+            Phase::Backoff { .. } if self.backoff > self.config.startretries => Some(0),
+            Phase::Backoff { retry_at } if running => Some(retry_at.saturating_add(1)),
+            Phase::Stopping { kill_at, waited: true, reported: Some(t), .. } => {
+                Some(kill_at.min(t.saturating_add(2001)))
+            }
+            Phase::Stopping { kill_at, .. } => Some(kill_at),
+            Phase::Exited { .. } if running && self.wants_restart() => Some(self.restart_at()),
+            Phase::Stopped { .. }
                 if running && self.laststart.is_none() && self.config.autostart =>
             {
                 Some(0)
@@ -328,11 +447,11 @@ impl<X> Process<X> {
     /// pending): what a group shares with its children (an fcgi socket)
     /// must stay while one of them is.
     pub fn is_active(&self, mood: SupervisorState) -> bool {
-        match self.state {
-            ProcessState::Starting | ProcessState::Running | ProcessState::Stopping => true,
-            ProcessState::Backoff => self.backoff <= self.config.startretries,
-            ProcessState::Exited => mood > SupervisorState::Restarting && self.wants_restart(),
-            _ => self.pid.is_some(),
+        match self.phase {
+            Phase::Starting { .. } | Phase::Running { .. } | Phase::Stopping { .. } => true,
+            Phase::Backoff { .. } => self.backoff <= self.config.startretries,
+            Phase::Exited { .. } => mood > SupervisorState::Restarting && self.wants_restart(),
+            _ => self.pid().is_some(),
         }
     }
 
@@ -340,43 +459,45 @@ impl<X> Process<X> {
         match self.config.autorestart {
             AutoRestart::Always => true,
             AutoRestart::Unexpected => {
-                !self.exitstatus.is_some_and(|e| self.config.exitcodes.contains(&e))
+                !self.exitstatus().is_some_and(|e| self.config.exitcodes.contains(&e))
             }
             AutoRestart::Never => false,
         }
     }
 
     /// BACKOFF -> FATAL.
-    pub fn give_up(&mut self, now: Now, fx: &mut Vec<Effect>) {
-        self.delay = None;
+    pub fn give_up(&mut self, fx: &mut Vec<Effect>) {
         self.backoff = 0;
         self.system_stop = true;
-        self.change_state(ProcessState::Fatal, true, now, fx);
+        self.go(Phase::Fatal, true, fx);
     }
 
     /// Administrative stop: the stop signal. `Err` as [`Process::kill`].
     pub fn stop(&mut self, now: Now, fx: &mut Vec<Effect>) -> Result<(), NoChild> {
         self.administrative_stop = true;
-        self.laststopreport = None;
+        if let Phase::Stopping { reported, .. } = &mut self.phase {
+            *reported = None;
+        }
         let sig = self.config.stopsignal.number();
         self.kill(sig, now, fx)
     }
 
     /// `waiting for x to stop`, at most every 2 seconds.
     pub fn stop_report(&mut self, now: Now, fx: &mut Vec<Effect>) {
-        if self.state == ProcessState::Stopping
-            && self.laststopreport.is_none_or(|t| now.mono > t.saturating_add(2000))
+        if let Phase::Stopping { reported, .. } = &mut self.phase
+            && reported.is_none_or(|t| now.mono > t.saturating_add(2000))
         {
-            Self::log(fx, LogLevel::Info, format!("waiting for {} to stop", self.name()));
-            self.laststopreport = Some(now.mono);
+            *reported = Some(now.mono);
+            let line = format!("waiting for {} to stop", self.name());
+            Self::log(fx, LogLevel::Info, line);
         }
     }
 
     /// A client now waits for this stop: reports at once, then every 2
     /// seconds until the process has stopped.
     pub fn wait_for_stop(&mut self, now: Now, fx: &mut Vec<Effect>) {
-        if self.state == ProcessState::Stopping {
-            self.stop_waited = true;
+        if let Phase::Stopping { waited, .. } = &mut self.phase {
+            *waited = true;
             self.stop_report(now, fx);
         }
     }
@@ -384,16 +505,16 @@ impl<X> Process<X> {
     /// Sends `sig` meaning to end the process. A BACKOFF process becomes
     /// STOPPED at once. `Err` when there is no child.
     pub fn kill(&mut self, sig: i32, now: Now, fx: &mut Vec<Effect>) -> Result<(), NoChild> {
-        if self.state == ProcessState::Backoff {
+        if let Phase::Backoff { .. } = self.phase {
             Self::log(
                 fx,
                 LogLevel::Debug,
                 format!("Attempted to kill {}, which is in BACKOFF state.", self.name()),
             );
-            self.change_state(ProcessState::Stopped, true, now, fx);
+            self.go(Phase::Stopped { exitstatus: None }, true, fx);
             return Ok(());
         }
-        let Some(pid) = self.pid else {
+        let Some(pid) = self.pid() else {
             let msg = format!(
                 "attempted to kill {} with sig {} but it wasn't running",
                 self.name(),
@@ -402,34 +523,36 @@ impl<X> Process<X> {
             Self::log(fx, LogLevel::Debug, msg.clone());
             return Err(NoChild(msg));
         };
-        let group = if self.state == ProcessState::Stopping {
-            self.config.killasgroup
-        } else {
-            self.config.stopasgroup
-        };
+        let group =
+            if self.is_stopping() { self.config.killasgroup } else { self.config.stopasgroup };
         let as_group = if group { "process group " } else { "" };
         Self::log(
             fx,
             LogLevel::Debug,
             format!("killing {} (pid {pid}) {as_group}with signal {}", self.name(), signame(sig)),
         );
-        self.killing = true;
-        self.delay = Some(now.mono.saturating_add(ms(self.config.stopwaitsecs)));
-        self.change_state(ProcessState::Stopping, true, now, fx);
+        let kill_at = now.mono.saturating_add(ms(self.config.stopwaitsecs));
+        let to = match self.phase {
+            Phase::Stopping { waited, reported, .. } => {
+                Phase::Stopping { pid, kill_at, waited, reported }
+            }
+            _ => Phase::Stopping { pid, kill_at, waited: false, reported: None },
+        };
+        self.go(to, true, fx);
         fx.push(Effect::Kill { pid, sig, group });
         Ok(())
     }
 
     /// The interpreter's `kill` failed. `esrch`: the child is already gone.
-    pub fn kill_failed(&mut self, esrch: bool, err: &str, now: Now, fx: &mut Vec<Effect>) {
+    pub fn kill_failed(&mut self, esrch: bool, err: &str, fx: &mut Vec<Effect>) {
+        let Some(pid) = self.pid() else { return };
         if esrch {
             Self::log(
                 fx,
                 LogLevel::Debug,
                 format!(
-                    "unable to signal {} (pid {}), it probably just exited on its own: {err}",
+                    "unable to signal {} (pid {pid}), it probably just exited on its own: {err}",
                     self.name(),
-                    self.pid.unwrap_or(0)
                 ),
             );
             return;
@@ -437,17 +560,15 @@ impl<X> Process<X> {
         Self::log(
             fx,
             LogLevel::Critical,
-            format!("unknown problem killing {} ({}):{err}", self.name(), self.pid.unwrap_or(0)),
+            format!("unknown problem killing {} ({pid}):{err}", self.name()),
         );
-        self.change_state(ProcessState::Unknown, true, now, fx);
-        self.killing = false;
-        self.delay = None;
+        self.go(Phase::Unknown { pid }, true, fx);
     }
 
     /// Sends a signal without meaning to stop the process. `Err` when there
     /// is no child.
     pub fn signal(&mut self, sig: i32, fx: &mut Vec<Effect>) -> Result<(), NoChild> {
-        let Some(pid) = self.pid else {
+        let Some(pid) = self.pid() else {
             let msg = format!(
                 "attempted to send {} sig {} but it wasn't running",
                 self.name(),
@@ -469,7 +590,7 @@ impl<X> Process<X> {
     /// `after` ms past it (1: strictly after, as the reference compares
     /// BACKOFF's; 0: at it). A state without a deadline is due.
     fn due(&self, now: Now, after: u64) -> bool {
-        self.delay.is_none_or(|d| now.mono >= d.saturating_add(after))
+        self.phase.deadline().is_none_or(|d| now.mono >= d.saturating_add(after))
     }
 
     /// When an EXITED process that is to be restarted may start again
@@ -495,7 +616,8 @@ impl<X> Process<X> {
             WaitStatus::Exited(_) => true,
             WaitStatus::Signaled(sig, _) => !matches!(sig, 1 | 2 | 9 | 15),
         };
-        if on_its_own && ran < QUICK_EXIT_MS && !self.killing {
+        let stopping = self.is_stopping();
+        if on_its_own && ran < QUICK_EXIT_MS && !stopping {
             self.quick_exits = self.quick_exits.saturating_add(1);
         } else {
             self.quick_exits = 0;
@@ -503,34 +625,28 @@ impl<X> Process<X> {
         let too_quickly = ran < ms(self.config.startsecs);
         let exit_expected = self.config.exitcodes.contains(&es);
         let name = self.name().to_owned();
-        if self.killing {
-            self.killing = false;
-            self.delay = None;
-            self.exitstatus = Some(es);
-            self.change_state(ProcessState::Stopped, true, now, fx);
+        if stopping {
+            self.go(Phase::Stopped { exitstatus: Some(es) }, true, fx);
             let level = if exit_expected { LogLevel::Info } else { LogLevel::Warn };
             Self::log(fx, level, format!("stopped: {name} ({msg})"));
-        } else if too_quickly && self.state == ProcessState::Starting {
-            self.exitstatus = None;
+        } else if too_quickly && self.state() == ProcessState::Starting {
             self.spawnerr = Some("Exited too quickly (process log may have details)".into());
-            self.change_state(ProcessState::Backoff, true, now, fx);
+            self.back_off(now, fx);
             Self::log(fx, LogLevel::Warn, format!("exited: {name} ({msg}; not expected)"));
         } else {
-            self.delay = None;
             self.backoff = 0;
-            self.exitstatus = Some(es);
-            if self.state == ProcessState::Starting {
-                self.change_state(ProcessState::Running, true, now, fx);
+            if let Phase::Starting { pid: Some(pid) } = self.phase {
+                self.go(Phase::Running { pid }, true, fx);
             }
+            let exited = Phase::Exited { exitstatus: es };
             if exit_expected {
-                self.change_state(ProcessState::Exited, true, now, fx);
+                self.go(exited, true, fx);
                 Self::log(fx, LogLevel::Info, format!("exited: {name} ({msg}; expected)"));
             } else {
                 self.spawnerr = Some(format!("Bad exit code {es}"));
-                self.change_state(ProcessState::Exited, false, now, fx);
+                self.go(exited, false, fx);
                 Self::log(fx, LogLevel::Warn, format!("exited: {name} ({msg}; not expected)"));
             }
         }
-        self.pid = None;
     }
 }

@@ -41,7 +41,7 @@ impl<X> Group<X> {
     }
 
     fn unstopped(&self) -> impl Iterator<Item = &Process<X>> {
-        self.processes.iter().filter(|p| !p.state.is_stopped())
+        self.processes.iter().filter(|p| !p.state().is_stopped())
     }
 
     /// The reference's `stop_all`: stop RUNNING and STARTING processes in
@@ -53,11 +53,11 @@ impl<X> Group<X> {
         for i in order {
             let mut out = Vec::new();
             let p = &mut self.processes[i];
-            match p.state {
+            match p.state() {
                 ProcessState::Running | ProcessState::Starting => {
                     let _ = p.stop(now, &mut out);
                 }
-                ProcessState::Backoff => p.give_up(now, &mut out),
+                ProcessState::Backoff => p.give_up(&mut out),
                 _ => {}
             }
             fx.extend(out.into_iter().map(|e| (ProcId { group: gi, process: i }, e)));
@@ -135,7 +135,7 @@ impl<X> Supervisor<X> {
         if pid == 0 {
             return None;
         }
-        self.ids().into_iter().find(|&id| self.process(id).pid == Some(pid))
+        self.ids().into_iter().find(|&id| self.process(id).pid() == Some(pid))
     }
 
     /// Runs every process's `transition`, groups by priority.
@@ -171,7 +171,7 @@ impl<X> Supervisor<X> {
 
     /// Processes not in a stopped state.
     pub fn unstopped(&self) -> Vec<ProcId> {
-        self.ids().into_iter().filter(|&id| !self.process(id).state.is_stopped()).collect()
+        self.ids().into_iter().filter(|&id| !self.process(id).state().is_stopped()).collect()
     }
 
     /// One step of the shutdown sequence (phase 1 of the reference's main
@@ -208,7 +208,7 @@ impl<X> Supervisor<X> {
                 let p = self.process(id);
                 log.push((
                     LogLevel::Blather,
-                    format!("{} state: {}", p.config.name, p.state.name()),
+                    format!("{} state: {}", p.config.name, p.state().name()),
                 ));
             }
         }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use sv_config::datatypes::{AutoRestart, LogFile};
 use sv_config::{GroupConfig, GroupKind, LogLevel, ProcessConfig, StreamConfig};
 
-use crate::process::{Effect, NoChild, Now, Process};
+use crate::process::{Effect, NoChild, Now, Phase, Process};
 use crate::state::{ProcessState as S, SupervisorState, WaitStatus};
 use crate::supervisor::{ProcId, Supervisor};
 
@@ -77,7 +77,7 @@ fn states(fx: &[Effect]) -> Vec<(S, S)> {
 fn start(p: &mut Process, ms: u64, fx: &mut Vec<Effect>) {
     p.transition(t(ms), RUN, fx);
     assert!(fx.contains(&Effect::Spawn));
-    p.spawned(42, t(ms), fx);
+    p.spawned(42, fx);
 }
 
 #[test]
@@ -85,13 +85,13 @@ fn autostart_spawns_then_running_strictly_after_startsecs() {
     let mut p = Process::new(cfg("web"));
     let mut fx = Vec::new();
     start(&mut p, 0, &mut fx);
-    assert_eq!(p.state, S::Starting);
+    assert_eq!(p.state(), S::Starting);
     assert_eq!(logs(&fx), ["INFO spawned: 'web' with pid 42"]);
     let mut fx = Vec::new();
     p.transition(t(1000), RUN, &mut fx);
-    assert_eq!(p.state, S::Starting, "== startsecs is not enough");
+    assert_eq!(p.state(), S::Starting, "== startsecs is not enough");
     p.transition(t(1001), RUN, &mut fx);
-    assert_eq!(p.state, S::Running);
+    assert_eq!(p.state(), S::Running);
     assert_eq!(
         logs(&fx),
         [
@@ -216,9 +216,9 @@ fn exit_handling_table() {
         }
         let mut fx = Vec::new();
         p.finish(*status, t(*ran), &mut fx);
-        assert_eq!(p.state, *want_state, "row {i}");
+        assert_eq!(p.state(), *want_state, "row {i}");
         assert_eq!(logs(&fx).last().map(String::as_str), Some(*want_log), "row {i}");
-        assert_eq!(p.pid, None, "row {i}");
+        assert_eq!(p.pid(), None, "row {i}");
         let mut fx = Vec::new();
         p.transition(t(*ran + 5000), RUN, &mut fx);
         assert_eq!(fx.contains(&Effect::Spawn), *restarts, "row {i}: restart");
@@ -251,18 +251,18 @@ fn backoff_delays_grow_then_fatal() {
         p.transition(t(now), RUN, &mut fx);
         if fx.contains(&Effect::Spawn) {
             spawn_times.push(now);
-            p.spawned(100, t(now), &mut fx);
+            p.spawned(100, &mut fx);
             p.finish(WaitStatus::Exited(1), t(now + 10), &mut fx);
         }
         all.extend(fx);
-        if p.state == S::Fatal {
+        if p.state() == S::Fatal {
             break;
         }
         now += 100;
     }
     // Exit at +10 ms; retry strictly after exit + 1 s, then after exit + 2 s.
     assert_eq!(spawn_times, [0, 1100, 3200]);
-    assert_eq!(p.state, S::Fatal);
+    assert_eq!(p.state(), S::Fatal);
     let l = logs(&all);
     assert_eq!(
         l.iter().filter(|m| m.contains("exited: crash (exit status 1; not expected)")).count(),
@@ -295,10 +295,10 @@ fn spawn_error_backoff_path() {
     let mut fx = Vec::new();
     p.transition(t(0), RUN, &mut fx);
     p.spawn_failed("can't find command 'nope'".into(), t(0), &mut fx);
-    assert_eq!(p.state, S::Backoff);
+    assert_eq!(p.state(), S::Backoff);
     assert_eq!(p.next_deadline(RUN), Some(0), "gives up at the next transition");
     p.transition(t(1), RUN, &mut fx);
-    assert_eq!(p.state, S::Fatal);
+    assert_eq!(p.state(), S::Fatal);
     assert_eq!(
         logs(&fx),
         [
@@ -320,7 +320,7 @@ fn stop_then_sigkill_escalation() {
     p.transition(t(1500), RUN, &mut fx);
     let mut fx = Vec::new();
     p.stop(t(2000), &mut fx).unwrap();
-    assert_eq!(p.state, S::Stopping);
+    assert_eq!(p.state(), S::Stopping);
     assert!(fx.contains(&Effect::Kill { pid: 42, sig: 15, group: true }));
     assert_eq!(logs(&fx), ["DEBG killing stub (pid 42) process group with signal SIGTERM"]);
     assert_eq!(p.next_deadline(RUN), Some(4000));
@@ -339,7 +339,7 @@ fn stop_then_sigkill_escalation() {
     assert!(states(&fx).is_empty(), "no second STOPPING event");
     let mut fx = Vec::new();
     p.finish(WaitStatus::Signaled(9, false), t(4010), &mut fx);
-    assert_eq!(p.state, S::Stopped);
+    assert_eq!(p.state(), S::Stopped);
     assert_eq!(logs(&fx), ["WARN stopped: stub (terminated by SIGKILL)"]);
     let mut fx = Vec::new();
     p.transition(t(9000), RUN, &mut fx);
@@ -367,7 +367,7 @@ fn stop_in_backoff_and_when_not_running() {
     p.spawn_failed("x".into(), t(0), &mut fx);
     let mut fx = Vec::new();
     assert_eq!(p.stop(t(10), &mut fx), Ok(()));
-    assert_eq!(p.state, S::Stopped);
+    assert_eq!(p.state(), S::Stopped);
     assert_eq!(logs(&fx), ["DEBG Attempted to kill b, which is in BACKOFF state."]);
     let mut fx = Vec::new();
     assert_eq!(
@@ -387,14 +387,14 @@ fn kill_failures() {
     start(&mut p, 0, &mut fx);
     p.stop(t(10), &mut fx).unwrap();
     let mut fx = Vec::new();
-    p.kill_failed(true, "No such process", t(10), &mut fx);
-    assert_eq!(p.state, S::Stopping);
+    p.kill_failed(true, "No such process", &mut fx);
+    assert_eq!(p.state(), S::Stopping);
     assert_eq!(
         logs(&fx),
         ["DEBG unable to signal k (pid 42), it probably just exited on its own: No such process"]
     );
-    p.kill_failed(false, "EPERM", t(10), &mut fx);
-    assert_eq!(p.state, S::Unknown);
+    p.kill_failed(false, "EPERM", &mut fx);
+    assert_eq!(p.state(), S::Unknown);
 }
 
 #[test]
@@ -409,7 +409,7 @@ fn signal_and_already_running() {
     let mut fx = Vec::new();
     p.spawn(t(5), &mut fx);
     assert_eq!(logs(&fx), ["WARN process 's' already running"]);
-    assert_eq!(p.state, S::Starting);
+    assert_eq!(p.state(), S::Starting);
 }
 
 #[test]
@@ -423,9 +423,9 @@ fn running_exit_resets_backoff_and_restarts_forever() {
         let mut fx = Vec::new();
         p.transition(t(now), RUN, &mut fx);
         assert!(fx.contains(&Effect::Spawn));
-        p.spawned(7, t(now), &mut fx);
+        p.spawned(7, &mut fx);
         p.transition(t(now + 1001), RUN, &mut fx);
-        assert_eq!(p.state, S::Running);
+        assert_eq!(p.state(), S::Running);
         p.finish(WaitStatus::Exited(3), t(now + 1500), &mut fx);
         assert_eq!(p.backoff, 0);
         now += 2000;
@@ -478,7 +478,7 @@ fn shutdown_stops_groups_one_at_a_time_in_descending_priority() {
     for id in s.ids() {
         pid += 1;
         let mut out = Vec::new();
-        s.process_mut(id).spawned(pid, t(0), &mut out);
+        s.process_mut(id).spawned(pid, &mut out);
     }
     s.mood = SupervisorState::Shutdown;
     let mut fx = Vec::new();
@@ -495,7 +495,7 @@ fn shutdown_stops_groups_one_at_a_time_in_descending_priority() {
     let mut fx = Vec::new();
     for name in ["h1", "h2"] {
         let id = s.ids().into_iter().find(|&i| s.process(i).config.name == name).unwrap();
-        let pid = s.process(id).pid.unwrap_or(0);
+        let pid = s.process(id).pid().unwrap_or(0);
         assert!(s.reaped(pid, WaitStatus::Signaled(15, false), t(200), &mut fx));
     }
     let mut fx = Vec::new();
@@ -508,7 +508,7 @@ fn shutdown_stops_groups_one_at_a_time_in_descending_priority() {
             (_, Effect::Kill { .. })
         ]
     ));
-    let low_pid = s.process(ProcId { group: 0, process: 0 }).pid.unwrap_or(0);
+    let low_pid = s.process(ProcId { group: 0, process: 0 }).pid().unwrap_or(0);
     s.reaped(low_pid, WaitStatus::Exited(0), t(400), &mut fx);
     assert!(!s.shutdown_step(t(500), &mut fx, &mut log), "all stopped");
 }
@@ -531,10 +531,10 @@ fn idle_supervisor_has_no_deadline() {
     let mut fx = Vec::new();
     s.transition(t(0), &mut fx);
     let id = ProcId { group: 0, process: 0 };
-    s.process_mut(id).spawned(5, t(0), &mut Vec::new());
+    s.process_mut(id).spawned(5, &mut Vec::new());
     assert_eq!(s.next_deadline(), Some(1001));
     s.transition(t(1001), &mut fx);
-    assert_eq!(s.process(id).state, S::Running);
+    assert_eq!(s.process(id).state(), S::Running);
     assert_eq!(s.next_deadline(), None, "no timer armed while idle");
 }
 
@@ -571,8 +571,8 @@ mod arithmetic {
                     0 => {
                         p.transition(t(now), RUN, &mut fx);
                         if fx.contains(&Effect::Spawn) {
-                            p.spawned(42, t(now), &mut fx);
-                            if startsecs > 0 && p.state == S::Starting {
+                            p.spawned(42, &mut fx);
+                            if startsecs > 0 && p.state() == S::Starting {
                                 let want = now
                                     .saturating_add(ms(Duration::from_secs(startsecs)))
                                     .saturating_add(1);
@@ -581,21 +581,21 @@ mod arithmetic {
                         }
                     }
                     1 => {
-                        if p.stop(t(now), &mut fx).is_ok() && p.state == S::Stopping {
+                        if p.stop(t(now), &mut fx).is_ok() && p.state() == S::Stopping {
                             let want = now.saturating_add(ms(Duration::from_secs(stopwaitsecs)));
                             prop_assert_eq!(p.next_deadline(RUN), Some(want));
                         }
                     }
                     2 => {
-                        if p.pid.is_some() {
+                        if p.pid().is_some() {
                             p.finish(WaitStatus::Exited(1), t(now), &mut fx);
                         }
                     }
                     _ => p.transition(t(now), RUN, &mut fx),
                 }
-                if p.state == S::Backoff && p.backoff <= startretries {
+                if p.state() == S::Backoff && p.backoff <= startretries {
                     // The retry waits `backoff` seconds after the failure.
-                    prop_assert!(p.next_deadline(RUN).is_some_and(|d| Some(d) >= p.delay));
+                    prop_assert!(p.next_deadline(RUN).is_some_and(|d| Some(d) >= p.phase().deadline()));
                 }
             }
         }
@@ -617,7 +617,7 @@ fn restart_rate_of_programs_that_exit_at_once() {
         p.transition(t(at), RUN, &mut fx);
         let spawned = fx.contains(&Effect::Spawn);
         if spawned {
-            p.spawned(pid, t(at), &mut fx);
+            p.spawned(pid, &mut fx);
             p.transition(t(at), RUN, &mut fx);
         }
         spawned
@@ -708,21 +708,25 @@ mod state_table {
         let mut c = cfg("p");
         c.autorestart = AutoRestart::Unexpected;
         let mut p = Process::new(c);
-        p.state = state;
         p.laststart = Some(10_000);
-        match state {
-            S::Starting | S::Running | S::Unknown => p.pid = Some(42),
+        p.phase = match state {
+            S::Stopped => Phase::Stopped { exitstatus: None },
+            S::Starting => Phase::Starting { pid: Some(42) },
+            S::Running => Phase::Running { pid: 42 },
+            S::Unknown => Phase::Unknown { pid: 42 },
             S::Stopping => {
-                p.pid = Some(42);
-                p.killing = true;
-                p.delay = Some(20_000);
+                Phase::Stopping { pid: 42, kill_at: 20_000, waited: false, reported: None }
             }
             S::Backoff => {
                 p.backoff = 1;
-                p.delay = Some(11_000);
+                Phase::Backoff { retry_at: 11_000 }
             }
-            S::Exited => p.exitstatus = Some(1),
+            S::Exited => Phase::Exited { exitstatus: 1 },
+            S::Fatal => Phase::Fatal,
+        };
+        match state {
             S::Stopped | S::Fatal => p.laststart = None,
+            _ => {}
         }
         p
     }
@@ -737,7 +741,7 @@ mod state_table {
         let mut out = Vec::new();
         match input {
             Input::Start => p.spawn(now, &mut fx),
-            Input::Spawned => p.spawned(43, now, &mut fx),
+            Input::Spawned => p.spawned(43, &mut fx),
             Input::SpawnFailed => p.spawn_failed("nope".into(), now, &mut fx),
             Input::Tick => p.transition(now, RUN, &mut fx),
             Input::Stop => {
@@ -751,7 +755,7 @@ mod state_table {
                     Input::ExitUnexpected => WaitStatus::Exited(1),
                     _ => WaitStatus::Signaled(9, false),
                 };
-                if p.pid.is_some() {
+                if p.pid().is_some() {
                     p.finish(status, now, &mut fx);
                 } else {
                     out.push("no child".to_owned());
@@ -771,7 +775,7 @@ mod state_table {
                 _ => {}
             }
         }
-        (p.state, out)
+        (p.state(), out)
     }
 
     /// (state, input, next state, effects). Forks are reported only after

@@ -7,7 +7,6 @@ pub mod commands;
 pub mod help;
 pub mod interrupt;
 pub mod shell;
-pub mod wire;
 
 use std::io::Write;
 

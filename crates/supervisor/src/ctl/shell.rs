@@ -46,12 +46,10 @@ impl Completer for Complete {
 
 fn names(ctl: &mut Ctl<'_>) -> Vec<String> {
     let mut out = vec!["all".to_owned()];
-    if let Ok(sv_xmlrpc::Value::Array(infos)) = ctl.rpc.call("supervisor.getAllProcessInfo", &[]) {
-        for i in infos {
-            let g = i.get("group").and_then(|v| v.as_str()).unwrap_or("").to_owned();
-            let n = i.get("name").and_then(|v| v.as_str()).unwrap_or("").to_owned();
-            out.push(format!("{g}:*"));
-            out.push(if g == n { n } else { format!("{g}:{n}") });
+    if let Ok(infos) = ctl.rpc.call("supervisor.getAllProcessInfo", &[]) {
+        for i in crate::api::types::ProcessInfo::list(&infos) {
+            out.push(format!("{}:*", i.group));
+            out.push(i.namespec());
         }
     }
     out

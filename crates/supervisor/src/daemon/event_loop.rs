@@ -403,13 +403,12 @@ impl Daemon {
                 }
                 Effect::Kill { pid, sig, group } => {
                     if let Err(e) = sv_sys::process::kill(pid, sig, group) {
-                        let now = self.now();
                         let mut out = Vec::new();
                         let (esrch, text) = match e {
                             KillError::NoSuchProcess(t) => (true, t),
                             KillError::Other(t) => (false, t),
                         };
-                        self.sv.process_mut(id).kill_failed(esrch, &text, now, &mut out);
+                        self.sv.process_mut(id).kill_failed(esrch, &text, &mut out);
                         queue.extend(out.into_iter().map(|e| (id, e)));
                     }
                 }
@@ -509,7 +508,7 @@ impl Daemon {
                 rt.stdout = Some(out_file);
                 rt.stderr = Some(err_file);
                 rt.stdin = sp.stdin;
-                self.sv.process_mut(id).spawned(sp.pid, now, &mut out);
+                self.sv.process_mut(id).spawned(sp.pid, &mut out);
             }
         }
         out

@@ -10,7 +10,9 @@
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 
-use sv_xmlrpc::{Fault, Value};
+use sv_xmlrpc::Fault;
+
+use crate::api::types::Tail;
 
 use crate::faults::{BAD_ARGUMENTS, NO_FILE, fault};
 
@@ -76,18 +78,17 @@ pub fn tail_range_of(size: u64, offset: i64, length: i64) -> (u64, u64, bool) {
 }
 
 /// `tailFile`: `[data, size, overflow]`; a missing file gives `["", 0, false]`.
-pub fn tail_file(path: Option<&str>, offset: i64, length: i64) -> Value {
-    let empty = || Value::Array(vec![Value::from(""), Value::Int(0), Value::Bool(false)]);
-    let Some(mut f) = path.and_then(|p| File::open(p).ok()) else { return empty() };
-    let Ok(size) = f.metadata().map(|m| m.len()) else { return empty() };
+pub fn tail_file(path: Option<&str>, offset: i64, length: i64) -> Tail {
+    let Some(mut f) = path.and_then(|p| File::open(p).ok()) else { return Tail::default() };
+    let Ok(size) = f.metadata().map(|m| m.len()) else { return Tail::default() };
     let (start, len, overflow) = tail_range_of(size, offset, length);
     let data =
         if len > 0 { read_range(&mut f, start, len).unwrap_or_default() } else { Vec::new() };
-    Value::Array(vec![
-        Value::from(String::from_utf8_lossy(&data).into_owned()),
-        Value::Int(i64::try_from(size).unwrap_or(i64::MAX)),
-        Value::Bool(overflow),
-    ])
+    Tail {
+        bytes: String::from_utf8_lossy(&data).into_owned(),
+        offset: i64::try_from(size).unwrap_or(i64::MAX),
+        overflow,
+    }
 }
 
 #[cfg(test)]
@@ -101,7 +102,7 @@ mod tests {
         std::fs::write(&p, "hello\n").unwrap();
         let p = p.to_str().unwrap();
         let t = |o, l| tail_file(Some(p), o, l);
-        let v = |s: &str, n, o| Value::Array(vec![Value::from(s), Value::Int(n), Value::Bool(o)]);
+        let v = |s: &str, n, o| Tail { bytes: s.into(), offset: n, overflow: o };
         assert_eq!(t(0, 100), v("hello\n", 6, false));
         assert_eq!(t(0, 3), v("lo\n", 6, true));
         assert_eq!(t(100, 3), v("", 6, false));
@@ -167,9 +168,9 @@ mod tests {
         f.set_len(4 << 30).unwrap();
         drop(f);
         let p = p.to_str().unwrap();
-        let Value::Array(v) = tail_file(Some(p), 0, 1600) else { panic!("an array") };
-        assert_eq!(v[0].as_str().map(str::len), Some(1600));
-        assert_eq!(v[1], Value::Int(4 << 30));
+        let tail = tail_file(Some(p), 0, 1600);
+        assert_eq!(tail.bytes.len(), 1600);
+        assert_eq!(tail.offset, 4 << 30);
         assert_eq!(read_file(p, -100, 0).unwrap().len(), 100);
     }
 }

@@ -2,7 +2,6 @@
 //! main log, parse messages, AUTO log cleanup, sockets, daemonizing, pid
 //! file), the event loop, cleanup, and restart on SIGHUP.
 
-pub mod api;
 pub mod event_loop;
 pub mod http;
 pub mod logger;

@@ -5,17 +5,8 @@ use super::*;
 
 impl Ctl<'_> {
     pub(super) fn reload_config(&mut self) -> Result<Option<[Vec<String>; 3]>, CallError> {
-        let v = self.call("supervisor.reloadConfig", &[])?;
-        let first = list(v).into_iter().next().map(list).unwrap_or_default();
-        let names = |v: Option<&Value>| -> Vec<String> {
-            match v {
-                Some(Value::Array(a)) => {
-                    a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect()
-                }
-                _ => Vec::new(),
-            }
-        };
-        Ok(Some([names(first.first()), names(first.get(1)), names(first.get(2))]))
+        let diff = ReloadDiff::from_value(&self.call("supervisor.reloadConfig", &[])?);
+        Ok(Some([diff.added, diff.changed, diff.removed]))
     }
 
     pub(super) fn reread(&mut self, arg: &str) -> Res {
@@ -127,7 +118,7 @@ impl Ctl<'_> {
             let mut groups: Vec<String> =
                 ProcessInfo::list(&self.call("supervisor.getAllProcessInfo", &[])?)
                     .into_iter()
-                    .map(|v| v.group)
+                    .map(|v| v.group.into_owned())
                     .collect();
             groups.extend(added.iter().cloned());
             let mut sorted = wanted.clone();

@@ -9,7 +9,7 @@ use sv_core::namespec::{make as namespec, split as split_namespec};
 use sv_xmlrpc::{Fault, Value};
 
 use super::client::CallError;
-use super::wire::{CallResult, ConfigInfo, ProcessInfo};
+use crate::api::types::{CallResult, ConfigInfo, ProcessInfo, ReloadDiff};
 use sv_core::state::ProcessState;
 
 use crate::faults as f;
@@ -17,8 +17,6 @@ use crate::faults as f;
 mod config;
 mod logs;
 mod process;
-
-use process::list;
 
 /// Exit statuses (LSB).
 pub mod exit {

@@ -38,13 +38,6 @@ pub(super) const STOP: StartStop = StartStop {
     no_group_exit: exit::GENERIC,
 };
 
-pub(super) fn list(v: Value) -> Vec<Value> {
-    match v {
-        Value::Array(a) => a,
-        _ => Vec::new(),
-    }
-}
-
 impl Ctl<'_> {
     pub(super) fn status(&mut self, arg: &str) -> Res {
         if !self.upcheck()? {
@@ -53,13 +46,13 @@ impl Ctl<'_> {
         }
         let all = ProcessInfo::list(&self.call("supervisor.getAllProcessInfo", &[])?);
         let names: Vec<&str> = arg.split_whitespace().collect();
-        let matching: Vec<&ProcessInfo> = if names.is_empty() || names.contains(&"all") {
+        let matching: Vec<&ProcessInfo<'_>> = if names.is_empty() || names.contains(&"all") {
             all.iter().collect()
         } else {
             let mut out = Vec::new();
             for name in names {
                 let (g, p) = split_namespec(name);
-                let hits: Vec<&ProcessInfo> =
+                let hits: Vec<&ProcessInfo<'_>> =
                     all.iter().filter(|v| v.group == g && p.is_none_or(|p| v.name == p)).collect();
                 if hits.is_empty() {
                     let msg = match p {

@@ -17,18 +17,18 @@ pub(super) fn by_priority(d: &Daemon, groups: &[usize]) -> Vec<ProcId> {
     out
 }
 
-pub(super) fn result_struct(d: &Daemon, id: ProcId, outcome: &Result<(), Fault>) -> Value {
-    let p = d.sv.process(id);
+/// The outcome of a call on many for one process.
+pub(super) fn call_result(d: &Daemon, id: ProcId, outcome: &Result<(), Fault>) -> CallResult {
     let (status, description) = match outcome {
         Ok(()) => (SUCCESS, "OK".to_owned()),
         Err(f) => (f.code, f.text.clone()),
     };
-    Value::structure([
-        ("name", Value::from(p.config.name.as_str())),
-        ("group", Value::from(d.sv.groups[id.group].config.name.as_str())),
-        ("status", Value::from(status)),
-        ("description", Value::from(description)),
-    ])
+    CallResult {
+        name: d.sv.process(id).config.name.clone(),
+        group: d.sv.groups[id.group].config.name.clone(),
+        status,
+        description,
+    }
 }
 
 /// A process named by group and process name, which stays valid when
@@ -60,24 +60,24 @@ pub(super) fn pending_result(
     who: &Named,
     spec: &str,
     start: bool,
-) -> Option<(Value, Result<(), Fault>)> {
+) -> Option<(CallResult, Result<(), Fault>)> {
     let Some(id) = who.find(d) else {
         // The group went away meanwhile.
         let r = Err(fault(ABNORMAL_TERMINATION, Some(spec)));
-        let v = Value::structure([
-            ("name", Value::from(who.1.as_str())),
-            ("group", Value::from(who.0.as_str())),
-            ("status", Value::from(ABNORMAL_TERMINATION)),
-            ("description", Value::from(format!("ABNORMAL_TERMINATION: {spec}"))),
-        ]);
+        let v = CallResult {
+            name: who.1.clone(),
+            group: who.0.clone(),
+            status: ABNORMAL_TERMINATION,
+            description: format!("ABNORMAL_TERMINATION: {spec}"),
+        };
         return Some((v, if start { r } else { Ok(()) }));
     };
     let r = if start {
         start_result(d, id, spec)?
     } else {
-        d.sv.process(id).state.is_stopped().then_some(Ok(()))?
+        d.sv.process(id).state().is_stopped().then_some(Ok(()))?
     };
-    Some((result_struct(d, id, &r), r))
+    Some((call_result(d, id, &r), r))
 }
 
 /// Waits until `done` returns a value, looking again after every turn of
@@ -113,7 +113,7 @@ pub(super) fn start_one(d: &mut Daemon, id: ProcId, wait: bool, name: &str) -> S
         let code = if matches!(e, CommandError::NotFound(_)) { NO_FILE } else { NOT_EXECUTABLE };
         return StartState::Done(Err(fault(code, Some(e.message()))));
     }
-    let state = d.sv.process(id).state;
+    let state = d.sv.process(id).state();
     if state.is_running() {
         return StartState::Done(Err(fault(ALREADY_STARTED, Some(name))));
     }
@@ -134,7 +134,7 @@ pub(super) fn start_one(d: &mut Daemon, id: ProcId, wait: bool, name: &str) -> S
     let mood = d.sv.mood;
     d.sv.process_mut(id).transition(now, mood, &mut fx);
     d.apply(fx.into_iter().map(|e| (id, e)).collect());
-    if !wait || d.sv.process(id).state == ProcessState::Running {
+    if !wait || d.sv.process(id).state() == ProcessState::Running {
         StartState::Done(Ok(()))
     } else {
         StartState::Pending
@@ -147,7 +147,7 @@ pub(super) fn start_result(d: &Daemon, id: ProcId, name: &str) -> Option<Result<
     if p.spawnerr.is_some() {
         return Some(Err(fault(SPAWN_ERROR, Some(name))));
     }
-    match p.state {
+    match p.state() {
         ProcessState::Running => Some(Ok(())),
         ProcessState::Starting => None,
         _ => Some(Err(fault(ABNORMAL_TERMINATION, Some(name)))),
@@ -157,7 +157,7 @@ pub(super) fn start_result(d: &Daemon, id: ProcId, name: &str) -> Option<Result<
 /// Stops one process (the synchronous part of `stopProcess`); `Pending`
 /// when the caller should wait for a stopped state. Faults name it `name`.
 pub(super) fn stop_one(d: &mut Daemon, id: ProcId, wait: bool, name: &str) -> StartState {
-    if !d.sv.process(id).state.is_running() {
+    if !d.sv.process(id).state().is_running() {
         return StartState::Done(Err(fault(NOT_RUNNING, Some(name))));
     }
     let now = d.now();
@@ -167,7 +167,7 @@ pub(super) fn stop_one(d: &mut Daemon, id: ProcId, wait: bool, name: &str) -> St
     if let Err(e) = r {
         return StartState::Done(Err(fault(FAILED, Some(&e.0))));
     }
-    if !wait || d.sv.process(id).state.is_stopped() {
+    if !wait || d.sv.process(id).state().is_stopped() {
         StartState::Done(Ok(()))
     } else {
         // The caller waits: `waiting for x to stop` meanwhile.
@@ -187,7 +187,7 @@ pub(super) fn signal_one(
     name: &str,
 ) -> Result<(), Fault> {
     let Some(sig) = sig else { return Err(fault(BAD_SIGNAL, Some(sig_text))) };
-    if !d.sv.process(id).state.is_signallable() {
+    if !d.sv.process(id).state().is_signallable() {
         return Err(fault(NOT_RUNNING, Some(name)));
     }
     let mut fx = Vec::new();
@@ -202,13 +202,18 @@ pub(super) fn clear_file(path: &str) -> std::io::Result<()> {
 
 /// Starts (or stops) every process in `ids` that needs it, then waits;
 /// the results come in the reference's order: immediate ones first.
-pub(super) async fn many(shared: &Shared, ids: Vec<ProcId>, wait: bool, start: bool) -> RpcResult {
+pub(super) async fn many(
+    shared: &Shared,
+    ids: Vec<ProcId>,
+    wait: bool,
+    start: bool,
+) -> Vec<CallResult> {
     let mut results = Vec::new();
     let mut pending: Vec<Named> = Vec::new();
     {
         let mut d = shared.daemon.borrow_mut();
         for id in ids {
-            let st = d.sv.process(id).state;
+            let st = d.sv.process(id).state();
             if start == st.is_running() {
                 continue;
             }
@@ -219,7 +224,7 @@ pub(super) async fn many(shared: &Shared, ids: Vec<ProcId>, wait: bool, start: b
                 stop_one(&mut d, id, wait, &spec)
             };
             match r {
-                StartState::Done(r) => results.push(result_struct(&d, id, &r)),
+                StartState::Done(r) => results.push(call_result(&d, id, &r)),
                 StartState::Pending => pending.push(Named::of(&d, id)),
             }
         }
@@ -233,12 +238,12 @@ pub(super) async fn many(shared: &Shared, ids: Vec<ProcId>, wait: bool, start: b
             pending
                 .iter()
                 .map(|who| pending_result(d, who, &who.spec(), start).map(|(v, _)| v))
-                .collect::<Option<Vec<Value>>>()
+                .collect::<Option<Vec<CallResult>>>()
         })
         .await;
         results.extend(done);
     }
-    Ok(Value::Array(results))
+    results
 }
 
 /// Group equality as the reference sees it: AUTO log files match any.
@@ -266,7 +271,7 @@ pub(super) fn same_group(a: &sv_config::GroupConfig, b: &sv_config::GroupConfig)
 
 /// Truncates a process's logs, only while it runs (reference quirk Q8).
 pub(super) fn clear_process(d: &Daemon, id: ProcId) -> std::io::Result<()> {
-    if d.sv.process(id).pid.is_none() {
+    if d.sv.process(id).pid().is_none() {
         return Ok(());
     }
     for stderr in [false, true] {
@@ -288,15 +293,15 @@ pub(super) fn signal_many(
     ids: Vec<ProcId>,
     sig: Option<i32>,
     sig_text: &str,
-) -> Value {
+) -> Vec<CallResult> {
     let mut out = Vec::new();
     for id in ids {
-        if !d.sv.process(id).state.is_signallable() {
+        if !d.sv.process(id).state().is_signallable() {
             continue;
         }
         let spec = spec_of(d, id);
         let r = signal_one(d, id, sig, sig_text, &spec);
-        out.push(result_struct(d, id, &r));
+        out.push(call_result(d, id, &r));
     }
-    Value::Array(out)
+    out
 }

@@ -1,6 +1,6 @@
 //! Process and configuration information as the reference structures it:
-//! `getProcessInfo`, `getAllProcessInfo` (encoded while the processes are
-//! walked) and `getAllConfigInfo`, with the reference's descriptions.
+//! the handlers of `getProcessInfo`, `getAllProcessInfo` and
+//! `getAllConfigInfo`, with the reference's descriptions.
 
 use super::*;
 
@@ -34,9 +34,9 @@ pub(super) fn local_stop_time(stop: i64) -> String {
 }
 
 pub(super) fn describe<X>(p: &Process<X>, start: i64, stop: i64, now: i64) -> String {
-    match p.state {
+    match p.state() {
         ProcessState::Running => {
-            format!("pid {}, uptime {}", p.pid.unwrap_or(0), timedelta(now - start))
+            format!("pid {}, uptime {}", p.pid().unwrap_or(0), timedelta(now - start))
         }
         ProcessState::Fatal | ProcessState::Backoff => match p.spawnerr.as_deref() {
             Some(e) if !e.is_empty() => e.to_owned(),
@@ -57,59 +57,40 @@ pub(super) fn path_str(p: &Option<std::path::PathBuf>) -> std::borrow::Cow<'_, s
     p.as_ref().map(|p| p.to_string_lossy()).unwrap_or_default()
 }
 
-pub(super) fn process_info(d: &Daemon, id: ProcId) -> Value {
-    process_info_at(d, id, int32(d.now().wall))
-}
-
-/// One process's info as borrowed struct members, in the reference's
-/// order, handed to `f` (which builds a [`Value`] or encodes them directly).
-pub(super) fn with_process_fields<R>(
-    d: &Daemon,
-    id: ProcId,
-    now: i64,
-    f: impl FnOnce(&[(&'static str, Field<'_>)]) -> R,
-) -> R {
+/// One process's info as the reference structures it, borrowing the
+/// daemon's texts.
+pub(super) fn process_info(d: &Daemon, id: ProcId, now: i64) -> ProcessInfo<'_> {
     let p = d.sv.process(id);
-    let rt = &d.sv.process(id).ext;
+    let paths = &p.ext.paths;
     let start = int32(p.laststart_wall);
     let stop = int32(p.laststop_wall);
-    let stdout = path_str(&rt.paths.stdout);
-    let stderr = path_str(&rt.paths.stderr);
-    let description = describe(p, start, stop, now);
-    f(&[
-        ("name", Field::Str(&p.config.name)),
-        ("group", Field::Str(&d.sv.groups[id.group].config.name)),
-        ("start", Field::Int(start)),
-        ("stop", Field::Int(stop)),
-        ("now", Field::Int(now)),
-        ("state", Field::Int(i64::from(p.state.code()))),
-        ("statename", Field::Str(p.state.name())),
-        ("spawnerr", Field::Str(p.spawnerr.as_deref().unwrap_or_default())),
-        ("exitstatus", Field::Int(i64::from(p.exitstatus.unwrap_or(0)))),
-        ("logfile", Field::Str(&stdout)),
-        ("stdout_logfile", Field::Str(&stdout)),
-        ("stderr_logfile", Field::Str(&stderr)),
-        ("pid", Field::Int(i64::from(p.pid.unwrap_or(0)))),
-        ("description", Field::Str(&description)),
-    ])
-}
-
-pub(super) fn process_info_at(d: &Daemon, id: ProcId, now: i64) -> Value {
-    with_process_fields(d, id, now, |m| Value::structure(m.iter().map(|(k, v)| (*k, v.to_value()))))
-}
-
-/// `getAllProcessInfo`'s answer, encoded as it is gathered: no tree of
-/// values for a list that is large and asked for often.
-pub(super) fn all_process_info_raw(d: &Daemon) -> Value {
-    let now = int32(d.now().wall);
-    let ids = all_sorted(d);
-    let mut out = String::with_capacity(ids.len() * 900 + 64);
-    sv_xmlrpc::begin_array(&mut out);
-    for id in ids {
-        with_process_fields(d, id, now, |m| sv_xmlrpc::encode_struct(m, &mut out));
+    ProcessInfo {
+        name: p.config.name.as_str().into(),
+        group: d.sv.groups[id.group].config.name.as_str().into(),
+        start,
+        stop,
+        now,
+        state: Some(p.state()),
+        statename: p.state().name().into(),
+        spawnerr: p.spawnerr.as_deref().unwrap_or_default().into(),
+        exitstatus: i64::from(p.exitstatus().unwrap_or(0)),
+        stdout_logfile: path_str(&paths.stdout),
+        stderr_logfile: path_str(&paths.stderr),
+        pid: i64::from(p.pid().unwrap_or(0)),
+        description: describe(p, start, stop, now).into(),
     }
-    sv_xmlrpc::end_array(&mut out);
-    Value::Raw(out)
+}
+
+/// `getProcessInfo`.
+pub(super) fn get_process_info<'d>(d: &'d Daemon, name: &str) -> Result<ProcessInfo<'d>, Fault> {
+    let id = lookup_process(d, name)?;
+    Ok(process_info(d, id, int32(d.now().wall)))
+}
+
+/// `getAllProcessInfo`, sorted by group then name.
+pub(super) fn get_all_process_info(d: &Daemon) -> ProcessInfos<'_> {
+    let now = int32(d.now().wall);
+    ProcessInfos(all_sorted(d).into_iter().map(|id| process_info(d, id, now)).collect())
 }
 
 /// All processes sorted by group name, then process name.
@@ -143,23 +124,25 @@ pub fn process_rows(d: &Daemon) -> Vec<ProcessRow> {
             let p = d.sv.process(id);
             ProcessRow {
                 namespec: namespec::make(&d.sv.groups[id.group].config.name, &p.config.name),
-                state: p.state,
+                state: p.state(),
                 description: describe(p, int32(p.laststart_wall), int32(p.laststop_wall), now),
             }
         })
         .collect()
 }
 
-pub(super) fn logfile_text(l: &LogFile, path: Option<String>) -> Value {
+pub(super) fn logfile_text(l: &LogFile, path: Option<String>) -> String {
     match (l, path) {
-        (_, Some(p)) => Value::from(p),
-        (LogFile::Auto, None) => Value::from("auto"),
-        _ => Value::from("none"),
+        (_, Some(p)) => p,
+        (LogFile::Auto, None) => "auto".to_owned(),
+        _ => "none".to_owned(),
     }
 }
 
-pub(super) fn config_info(d: &Daemon) -> Value {
-    let mut items: Vec<(String, Value)> = Vec::new();
+/// `getAllConfigInfo`: every process of the configuration last read,
+/// sorted by name.
+pub(super) fn get_all_config_info(d: &Daemon) -> Vec<ConfigInfo> {
+    let mut items = Vec::new();
     for g in &d.loaded_groups {
         let running = d.sv.groups.iter().position(|r| r.config.name == g.name);
         for p in &g.processes {
@@ -172,42 +155,38 @@ pub(super) fn config_info(d: &Daemon) -> Value {
                     .map(|pi| ProcId { group: gi, process: pi })
             });
             let path = |stderr: bool| id.and_then(|id| channel_path(d, id, stderr));
-            let none_or =
-                |s: &Option<String>| Value::from(s.clone().unwrap_or_else(|| "none".into()));
-            let v = Value::structure([
-                ("autostart", Value::Bool(p.autostart)),
-                ("directory", none_or(&p.directory)),
-                ("uid", p.uid.map_or(Value::from("none"), |u| Value::Int(i64::from(u)))),
-                ("command", Value::from(p.command.as_str())),
-                ("exitcodes", Value::Array(p.exitcodes.iter().map(|c| Value::from(*c)).collect())),
-                ("group", Value::from(g.name.as_str())),
-                ("group_prio", Value::Int(g.priority)),
-                ("inuse", Value::Bool(running.is_some())),
-                ("killasgroup", Value::Bool(p.killasgroup)),
-                ("name", Value::from(p.name.as_str())),
-                ("process_prio", Value::Int(p.priority)),
-                ("redirect_stderr", Value::Bool(p.redirect_stderr)),
-                ("startretries", Value::Int(p.startretries)),
-                ("startsecs", Value::Int(secs(p.startsecs))),
-                ("stdout_capture_maxbytes", Value::Int(p.stdout.capture_maxbytes)),
-                ("stdout_events_enabled", Value::Bool(p.stdout.events_enabled)),
-                ("stdout_logfile", logfile_text(&p.stdout.logfile, path(false))),
-                ("stdout_logfile_backups", Value::Int(p.stdout.logfile_backups)),
-                ("stdout_logfile_maxbytes", Value::Int(p.stdout.logfile_maxbytes)),
-                ("stdout_syslog", Value::Bool(p.stdout.syslog)),
-                ("stopsignal", Value::from(p.stopsignal.number())),
-                ("stopwaitsecs", Value::Int(secs(p.stopwaitsecs))),
-                ("stderr_capture_maxbytes", Value::Int(p.stderr.capture_maxbytes)),
-                ("stderr_events_enabled", Value::Bool(p.stderr.events_enabled)),
-                ("stderr_logfile", logfile_text(&p.stderr.logfile, path(true))),
-                ("stderr_logfile_backups", Value::Int(p.stderr.logfile_backups)),
-                ("stderr_logfile_maxbytes", Value::Int(p.stderr.logfile_maxbytes)),
-                ("stderr_syslog", Value::Bool(p.stderr.syslog)),
-                ("serverurl", none_or(&p.serverurl)),
-            ]);
-            items.push((p.name.clone(), v));
+            let none_or = |s: &Option<String>| s.clone().unwrap_or_else(|| "none".into());
+            let stream = |s: &sv_config::StreamConfig, stderr: bool| StreamInfo {
+                capture_maxbytes: s.capture_maxbytes,
+                events_enabled: s.events_enabled,
+                logfile: logfile_text(&s.logfile, path(stderr)),
+                logfile_backups: s.logfile_backups,
+                logfile_maxbytes: s.logfile_maxbytes,
+                syslog: s.syslog,
+            };
+            items.push(ConfigInfo {
+                autostart: p.autostart,
+                directory: none_or(&p.directory),
+                uid: p.uid,
+                command: p.command.clone(),
+                exitcodes: p.exitcodes.clone(),
+                group: g.name.clone(),
+                group_prio: g.priority,
+                inuse: running.is_some(),
+                killasgroup: p.killasgroup,
+                name: p.name.clone(),
+                process_prio: p.priority,
+                redirect_stderr: p.redirect_stderr,
+                startretries: p.startretries,
+                startsecs: secs(p.startsecs),
+                stdout: stream(&p.stdout, false),
+                stopsignal: p.stopsignal.number(),
+                stopwaitsecs: secs(p.stopwaitsecs),
+                stderr: stream(&p.stderr, true),
+                serverurl: none_or(&p.serverurl),
+            });
         }
     }
-    items.sort_by(|a, b| a.0.cmp(&b.0));
-    Value::Array(items.into_iter().map(|(_, v)| v).collect())
+    items.sort_by(|a, b| a.name.cmp(&b.name));
+    items
 }

@@ -20,17 +20,25 @@ use sv_core::namespec;
 use sv_core::process::Process;
 use sv_core::state::{ProcessState, SupervisorState};
 use sv_core::supervisor::ProcId;
-use sv_xmlrpc::{Fault, Field, Value};
+use sv_xmlrpc::{Fault, Value};
+
+use crate::api::types::{
+    CallResult, ConfigInfo, Outcome, ProcessInfo, ProcessInfos, ReloadDiff, Reply, StreamInfo, Tail,
+};
 
 use super::event_loop::{Daemon, Shared};
-use super::{api, logread, pyargs};
+use super::{logread, pyargs};
+use crate::api;
 
 mod control;
 mod info;
+mod logs;
 
 use self::control::*;
 use self::info::*;
 pub use self::info::{ProcessRow, process_rows};
+pub use self::logs::read_stdout_tail;
+use self::logs::*;
 
 use crate::faults::*;
 pub use crate::faults::{fault, fault_name};
@@ -119,49 +127,6 @@ fn lookup_process(d: &Daemon, name: &str) -> Result<ProcId, Fault> {
 
 fn check_running(d: &Daemon) -> Result<(), Fault> {
     if d.sv.mood < SupervisorState::Running { Err(fault(SHUTDOWN_STATE, None)) } else { Ok(()) }
-}
-
-/// The tail page's text: the last `limit` bytes of a process's stdout log,
-/// or the reference's message.
-pub async fn read_stdout_tail(shared: &Shared, name: &str, limit: i64) -> String {
-    let path = {
-        let d = shared.daemon.borrow();
-        match lookup_process(&d, name) {
-            Ok(id) => channel_path(&d, id, false),
-            Err(f) => return format!("ERROR: unexpected rpc fault [{}] {}", f.code, f.text),
-        }
-    };
-    let Some(path) = path else { return format!("No file for {name}") };
-    let read = read_log(large_read(-limit, 0), move || logread::read_file(&path, -limit, 0));
-    match read.await {
-        Ok(Ok(text)) => text,
-        _ => format!("No file for {name}"),
-    }
-}
-
-/// Reads a log range off the event loop's thread when it may be large
-/// (to the end of the file, or over 1 MiB): a big read then holds up no
-/// other client. Small reads, the usual case, are done at once.
-async fn read_log<T: Send + 'static>(
-    large: bool,
-    read: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, Fault> {
-    if !large {
-        return Ok(read());
-    }
-    tokio::task::spawn_blocking(read).await.map_err(|_| fault(FAILED, Some("reading the log")))
-}
-
-/// Whether `readFile(offset, length)` may return more than 1 MiB.
-fn large_read(offset: i64, length: i64) -> bool {
-    const MIB: i64 = 1 << 20;
-    length == 0 && offset >= 0 || length > MIB || offset < -MIB
-}
-
-fn channel_path(d: &Daemon, id: ProcId, stderr: bool) -> Option<String> {
-    let rt = &d.sv.process(id).ext;
-    let p = if stderr { &rt.paths.stderr } else { &rt.paths.stdout };
-    p.as_ref().map(|p| p.display().to_string())
 }
 
 /// Dispatches one call. `Err` is the fault to send. The arguments are
@@ -256,13 +221,18 @@ async fn dispatch(shared: &Rc<Shared>, method: &str, a: Args<'_>) -> RpcResult {
 
 /// `startProcess` / `stopProcess`: one process, or the whole group for
 /// `g:*`; waits for the outcome when `wait`. The web page calls it too.
-pub async fn start_or_stop(shared: &Shared, name: &str, wait: bool, start: bool) -> RpcResult {
+pub async fn start_or_stop(
+    shared: &Shared,
+    name: &str,
+    wait: bool,
+    start: bool,
+) -> Result<Outcome, Fault> {
     check_running(&shared.daemon.borrow())?;
     let target = lookup(&shared.daemon.borrow(), name)?;
     let id = match target {
         (g, None) => {
             let ids = by_priority(&shared.daemon.borrow(), &[g]);
-            return many(shared, ids, wait, start).await;
+            return Ok(Outcome::Each(many(shared, ids, wait, start).await));
         }
         (g, Some(p)) => ProcId { group: g, process: p },
     };
@@ -278,17 +248,76 @@ pub async fn start_or_stop(shared: &Shared, name: &str, wait: bool, start: bool)
             wait_until(shared, |d| pending_result(d, &who, name, start).map(|(_, r)| r)).await
         }
     };
-    r.map(|()| Value::Bool(true))
+    r.map(|()| Outcome::Done)
+}
+
+/// `startProcessGroup` / `stopProcessGroup`, in priority order.
+async fn start_or_stop_group(
+    shared: &Shared,
+    name: &pyargs::GroupName<'_>,
+    wait: bool,
+    start: bool,
+) -> Result<Vec<CallResult>, Fault> {
+    let ids = {
+        let d = shared.daemon.borrow();
+        let g = find_group_param(&d, name)?;
+        by_priority(&d, &[g])
+    };
+    Ok(many(shared, ids, wait, start).await)
 }
 
 /// `startAllProcesses` / `stopAllProcesses`, in priority order.
-pub async fn start_or_stop_all(shared: &Shared, wait: bool, start: bool) -> RpcResult {
+pub async fn start_or_stop_all(
+    shared: &Shared,
+    wait: bool,
+    start: bool,
+) -> Result<Vec<CallResult>, Fault> {
     check_running(&shared.daemon.borrow())?;
-    let ids = {
-        let d = shared.daemon.borrow();
-        by_priority(&d, &(0..d.sv.groups.len()).collect::<Vec<_>>())
-    };
-    many(shared, ids, wait, start).await
+    let ids = every_process(&shared.daemon.borrow());
+    Ok(many(shared, ids, wait, start).await)
+}
+
+/// Every process, in priority order.
+fn every_process(d: &Daemon) -> Vec<ProcId> {
+    by_priority(d, &(0..d.sv.groups.len()).collect::<Vec<_>>())
+}
+
+/// `signalProcess`: one process, or each of a group for `g:*`.
+fn signal_process(d: &mut Daemon, name: &str, sig: &Value) -> Result<Outcome, Fault> {
+    let target = lookup(d, name)?;
+    let (sig, sig_text) = pyargs::signal(sig)?;
+    match target {
+        (g, None) => {
+            let ids = by_priority(d, &[g]);
+            Ok(Outcome::Each(signal_many(d, ids, sig, &sig_text)))
+        }
+        (g, Some(p)) => {
+            if sig.is_none() {
+                return Err(fault(BAD_SIGNAL, Some(&sig_text)));
+            }
+            signal_one(d, ProcId { group: g, process: p }, sig, &sig_text, name)
+                .map(|()| Outcome::Done)
+        }
+    }
+}
+
+/// `signalProcessGroup`.
+fn signal_group(
+    d: &mut Daemon,
+    name: &pyargs::GroupName<'_>,
+    sig: &Value,
+) -> Result<Vec<CallResult>, Fault> {
+    let g = find_group_param(d, name)?;
+    let (sig, sig_text) = pyargs::signal(sig)?;
+    let ids = by_priority(d, &[g]);
+    Ok(signal_many(d, ids, sig, &sig_text))
+}
+
+/// `signalAllProcesses`.
+fn signal_all(d: &mut Daemon, sig: &Value) -> Result<Vec<CallResult>, Fault> {
+    let (sig, sig_text) = pyargs::signal(sig)?;
+    let ids = every_process(d);
+    Ok(signal_many(d, ids, sig, &sig_text))
 }
 
 /// `clearProcessLogs`: truncates a process's logs.
@@ -297,6 +326,17 @@ pub fn clear_process_logs(shared: &Shared, name: &str) -> Result<(), Fault> {
     check_running(&d)?;
     let id = lookup_process(&d, name)?;
     clear_process(&d, id).map_err(|_| fault(FAILED, Some(name)))
+}
+
+/// `clearAllProcessLogs`, in priority order.
+fn clear_all_process_logs(d: &Daemon) -> Vec<CallResult> {
+    every_process(d)
+        .into_iter()
+        .map(|id| {
+            let r = clear_process(d, id).map_err(|_| fault(FAILED, Some(&spec_of(d, id))));
+            call_result(d, id, &r)
+        })
+        .collect()
 }
 
 /// Whether `name` names one process (`getProcessInfo` would answer).
@@ -318,249 +358,172 @@ fn multicall_params(params: Option<&Value>) -> Option<Vec<Value>> {
     }
 }
 
+/// `sendRemoteCommEvent`: any values are accepted; the event carries
+/// their text.
+fn send_remote_comm_event(shared: &Shared, kind: String, data: String) -> bool {
+    let event = sv_core::events::Event::RemoteCommunication { kind, data };
+    shared.daemon.borrow_mut().emit(&event);
+    shared.wake.notify_one();
+    true
+}
+
+/// `shutdown` / `restart`: the loop acts on the new mood.
+fn set_mood(shared: &Shared, mood: SupervisorState) -> bool {
+    shared.daemon.borrow_mut().sv.mood = mood;
+    shared.wake.notify_one();
+    true
+}
+
+/// `sendProcessStdin`: the characters are checked before the name.
+fn send_process_stdin(d: &Daemon, name: &Value, chars: &Value) -> Result<bool, Fault> {
+    let chars = match chars {
+        Value::String(chars) => chars,
+        other => return Err(fault(INCORRECT_PARAMETERS, Some(&pyargs::py_str(other)))),
+    };
+    let name = pyargs::namespec(name)?;
+    let id = lookup_process(d, name)?;
+    let p = d.sv.process(id);
+    if p.pid().is_none() || p.is_stopping() {
+        return Err(fault(NOT_RUNNING, Some(name)));
+    }
+    let Some(fd) = p.ext.stdin.as_ref() else {
+        return Err(fault(NO_FILE, Some(name)));
+    };
+    // Queued like the reference's input buffer: a task writes it as the
+    // pipe drains, so a child that does not read blocks no one.
+    let dup = fd.try_clone().map_err(|_| fault(NO_FILE, Some(name)))?;
+    let mut tx = tokio::net::unix::pipe::Sender::from_owned_fd(dup)
+        .map_err(|_| fault(NO_FILE, Some(name)))?;
+    let data = chars.clone().into_bytes();
+    tokio::task::spawn_local(async move {
+        use tokio::io::AsyncWriteExt;
+        let _ = tx.write_all(&data).await;
+    });
+    Ok(true)
+}
+
+/// `reloadConfig`: reads the file again and keeps its groups for
+/// `addProcessGroup`; answers what differs from the groups in use.
+fn reload_config(d: &mut Daemon) -> Result<ReloadDiff, Fault> {
+    let loaded = sv_config::load_server(&d.cfg.configfile, &sv_sys::RealHost, &d.overrides)
+        .map_err(|f| {
+            fault(
+                CANT_REREAD,
+                Some(&f.errors.first().map(|e| e.message.clone()).unwrap_or_default()),
+            )
+        })?;
+    let new = loaded.config.groups;
+    let cur: Vec<&sv_config::GroupConfig> = d.sv.groups.iter().map(|g| &g.config).collect();
+    let names = |gs: Vec<&sv_config::GroupConfig>| gs.into_iter().map(|g| g.name.clone()).collect();
+    let diff = ReloadDiff {
+        added: names(new.iter().filter(|n| !cur.iter().any(|c| c.name == n.name)).collect()),
+        changed: names(
+            new.iter()
+                .filter(|n| cur.iter().any(|c| c.name == n.name && !same_group(c, n)))
+                .collect(),
+        ),
+        removed: names(
+            cur.iter().copied().filter(|c| !new.iter().any(|n| n.name == c.name)).collect(),
+        ),
+    };
+    d.loaded_groups = new;
+    Ok(diff)
+}
+
+/// `addProcessGroup`: starts managing a group `reloadConfig` found.
+fn add_process_group(shared: &Shared, name: &pyargs::GroupName<'_>) -> Result<bool, Fault> {
+    let name = match name {
+        pyargs::GroupName::Name(n) => *n,
+        pyargs::GroupName::Missing(text) => return Err(fault(BAD_NAME, Some(text))),
+    };
+    let mut d = shared.daemon.borrow_mut();
+    let config = d
+        .loaded_groups
+        .iter()
+        .find(|g| g.name == name)
+        .cloned()
+        .ok_or_else(|| fault(BAD_NAME, Some(name)))?;
+    if !d.add_group(config) {
+        return Err(fault(ALREADY_ADDED, Some(name)));
+    }
+    drop(d);
+    shared.wake.notify_one();
+    Ok(true)
+}
+
+/// `removeProcessGroup`: only a group whose processes are all stopped.
+fn remove_process_group(d: &mut Daemon, name: &pyargs::GroupName<'_>) -> Result<bool, Fault> {
+    let g = find_group_param(d, name)?;
+    if d.sv.groups[g].processes.iter().any(|p| !p.state().is_stopped()) {
+        return Err(fault(STILL_RUNNING, Some(&d.sv.groups[g].config.name)));
+    }
+    d.remove_group(g);
+    Ok(true)
+}
+
+/// A typed handler result as the reply.
+fn reply<T: Reply>(r: Result<T, Fault>) -> RpcResult {
+    r.map(Reply::into_value)
+}
+
+/// The `supervisor.*` methods: each name is converted arguments passed to
+/// its handler, whose typed result becomes the reply.
 async fn supervisor_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> RpcResult {
     let Some(m) = method.strip_prefix("supervisor.") else {
         return Err(fault(UNKNOWN_METHOD, None));
     };
+    let d = || shared.daemon.borrow();
+    let d_mut = || shared.daemon.borrow_mut();
     // Methods that work whatever the mood.
     match m {
-        "getAPIVersion" | "getVersion" => {
-            return Ok(Value::from("3.0"));
-        }
-        "getSupervisorVersion" => {
-            return Ok(Value::from(crate::VERSION));
-        }
-        "getIdentification" => {
-            return Ok(Value::from(shared.daemon.borrow().cfg.supervisord.identifier.as_str()));
-        }
-        "getState" => {
-            let mood = shared.daemon.borrow().sv.mood;
-            return Ok(Value::structure([
-                ("statecode", Value::from(mood.code())),
-                ("statename", Value::from(mood.name())),
-            ]));
-        }
-        "getPID" => {
-            return Ok(Value::Int(i64::from(sv_sys::daemon::getpid())));
-        }
+        "getAPIVersion" | "getVersion" => return reply(Ok("3.0")),
+        "getSupervisorVersion" => return reply(Ok(crate::VERSION)),
+        "getIdentification" => return reply(Ok(d().cfg.supervisord.identifier.clone())),
+        "getState" => return reply(Ok(d().sv.mood)),
+        "getPID" => return reply(Ok(i64::from(sv_sys::daemon::getpid()))),
         "sendRemoteCommEvent" => {
-            // Any value is accepted; the event carries its text.
-            let (kind, data) = (a.text(0)?, a.text(1)?);
-            shared
-                .daemon
-                .borrow_mut()
-                .emit(&sv_core::events::Event::RemoteCommunication { kind, data });
-            shared.wake.notify_one();
-            return Ok(Value::Bool(true));
+            return reply(Ok(send_remote_comm_event(shared, a.text(0)?, a.text(1)?)));
         }
         _ => {}
     }
-    check_running(&shared.daemon.borrow())?;
+    check_running(&d())?;
     match m {
-        "getProcessInfo" => {
-            let d = shared.daemon.borrow();
-            let id = lookup_process(&d, a.namespec(0)?)?;
-            Ok(process_info(&d, id))
-        }
-        "getAllProcessInfo" => Ok(all_process_info_raw(&shared.daemon.borrow())),
-        "getAllConfigInfo" => Ok(config_info(&shared.daemon.borrow())),
+        "getProcessInfo" => reply(get_process_info(&d(), a.namespec(0)?)),
+        "getAllProcessInfo" => reply(Ok(get_all_process_info(&d()))),
+        "getAllConfigInfo" => reply(Ok(get_all_config_info(&d()))),
         "startProcess" | "stopProcess" => {
-            start_or_stop(shared, a.namespec(0)?, a.flag(1), m == "startProcess").await
+            reply(start_or_stop(shared, a.namespec(0)?, a.flag(1), m == "startProcess").await)
         }
         "startProcessGroup" | "stopProcessGroup" => {
-            let g = find_group_param(&shared.daemon.borrow(), &a.group(0, true)?)?;
-            let ids = by_priority(&shared.daemon.borrow(), &[g]);
-            many(shared, ids, a.flag(1), m == "startProcessGroup").await
+            let group = a.group(0, true)?;
+            reply(start_or_stop_group(shared, &group, a.flag(1), m == "startProcessGroup").await)
         }
         "startAllProcesses" | "stopAllProcesses" => {
-            start_or_stop_all(shared, a.flag(0), m == "startAllProcesses").await
+            reply(start_or_stop_all(shared, a.flag(0), m == "startAllProcesses").await)
         }
-        "signalProcess" => {
-            let name = a.namespec(0)?;
-            let target = lookup(&shared.daemon.borrow(), name)?;
-            let (sig, sig_text) = pyargs::signal(a.get(1)?)?;
-            let mut d = shared.daemon.borrow_mut();
-            match target {
-                (g, None) => {
-                    let ids = by_priority(&d, &[g]);
-                    Ok(signal_many(&mut d, ids, sig, &sig_text))
-                }
-                (g, Some(p)) => {
-                    if sig.is_none() {
-                        return Err(fault(BAD_SIGNAL, Some(&sig_text)));
-                    }
-                    signal_one(&mut d, ProcId { group: g, process: p }, sig, &sig_text, name)
-                        .map(|()| Value::Bool(true))
-                }
-            }
-        }
-        "signalProcessGroup" => {
-            let mut d = shared.daemon.borrow_mut();
-            let g = find_group_param(&d, &a.group(0, true)?)?;
-            let (sig, sig_text) = pyargs::signal(a.get(1)?)?;
-            let ids = by_priority(&d, &[g]);
-            Ok(signal_many(&mut d, ids, sig, &sig_text))
-        }
-        "signalAllProcesses" => {
-            let (sig, sig_text) = pyargs::signal(a.get(0)?)?;
-            let mut d = shared.daemon.borrow_mut();
-            let ids = by_priority(&d, &(0..d.sv.groups.len()).collect::<Vec<_>>());
-            Ok(signal_many(&mut d, ids, sig, &sig_text))
-        }
-        "readLog" | "readMainLog" => {
-            let (off, len) = (a.int(0)?, a.int(1)?);
-            let path = shared.daemon.borrow().cfg.supervisord.logfile.clone();
-            let path = path.ok_or_else(|| fault(NO_FILE, None))?;
-            read_log(large_read(off, len), move || logread::read_file(&path, off, len))
-                .await?
-                .map(Value::from)
-        }
-        "clearLog" => {
-            let d = shared.daemon.borrow();
-            let path = d.cfg.supervisord.logfile.clone().ok_or_else(|| fault(NO_FILE, None))?;
-            if !std::path::Path::new(&path).exists() {
-                return Err(fault(NO_FILE, None));
-            }
-            d.log(LogLevel::Info, "reopening log file");
-            std::fs::remove_file(&path).map_err(|e| fault(FAILED, Some(&e.to_string())))?;
-            d.logger.borrow_mut().reopen();
-            Ok(Value::Bool(true))
-        }
+        "signalProcess" => reply(signal_process(&mut d_mut(), a.namespec(0)?, a.get(1)?)),
+        "signalProcessGroup" => reply(signal_group(&mut d_mut(), &a.group(0, true)?, a.get(1)?)),
+        "signalAllProcesses" => reply(signal_all(&mut d_mut(), a.get(0)?)),
+        "readLog" | "readMainLog" => reply(read_main_log(shared, a.int(0)?, a.int(1)?).await),
+        "clearLog" => reply(clear_main_log(&d())),
         "readProcessStdoutLog" | "readProcessLog" | "readProcessStderrLog" => {
-            let path = {
-                let d = shared.daemon.borrow();
-                let id = lookup_process(&d, a.namespec(0)?)?;
-                channel_path(&d, id, m == "readProcessStderrLog")
-            };
-            let (off, len) = (a.int(1)?, a.int(2)?);
-            let path = path.ok_or_else(|| fault(NO_FILE, None))?;
-            read_log(large_read(off, len), move || logread::read_file(&path, off, len))
-                .await?
-                .map(Value::from)
+            let path = process_log_path(&d(), a.namespec(0)?, m == "readProcessStderrLog")?;
+            reply(read_process_log(path, a.int(1)?, a.int(2)?).await)
         }
         "tailProcessStdoutLog" | "tailProcessLog" | "tailProcessStderrLog" => {
-            let path = {
-                let d = shared.daemon.borrow();
-                let id = lookup_process(&d, a.namespec(0)?)?;
-                channel_path(&d, id, m == "tailProcessStderrLog")
-            };
-            let (off, len) = (a.int(1)?, a.int(2)?);
-            read_log(len > 1 << 20, move || logread::tail_file(path.as_deref(), off, len)).await
+            let path = process_log_path(&d(), a.namespec(0)?, m == "tailProcessStderrLog")?;
+            reply(tail_process_log(path, a.int(1)?, a.int(2)?).await)
         }
         "clearProcessLogs" | "clearProcessLog" => {
-            clear_process_logs(shared, a.namespec(0)?).map(|()| Value::Bool(true))
+            reply(clear_process_logs(shared, a.namespec(0)?).map(|()| true))
         }
-        "clearAllProcessLogs" => {
-            let d = shared.daemon.borrow();
-            let ids = by_priority(&d, &(0..d.sv.groups.len()).collect::<Vec<_>>());
-            let out = ids
-                .into_iter()
-                .map(|id| {
-                    let r =
-                        clear_process(&d, id).map_err(|_| fault(FAILED, Some(&spec_of(&d, id))));
-                    result_struct(&d, id, &r)
-                })
-                .collect();
-            Ok(Value::Array(out))
-        }
-        "shutdown" | "restart" => {
-            shared.daemon.borrow_mut().sv.mood = if m == "shutdown" {
-                SupervisorState::Shutdown
-            } else {
-                SupervisorState::Restarting
-            };
-            shared.wake.notify_one();
-            Ok(Value::Bool(true))
-        }
-        "sendProcessStdin" => {
-            let chars = match a.get(1)? {
-                Value::String(chars) => chars,
-                other => return Err(fault(INCORRECT_PARAMETERS, Some(&pyargs::py_str(other)))),
-            };
-            let name = a.namespec(0)?;
-            let d = shared.daemon.borrow();
-            let id = lookup_process(&d, name)?;
-            let p = d.sv.process(id);
-            if p.pid.is_none() || p.killing {
-                return Err(fault(NOT_RUNNING, Some(name)));
-            }
-            let Some(fd) = d.sv.process(id).ext.stdin.as_ref() else {
-                return Err(fault(NO_FILE, Some(name)));
-            };
-            // Queued like the reference's input buffer: a task writes it as
-            // the pipe drains, so a child that does not read blocks no one.
-            let dup = fd.try_clone().map_err(|_| fault(NO_FILE, Some(name)))?;
-            let mut tx = tokio::net::unix::pipe::Sender::from_owned_fd(dup)
-                .map_err(|_| fault(NO_FILE, Some(name)))?;
-            let data = chars.clone().into_bytes();
-            tokio::task::spawn_local(async move {
-                use tokio::io::AsyncWriteExt;
-                let _ = tx.write_all(&data).await;
-            });
-            Ok(Value::Bool(true))
-        }
-        "reloadConfig" => {
-            let mut d = shared.daemon.borrow_mut();
-            let loaded = sv_config::load_server(&d.cfg.configfile, &sv_sys::RealHost, &d.overrides)
-                .map_err(|f| {
-                    fault(
-                        CANT_REREAD,
-                        Some(&f.errors.first().map(|e| e.message.clone()).unwrap_or_default()),
-                    )
-                })?;
-            let new = loaded.config.groups;
-            let cur: Vec<&sv_config::GroupConfig> = d.sv.groups.iter().map(|g| &g.config).collect();
-            let added: Vec<Value> = new
-                .iter()
-                .filter(|n| !cur.iter().any(|c| c.name == n.name))
-                .map(|n| Value::from(n.name.as_str()))
-                .collect();
-            let changed: Vec<Value> = new
-                .iter()
-                .filter(|n| cur.iter().any(|c| c.name == n.name && !same_group(c, n)))
-                .map(|n| Value::from(n.name.as_str()))
-                .collect();
-            let removed: Vec<Value> = cur
-                .iter()
-                .filter(|c| !new.iter().any(|n| n.name == c.name))
-                .map(|c| Value::from(c.name.as_str()))
-                .collect();
-            d.loaded_groups = new;
-            Ok(Value::Array(vec![Value::Array(vec![
-                Value::Array(added),
-                Value::Array(changed),
-                Value::Array(removed),
-            ])]))
-        }
-        "addProcessGroup" => {
-            let name = match a.group(0, false)? {
-                pyargs::GroupName::Name(n) => n,
-                pyargs::GroupName::Missing(text) => return Err(fault(BAD_NAME, Some(&text))),
-            };
-            let mut d = shared.daemon.borrow_mut();
-            let config = d
-                .loaded_groups
-                .iter()
-                .find(|g| g.name == name)
-                .cloned()
-                .ok_or_else(|| fault(BAD_NAME, Some(name)))?;
-            if !d.add_group(config) {
-                return Err(fault(ALREADY_ADDED, Some(name)));
-            }
-            drop(d);
-            shared.wake.notify_one();
-            Ok(Value::Bool(true))
-        }
-        "removeProcessGroup" => {
-            let name = a.group(0, true)?;
-            let mut d = shared.daemon.borrow_mut();
-            let g = find_group_param(&d, &name)?;
-            if d.sv.groups[g].processes.iter().any(|p| !p.state.is_stopped()) {
-                return Err(fault(STILL_RUNNING, Some(&d.sv.groups[g].config.name)));
-            }
-            d.remove_group(g);
-            Ok(Value::Bool(true))
-        }
+        "clearAllProcessLogs" => reply(Ok(clear_all_process_logs(&d()))),
+        "shutdown" => reply(Ok(set_mood(shared, SupervisorState::Shutdown))),
+        "restart" => reply(Ok(set_mood(shared, SupervisorState::Restarting))),
+        "sendProcessStdin" => reply(send_process_stdin(&d(), a.get(0)?, a.get(1)?)),
+        "reloadConfig" => reply(reload_config(&mut d_mut())),
+        "addProcessGroup" => reply(add_process_group(shared, &a.group(0, false)?)),
+        "removeProcessGroup" => reply(remove_process_group(&mut d_mut(), &a.group(0, true)?)),
         _ => Err(fault(UNKNOWN_METHOD, None)),
     }
 }

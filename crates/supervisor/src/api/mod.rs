@@ -2,8 +2,12 @@
 //! parameters with their types, its result type, its help text, whether it
 //! can change state). `system.listMethods`, `system.methodSignature`,
 //! `system.methodHelp`, the arity checks and the loop's wake-up after
-//! changing calls all come from this table; `rpc` holds one handler per
-//! method. A new method is one row here and one handler there.
+//! changing calls all come from this table; the daemon's `rpc` module
+//! holds one typed handler per method, whose result is one of [`types`]
+//! (shared with supervisorctl, which decodes the same types). A new method
+//! is one row here and one handler there.
+
+pub mod types;
 
 /// One parameter of a method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,551 @@
+//! The API's results as types, one per kind of answer, shared by the three
+//! sides of the wire: the daemon's handlers build them and return them
+//! ([`Reply`] encodes them, in the reference's member order), the web page
+//! reads the same types, and supervisorctl decodes the daemon's answers
+//! into them, with states as [`ProcessState`]s rather than numbers compared
+//! by hand. When decoding, a member that is missing or of another type
+//! reads as empty or zero: a real daemon always sends them all.
+
+use std::borrow::Cow;
+
+use sv_core::state::{ProcessState, SupervisorState};
+use sv_xmlrpc::{Field, Value};
+
+/// What a handler returns: a typed value that becomes one XML-RPC value.
+pub trait Reply {
+    /// The value on the wire.
+    fn into_value(self) -> Value;
+}
+
+impl Reply for Value {
+    fn into_value(self) -> Value {
+        self
+    }
+}
+
+impl Reply for bool {
+    fn into_value(self) -> Value {
+        Value::Bool(self)
+    }
+}
+
+impl Reply for i64 {
+    fn into_value(self) -> Value {
+        Value::Int(self)
+    }
+}
+
+impl Reply for String {
+    fn into_value(self) -> Value {
+        Value::String(self)
+    }
+}
+
+impl Reply for &str {
+    fn into_value(self) -> Value {
+        Value::from(self)
+    }
+}
+
+impl<T: Reply> Reply for Vec<T> {
+    fn into_value(self) -> Value {
+        Value::Array(self.into_iter().map(Reply::into_value).collect())
+    }
+}
+
+/// `getState`: the daemon's mood.
+impl Reply for SupervisorState {
+    fn into_value(self) -> Value {
+        Value::structure([
+            ("statecode", Value::from(self.code())),
+            ("statename", Value::from(self.name())),
+        ])
+    }
+}
+
+fn text(v: &Value, key: &str) -> String {
+    v.get(key).and_then(Value::as_str).unwrap_or("").to_owned()
+}
+
+fn int(v: &Value, key: &str) -> i64 {
+    v.get(key).and_then(Value::as_int).unwrap_or(0)
+}
+
+fn flag(v: &Value, key: &str) -> bool {
+    v.get(key) == Some(&Value::Bool(true))
+}
+
+fn list<T>(v: &Value, one: impl Fn(&Value) -> T) -> Vec<T> {
+    match v {
+        Value::Array(items) => items.iter().map(one).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// One process, as `getProcessInfo` and `getAllProcessInfo` describe it.
+/// The daemon's copy borrows its texts; a decoded one owns them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessInfo<'a> {
+    /// Its name.
+    pub name: Cow<'a, str>,
+    /// Its group.
+    pub group: Cow<'a, str>,
+    /// Wall-clock second of the last start (0: never).
+    pub start: i64,
+    /// Wall-clock second of the last exit (0: never).
+    pub stop: i64,
+    /// The daemon's wall-clock second.
+    pub now: i64,
+    /// Its state (`None` for a code this version does not know).
+    pub state: Option<ProcessState>,
+    /// The state's name as the daemon sent it.
+    pub statename: Cow<'a, str>,
+    /// Why the last start failed.
+    pub spawnerr: Cow<'a, str>,
+    /// The last exit status (0 when there is none).
+    pub exitstatus: i64,
+    /// The stdout log's path (empty: none).
+    pub stdout_logfile: Cow<'a, str>,
+    /// The stderr log's path (empty: none).
+    pub stderr_logfile: Cow<'a, str>,
+    /// Its pid, 0 without a child.
+    pub pid: i64,
+    /// The reference's description (`pid 1, uptime 0:00:05`).
+    pub description: Cow<'a, str>,
+}
+
+impl ProcessInfo<'_> {
+    /// Its members in the reference's order, borrowed, for encoding.
+    fn fields(&self) -> [(&'static str, Field<'_>); 14] {
+        [
+            ("name", Field::Str(&self.name)),
+            ("group", Field::Str(&self.group)),
+            ("start", Field::Int(self.start)),
+            ("stop", Field::Int(self.stop)),
+            ("now", Field::Int(self.now)),
+            ("state", Field::Int(self.state.map_or(-1, |s| i64::from(s.code())))),
+            ("statename", Field::Str(&self.statename)),
+            ("spawnerr", Field::Str(&self.spawnerr)),
+            ("exitstatus", Field::Int(self.exitstatus)),
+            ("logfile", Field::Str(&self.stdout_logfile)),
+            ("stdout_logfile", Field::Str(&self.stdout_logfile)),
+            ("stderr_logfile", Field::Str(&self.stderr_logfile)),
+            ("pid", Field::Int(self.pid)),
+            ("description", Field::Str(&self.description)),
+        ]
+    }
+
+    /// Decodes one info struct.
+    pub fn from_value(v: &Value) -> ProcessInfo<'static> {
+        ProcessInfo {
+            name: text(v, "name").into(),
+            group: text(v, "group").into(),
+            start: int(v, "start"),
+            stop: int(v, "stop"),
+            now: int(v, "now"),
+            state: ProcessState::from_code(int(v, "state")),
+            statename: text(v, "statename").into(),
+            spawnerr: text(v, "spawnerr").into(),
+            exitstatus: int(v, "exitstatus"),
+            stdout_logfile: text(v, "stdout_logfile").into(),
+            stderr_logfile: text(v, "stderr_logfile").into(),
+            pid: int(v, "pid"),
+            description: text(v, "description").into(),
+        }
+    }
+
+    /// Decodes a list of them.
+    pub fn list(v: &Value) -> Vec<ProcessInfo<'static>> {
+        list(v, ProcessInfo::from_value)
+    }
+
+    /// `name` or `group:name`.
+    pub fn namespec(&self) -> String {
+        sv_core::namespec::make(&self.group, &self.name)
+    }
+
+    /// STOPPED, EXITED, FATAL or UNKNOWN (or a state this version does not
+    /// know, which the reference would not count as stopped).
+    pub fn is_stopped(&self) -> bool {
+        self.state.is_some_and(ProcessState::is_stopped)
+    }
+}
+
+impl Reply for ProcessInfo<'_> {
+    fn into_value(self) -> Value {
+        Value::structure(self.fields().iter().map(|(k, v)| (*k, v.to_value())))
+    }
+}
+
+/// `getAllProcessInfo`'s answer: encoded straight into the reply, with no
+/// tree of values for a list that is large and asked for often.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessInfos<'a>(pub Vec<ProcessInfo<'a>>);
+
+impl Reply for ProcessInfos<'_> {
+    fn into_value(self) -> Value {
+        let mut out = String::with_capacity(self.0.len() * 900 + 64);
+        sv_xmlrpc::begin_array(&mut out);
+        for info in &self.0 {
+            sv_xmlrpc::encode_struct(&info.fields(), &mut out);
+        }
+        sv_xmlrpc::end_array(&mut out);
+        Value::Raw(out)
+    }
+}
+
+/// The outcome for one process of a call on many (`startAllProcesses`...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallResult {
+    /// Its name.
+    pub name: String,
+    /// Its group.
+    pub group: String,
+    /// The fault code, or `SUCCESS`.
+    pub status: i32,
+    /// The fault text, or `OK`.
+    pub description: String,
+}
+
+impl CallResult {
+    /// Decodes a list of result structs.
+    pub fn list(v: &Value) -> Vec<CallResult> {
+        list(v, |r| CallResult {
+            name: text(r, "name"),
+            group: text(r, "group"),
+            status: i32::try_from(int(r, "status")).unwrap_or(i32::MAX),
+            description: text(r, "description"),
+        })
+    }
+
+    /// `name` or `group:name`.
+    pub fn namespec(&self) -> String {
+        sv_core::namespec::make(&self.group, &self.name)
+    }
+}
+
+impl Reply for CallResult {
+    fn into_value(self) -> Value {
+        Value::structure([
+            ("name", Value::from(self.name)),
+            ("group", Value::from(self.group)),
+            ("status", Value::from(self.status)),
+            ("description", Value::from(self.description)),
+        ])
+    }
+}
+
+/// The answer of a call that names one process or a whole group
+/// (`startProcess('g:*')`, `signalProcess('g:*', ...)`): `true`, or one
+/// result per process of the group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The one process named.
+    Done,
+    /// Each process of the group.
+    Each(Vec<CallResult>),
+}
+
+impl Reply for Outcome {
+    fn into_value(self) -> Value {
+        match self {
+            Outcome::Done => Value::Bool(true),
+            Outcome::Each(results) => results.into_value(),
+        }
+    }
+}
+
+/// One output stream's settings in [`ConfigInfo`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StreamInfo {
+    /// `capture_maxbytes`.
+    pub capture_maxbytes: i64,
+    /// `events_enabled`.
+    pub events_enabled: bool,
+    /// The log's path, `auto` or `none`.
+    pub logfile: String,
+    /// `logfile_backups`.
+    pub logfile_backups: i64,
+    /// `logfile_maxbytes`.
+    pub logfile_maxbytes: i64,
+    /// `syslog`.
+    pub syslog: bool,
+}
+
+/// One process's configuration, as `getAllConfigInfo` describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConfigInfo {
+    /// `autostart`.
+    pub autostart: bool,
+    /// `directory` (`none` when unset).
+    pub directory: String,
+    /// The uid it runs as, when `user` is set.
+    pub uid: Option<u32>,
+    /// `command`.
+    pub command: String,
+    /// `exitcodes`.
+    pub exitcodes: Vec<i32>,
+    /// Its group.
+    pub group: String,
+    /// The group's priority.
+    pub group_prio: i64,
+    /// Whether its group is managed now.
+    pub inuse: bool,
+    /// `killasgroup`.
+    pub killasgroup: bool,
+    /// Its name.
+    pub name: String,
+    /// The process's priority.
+    pub process_prio: i64,
+    /// `redirect_stderr`.
+    pub redirect_stderr: bool,
+    /// `startretries`.
+    pub startretries: i64,
+    /// `startsecs`, whole seconds.
+    pub startsecs: i64,
+    /// stdout's settings.
+    pub stdout: StreamInfo,
+    /// `stopsignal`'s number.
+    pub stopsignal: i32,
+    /// `stopwaitsecs`, whole seconds.
+    pub stopwaitsecs: i64,
+    /// stderr's settings.
+    pub stderr: StreamInfo,
+    /// `serverurl` (`none` when unset).
+    pub serverurl: String,
+}
+
+impl ConfigInfo {
+    /// Decodes a list of them.
+    pub fn list(v: &Value) -> Vec<ConfigInfo> {
+        let stream = |c: &Value, prefix: &str| StreamInfo {
+            capture_maxbytes: int(c, &format!("{prefix}_capture_maxbytes")),
+            events_enabled: flag(c, &format!("{prefix}_events_enabled")),
+            logfile: text(c, &format!("{prefix}_logfile")),
+            logfile_backups: int(c, &format!("{prefix}_logfile_backups")),
+            logfile_maxbytes: int(c, &format!("{prefix}_logfile_maxbytes")),
+            syslog: flag(c, &format!("{prefix}_syslog")),
+        };
+        list(v, |c| ConfigInfo {
+            autostart: flag(c, "autostart"),
+            directory: text(c, "directory"),
+            uid: c.get("uid").and_then(Value::as_int).and_then(|u| u32::try_from(u).ok()),
+            command: text(c, "command"),
+            exitcodes: match c.get("exitcodes") {
+                Some(Value::Array(codes)) => codes
+                    .iter()
+                    .filter_map(|x| x.as_int().and_then(|x| i32::try_from(x).ok()))
+                    .collect(),
+                _ => Vec::new(),
+            },
+            group: text(c, "group"),
+            group_prio: int(c, "group_prio"),
+            inuse: flag(c, "inuse"),
+            killasgroup: flag(c, "killasgroup"),
+            name: text(c, "name"),
+            process_prio: int(c, "process_prio"),
+            redirect_stderr: flag(c, "redirect_stderr"),
+            startretries: int(c, "startretries"),
+            startsecs: int(c, "startsecs"),
+            stdout: stream(c, "stdout"),
+            stopsignal: i32::try_from(int(c, "stopsignal")).unwrap_or(0),
+            stopwaitsecs: int(c, "stopwaitsecs"),
+            stderr: stream(c, "stderr"),
+            serverurl: text(c, "serverurl"),
+        })
+    }
+}
+
+impl Reply for ConfigInfo {
+    fn into_value(self) -> Value {
+        let ConfigInfo { stdout: o, stderr: e, .. } = &self;
+        Value::structure([
+            ("autostart", Value::Bool(self.autostart)),
+            ("directory", Value::from(self.directory.as_str())),
+            ("uid", self.uid.map_or(Value::from("none"), |u| Value::Int(i64::from(u)))),
+            ("command", Value::from(self.command.as_str())),
+            ("exitcodes", Value::Array(self.exitcodes.iter().map(|c| Value::from(*c)).collect())),
+            ("group", Value::from(self.group.as_str())),
+            ("group_prio", Value::Int(self.group_prio)),
+            ("inuse", Value::Bool(self.inuse)),
+            ("killasgroup", Value::Bool(self.killasgroup)),
+            ("name", Value::from(self.name.as_str())),
+            ("process_prio", Value::Int(self.process_prio)),
+            ("redirect_stderr", Value::Bool(self.redirect_stderr)),
+            ("startretries", Value::Int(self.startretries)),
+            ("startsecs", Value::Int(self.startsecs)),
+            ("stdout_capture_maxbytes", Value::Int(o.capture_maxbytes)),
+            ("stdout_events_enabled", Value::Bool(o.events_enabled)),
+            ("stdout_logfile", Value::from(o.logfile.as_str())),
+            ("stdout_logfile_backups", Value::Int(o.logfile_backups)),
+            ("stdout_logfile_maxbytes", Value::Int(o.logfile_maxbytes)),
+            ("stdout_syslog", Value::Bool(o.syslog)),
+            ("stopsignal", Value::from(self.stopsignal)),
+            ("stopwaitsecs", Value::Int(self.stopwaitsecs)),
+            ("stderr_capture_maxbytes", Value::Int(e.capture_maxbytes)),
+            ("stderr_events_enabled", Value::Bool(e.events_enabled)),
+            ("stderr_logfile", Value::from(e.logfile.as_str())),
+            ("stderr_logfile_backups", Value::Int(e.logfile_backups)),
+            ("stderr_logfile_maxbytes", Value::Int(e.logfile_maxbytes)),
+            ("stderr_syslog", Value::Bool(e.syslog)),
+            ("serverurl", Value::from(self.serverurl.as_str())),
+        ])
+    }
+}
+
+/// `reloadConfig`'s answer: the groups the configuration file now adds,
+/// changes and removes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReloadDiff {
+    /// Groups only in the file.
+    pub added: Vec<String>,
+    /// Groups whose configuration differs.
+    pub changed: Vec<String>,
+    /// Groups only in the daemon.
+    pub removed: Vec<String>,
+}
+
+impl ReloadDiff {
+    /// Decodes the answer.
+    pub fn from_value(v: &Value) -> ReloadDiff {
+        let names = |v: Option<&Value>| match v {
+            Some(Value::Array(items)) => {
+                items.iter().filter_map(|n| n.as_str().map(str::to_owned)).collect()
+            }
+            _ => Vec::new(),
+        };
+        match v {
+            Value::Array(outer) => match outer.first() {
+                Some(Value::Array(lists)) => ReloadDiff {
+                    added: names(lists.first()),
+                    changed: names(lists.get(1)),
+                    removed: names(lists.get(2)),
+                },
+                _ => ReloadDiff::default(),
+            },
+            _ => ReloadDiff::default(),
+        }
+    }
+}
+
+impl Reply for ReloadDiff {
+    fn into_value(self) -> Value {
+        Value::Array(vec![Value::Array(vec![
+            self.added.into_value(),
+            self.changed.into_value(),
+            self.removed.into_value(),
+        ])])
+    }
+}
+
+/// `tailProcessStdoutLog`'s answer: the bytes read, the log's size (the
+/// offset of the next read) and whether more was there than asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tail {
+    /// The text read (invalid UTF-8 replaced).
+    pub bytes: String,
+    /// The log's size.
+    pub offset: i64,
+    /// Whether the log held more than was read.
+    pub overflow: bool,
+}
+
+impl Tail {
+    /// Decodes the answer.
+    pub fn from_value(v: &Value) -> Tail {
+        let Value::Array(items) = v else { return Tail::default() };
+        Tail {
+            bytes: items.first().and_then(Value::as_str).unwrap_or("").to_owned(),
+            offset: items.get(1).and_then(Value::as_int).unwrap_or(0),
+            overflow: items.get(2) == Some(&Value::Bool(true)),
+        }
+    }
+}
+
+impl Reply for Tail {
+    fn into_value(self) -> Value {
+        Value::Array(vec![
+            Value::from(self.bytes),
+            Value::Int(self.offset),
+            Value::Bool(self.overflow),
+        ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_what_the_daemon_sends() {
+        let v = Value::structure([
+            ("group", Value::from("g")),
+            ("name", Value::from("p")),
+            ("state", Value::Int(100)),
+            ("statename", Value::from("EXITED")),
+            ("description", Value::from("Nov 30 01:02 PM")),
+            ("pid", Value::Int(0)),
+        ]);
+        let info = ProcessInfo::from_value(&v);
+        assert_eq!(info.state, Some(ProcessState::Exited));
+        assert!(info.is_stopped());
+        assert_eq!(info.namespec(), "g:p");
+        let odd = ProcessInfo::from_value(&Value::structure([("state", Value::Int(7))]));
+        assert_eq!((odd.state, odd.is_stopped()), (None, false));
+        let r = CallResult::list(&Value::Array(vec![Value::structure([
+            ("group", Value::from("a")),
+            ("name", Value::from("a")),
+            ("status", Value::Int(80)),
+            ("description", Value::from("OK")),
+        ])]));
+        assert_eq!((r[0].namespec(), r[0].status), ("a".to_owned(), 80));
+    }
+
+    /// Every type decodes what it encodes, so the daemon's and the
+    /// client's view of an answer cannot drift apart.
+    #[test]
+    fn each_answer_decodes_to_what_was_encoded() {
+        let info = ProcessInfo {
+            name: "p".into(),
+            group: "g".into(),
+            start: 1,
+            stop: 2,
+            now: 3,
+            state: Some(ProcessState::Running),
+            statename: "RUNNING".into(),
+            spawnerr: "".into(),
+            exitstatus: 0,
+            stdout_logfile: "/o".into(),
+            stderr_logfile: "/e".into(),
+            pid: 42,
+            description: "pid 42, uptime 0:00:02".into(),
+        };
+        assert_eq!(ProcessInfo::from_value(&info.clone().into_value()), info);
+        let raw = ProcessInfos(vec![info.clone()]).into_value();
+        let Value::Raw(text) = raw else { panic!("raw") };
+        let tree = sv_xmlrpc::encode_response(&Value::Array(vec![info.clone().into_value()]));
+        assert!(tree.contains(&text), "the raw list encodes as the tree would");
+        let result = CallResult {
+            name: "p".into(),
+            group: "g".into(),
+            status: 80,
+            description: "OK".into(),
+        };
+        assert_eq!(CallResult::list(&vec![result.clone()].into_value()), [result]);
+        let config = ConfigInfo {
+            uid: Some(7),
+            exitcodes: vec![0, 2],
+            stdout: StreamInfo { logfile: "auto".into(), ..StreamInfo::default() },
+            ..ConfigInfo::default()
+        };
+        assert_eq!(ConfigInfo::list(&vec![config.clone()].into_value()), [config]);
+        let diff = ReloadDiff {
+            added: vec!["a".into()],
+            changed: vec![],
+            removed: vec!["r".into(), "s".into()],
+        };
+        assert_eq!(ReloadDiff::from_value(&diff.clone().into_value()), diff);
+        let tail = Tail { bytes: "end\n".into(), offset: 9, overflow: true };
+        assert_eq!(Tail::from_value(&tail.clone().into_value()), tail);
+    }
+}
