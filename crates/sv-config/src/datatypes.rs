@@ -207,12 +207,14 @@ pub fn list_of_exitcodes(text: &str) -> Result<Vec<i32>, Invalid> {
         .collect()
 }
 
-/// When to restart a process that exited.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// When to restart a process that exited. Its `Default` is the key
+/// table's default (a test holds them equal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AutoRestart {
     /// Never restart.
     Never,
     /// Restart when the exit code is not in `exitcodes`.
+    #[default]
     Unexpected,
     /// Always restart.
     Always,
@@ -270,8 +272,9 @@ pub fn octal_type(text: &str) -> Result<u32, Invalid> {
     u32::from_str_radix(&clean, 8).map_err(|_| Invalid(bad()))
 }
 
-/// A log level of the main log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// A log level of the main log. Its `Default` is the key table's default
+/// (a test holds them equal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub enum LogLevel {
     /// `blather` (3).
     Blather = 3,
@@ -280,6 +283,7 @@ pub enum LogLevel {
     /// `debug` (10).
     Debug = 10,
     /// `info` (20).
+    #[default]
     Info = 20,
     /// `warn` (30).
     Warn = 30,
@@ -403,6 +407,13 @@ pub fn signal_number(text: &str) -> Result<i32, Invalid> {
 /// A signal a setting names, checked when the file is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Signal(i32);
+
+/// SIGTERM, the key table's default `stopsignal` (a test holds them equal).
+impl Default for Signal {
+    fn default() -> Self {
+        Signal::TERM
+    }
+}
 
 impl Signal {
     /// SIGTERM, the default stop signal.

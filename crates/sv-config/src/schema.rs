@@ -671,6 +671,30 @@ mod tests {
         assert!(on_disk == reference(), "docs/configuration-keys.md is stale: UPDATE_GOLDEN=1");
     }
 
+    /// Every default written in the table converts with its key's
+    /// converter and lies in its range, so the loader takes each default
+    /// from the table alone; the types with a `Default` agree with it.
+    #[test]
+    fn every_default_converts_and_the_typed_defaults_agree() {
+        use crate::datatypes as dt;
+        for k in KEYS {
+            let Some(text) = k.default.text() else { continue };
+            let ok = match k.value {
+                Expect::Range(lo, hi) => dt::integer(text).is_ok_and(|n| (lo..=hi).contains(&n)),
+                Expect::ByteRange(hi) => dt::byte_size(text).is_ok_and(|n| (0..=hi).contains(&n)),
+                Expect::Integer => dt::integer(text).is_ok(),
+                Expect::Boolean => dt::boolean(text).is_ok(),
+                Expect::AutoRestart => dt::auto_restart(text) == Ok(dt::AutoRestart::default()),
+                Expect::Signal => dt::Signal::parse(text) == Ok(dt::Signal::default()),
+                Expect::LogLevel => dt::logging_level(text) == Ok(dt::LogLevel::default()),
+                Expect::ExitCodes => dt::list_of_exitcodes(text).is_ok(),
+                Expect::Octal => dt::octal_type(text).is_ok(),
+                _ => true,
+            };
+            assert!(ok, "the default of {} ({text}) does not convert", k.name);
+        }
+    }
+
     #[test]
     fn section_kinds() {
         assert!(matches!(known_keys("program:x"), Keys::Section(k) if k.contains(&"command")));

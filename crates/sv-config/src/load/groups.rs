@@ -24,7 +24,7 @@ impl Loader<'_> {
                 Ok(Some(g)) => dt::list_of_strings(&g.text),
                 _ => Vec::new(),
             };
-            let priority = self.int(section, "priority", &x).unwrap_or(999);
+            let priority = self.int(section, "priority", &x);
             // The reference names the last program section it read in these
             // messages, not the group (kept for compatibility).
             let mut label = section.clone();
@@ -70,27 +70,24 @@ impl Loader<'_> {
                     continue;
                 }
             };
-            let priority = self.int(section, "priority", &x).unwrap_or(999);
+            let priority = self.int(section, "priority", &x);
             let processes = self.processes_from_section(section, &name);
             groups.push(GroupConfig { name, priority, kind: GroupKind::Program, processes });
         }
 
         for section in all.iter().filter(|s| s.starts_with("eventlistener:")) {
             let pool = section.split_once(':').map_or("", |p| p.1).to_owned();
-            let priority = self.int(section, "priority", &x).unwrap_or(-1);
+            let priority = self.int(section, "priority", &x);
             // Below the range is the reference's own error; above it, ours.
             let range = range_of(schema::Section::Listener, "buffer_size");
             let (lo, hi) = (*range.start(), *range.end());
-            let buffer_size = self
-                .conv(
-                    section,
-                    "buffer_size",
-                    "10",
-                    &x,
-                    move |t| dt::integer(t).and_then(|b| in_range(b, i64::MIN, hi)),
-                    Expect::Range(lo, hi),
-                )
-                .unwrap_or(10);
+            let buffer_size = self.value(
+                section,
+                "buffer_size",
+                &x,
+                move |t| dt::integer(t).and_then(|b| in_range(b, i64::MIN, hi)),
+                Expect::Range(lo, hi),
+            );
             if buffer_size < lo {
                 self.err_at(
                     format!("[{section}] section sets invalid buffer_size ({buffer_size})"),
@@ -174,7 +171,7 @@ impl Loader<'_> {
                     continue;
                 }
             };
-            let priority = self.int(section, "priority", &x).unwrap_or(999);
+            let priority = self.int(section, "priority", &x);
             let mut fx = x.clone();
             fx.insert("program_name".into(), PyVal::Str(name.clone()));
             let user = |t: &str| dt::name_to_uid(host, t);

@@ -285,7 +285,10 @@ impl<'a> Loader<'a> {
     }
 
     /// An integer key, with its default and range from the key table.
-    fn int(&mut self, section: &str, key: &str, extra: &Expansions) -> Option<i64> {
+    /// Every default in the table converts (a schema test checks it), so
+    /// the value is always there: no default is written a second time
+    /// here or at the caller.
+    fn int(&mut self, section: &str, key: &str, extra: &Expansions) -> i64 {
         let kind = schema::Section::of(section);
         self.int_as(kind, section, key, extra)
     }
@@ -299,7 +302,7 @@ impl<'a> Loader<'a> {
         section: &str,
         key: &str,
         extra: &Expansions,
-    ) -> Option<i64> {
+    ) -> i64 {
         let d = kind.and_then(|k| schema::key_in(k, key));
         debug_assert!(d.is_some(), "no {key} in the key table for [{section}]");
         let (lo, hi) = match d.map(|d| d.value) {
@@ -315,10 +318,11 @@ impl<'a> Loader<'a> {
             move |t| in_range(dt::integer(t)?, lo, hi),
             Expect::Range(lo, hi),
         )
+        .unwrap_or_default()
     }
 
     /// A byte-size key, with its default from the key table.
-    fn bytes(&mut self, section: &str, key: &str, extra: &Expansions) -> Option<i64> {
+    fn bytes(&mut self, section: &str, key: &str, extra: &Expansions) -> i64 {
         let default = def(section, key).and_then(|d| d.default.text()).unwrap_or("0");
         self.conv(
             section,
@@ -328,19 +332,21 @@ impl<'a> Loader<'a> {
             |t| in_range(dt::byte_size(t)?, 0, schema::MAX_BYTES),
             Expect::ByteRange(schema::MAX_BYTES),
         )
+        .unwrap_or_default()
     }
 
-    /// A key converted by `f`, with its default from the key table.
-    fn value<T>(
+    /// A key converted by `f`, with its default from the key table (which
+    /// converts: `T::default()` is never what a key gets).
+    fn value<T: Default>(
         &mut self,
         section: &str,
         key: &str,
         extra: &Expansions,
         f: impl Fn(&str) -> Result<T, dt::Invalid>,
         exp: Expect,
-    ) -> Option<T> {
+    ) -> T {
         let default = def(section, key).and_then(|d| d.default.text()).unwrap_or("");
-        self.conv(section, key, default, extra, f, exp)
+        self.conv(section, key, default, extra, f, exp).unwrap_or_default()
     }
 
     /// A key without a default, read by `f`: `None` when it is absent or
@@ -373,8 +379,7 @@ impl<'a> Loader<'a> {
     /// A boolean key, with its default from the key table.
     fn boolean(&mut self, section: &str, key: &str, extra: &Expansions) -> bool {
         let default = def(section, key).and_then(|d| d.default.text()).unwrap_or("false");
-        self.conv(section, key, default, extra, dt::boolean, Expect::Boolean)
-            .unwrap_or(default == "true")
+        self.conv(section, key, default, extra, dt::boolean, Expect::Boolean).unwrap_or_default()
     }
 
     fn expand_or_report(

@@ -42,20 +42,15 @@ impl Loader<'_> {
         c.insert("group_name".into(), PyVal::Str(group_name.to_owned()));
         let s = section;
         let b = |l: &mut Self, c: &Expansions, key: &str| l.boolean(s, key, c);
-        let priority =
-            self.int_as(Some(schema::Section::Program), s, "priority", &c).unwrap_or(999);
+        let priority = self.int_as(Some(schema::Section::Program), s, "priority", &c);
         let autostart = b(self, &c, "autostart");
-        let autorestart = self
-            .value(s, "autorestart", &c, dt::auto_restart, Expect::AutoRestart)
-            .unwrap_or(AutoRestart::Unexpected);
+        let autorestart = self.value(s, "autorestart", &c, dt::auto_restart, Expect::AutoRestart);
         // Durations become durations here: nothing later re-multiplies them.
         let secs = |n: i64| std::time::Duration::from_secs(u64::try_from(n).unwrap_or(0));
-        let startsecs = secs(self.int(s, "startsecs", &c).unwrap_or(1));
-        let startretries = self.int(s, "startretries", &c).unwrap_or(3);
-        let stopsignal = self
-            .value(s, "stopsignal", &c, dt::Signal::parse, Expect::Signal)
-            .unwrap_or(dt::Signal::TERM);
-        let stopwaitsecs = secs(self.int(s, "stopwaitsecs", &c).unwrap_or(10));
+        let startsecs = secs(self.int(s, "startsecs", &c));
+        let startretries = self.int(s, "startretries", &c);
+        let stopsignal = self.value(s, "stopsignal", &c, dt::Signal::parse, Expect::Signal);
+        let stopwaitsecs = secs(self.int(s, "stopwaitsecs", &c));
         let stopasgroup = b(self, &c, "stopasgroup");
         // Its default is stopasgroup's value.
         let killasgroup = self
@@ -68,17 +63,15 @@ impl Loader<'_> {
                 Expect::Boolean,
             )
             .unwrap_or(stopasgroup);
-        let exitcodes = self
-            .value(s, "exitcodes", &c, dt::list_of_exitcodes, Expect::ExitCodes)
-            .unwrap_or(vec![0]);
+        let exitcodes = self.value(s, "exitcodes", &c, dt::list_of_exitcodes, Expect::ExitCodes);
         let redirect_stderr = b(self, &c, "redirect_stderr");
-        let numprocs = self.int(s, "numprocs", &c).unwrap_or(1);
-        let numprocs_start = self.int(s, "numprocs_start", &c).unwrap_or(0);
+        let numprocs = self.int(s, "numprocs", &c);
+        let numprocs_start = self.int(s, "numprocs_start", &c);
         let env_entry = self.get_raw(s, "environment");
         let environment_str = env_entry.as_ref().map_or(String::new(), |e| e.value.clone());
-        let stdout_cap = self.bytes(s, "stdout_capture_maxbytes", &c).unwrap_or(0);
+        let stdout_cap = self.bytes(s, "stdout_capture_maxbytes", &c);
         let stdout_events = b(self, &c, "stdout_events_enabled");
-        let stderr_cap = self.bytes(s, "stderr_capture_maxbytes", &c).unwrap_or(0);
+        let stderr_cap = self.bytes(s, "stderr_capture_maxbytes", &c);
         let stderr_events = b(self, &c, "stderr_events_enabled");
         let serverurl = match self.get(s, "serverurl", None, &c) {
             Ok(Some(g)) if g.text.trim().to_uppercase() != "AUTO" => Some(g.text),
@@ -155,9 +148,8 @@ impl Loader<'_> {
                     },
                     Ok(None) | Err(Reported) => LogFile::Auto,
                 };
-                let backups = self.int(s, &format!("{k}_logfile_backups"), &c).unwrap_or(10);
-                let maxbytes =
-                    self.bytes(s, &format!("{k}_logfile_maxbytes"), &c).unwrap_or(50 << 20);
+                let backups = self.int(s, &format!("{k}_logfile_backups"), &c);
+                let maxbytes = self.bytes(s, &format!("{k}_logfile_maxbytes"), &c);
                 let sy_key = format!("{k}_syslog");
                 let mut syslog = b(self, &c, &sy_key);
                 let mut logfile = logfile;

@@ -8,8 +8,8 @@ impl Loader<'_> {
         let host = self.host;
         let s = "supervisord";
         let x = self.here_names();
-        let minfds = self.int(s, "minfds", &x).unwrap_or(1024);
-        let minprocs = self.int(s, "minprocs", &x).unwrap_or(200);
+        let minfds = self.int(s, "minfds", &x);
+        let minprocs = self.int(s, "minprocs", &x);
         let directory = match self.get(s, "directory", None, &x) {
             Ok(Some(g)) => match dt::existing_directory(host, &g.text) {
                 Ok(d) => Some(d),
@@ -21,18 +21,14 @@ impl Loader<'_> {
             _ => None,
         };
         let user = self.get(s, "user", None, &x).ok().flatten().map(|g| g.text);
-        let umask = self.value(s, "umask", &x, dt::octal_type, Expect::Octal).unwrap_or(0o22);
-        let logfile = self
-            .value(s, "logfile", &x, |v| dt::existing_dirpath(host, v), Expect::DirPath)
-            .unwrap_or_else(|| "supervisord.log".into());
-        let logfile_maxbytes = self.bytes(s, "logfile_maxbytes", &x).unwrap_or(50 << 20);
-        let logfile_backups = self.int(s, "logfile_backups", &x).unwrap_or(10);
-        let loglevel = self
-            .value(s, "loglevel", &x, dt::logging_level, Expect::LogLevel)
-            .unwrap_or(LogLevel::Info);
-        let pidfile = self
-            .value(s, "pidfile", &x, |v| dt::existing_dirpath(host, v), Expect::DirPath)
-            .unwrap_or_else(|| "supervisord.pid".into());
+        let umask = self.value(s, "umask", &x, dt::octal_type, Expect::Octal);
+        let logfile =
+            self.value(s, "logfile", &x, |v| dt::existing_dirpath(host, v), Expect::DirPath);
+        let logfile_maxbytes = self.bytes(s, "logfile_maxbytes", &x);
+        let logfile_backups = self.int(s, "logfile_backups", &x);
+        let loglevel = self.value(s, "loglevel", &x, dt::logging_level, Expect::LogLevel);
+        let pidfile =
+            self.value(s, "pidfile", &x, |v| dt::existing_dirpath(host, v), Expect::DirPath);
         let identifier = self
             .get(s, "identifier", Some("supervisor"), &x)
             .ok()
