@@ -419,6 +419,9 @@ impl Signal {
     /// SIGTERM, the default stop signal.
     pub const TERM: Signal = Signal(15);
 
+    /// SIGABRT, the default watchdog signal.
+    pub const ABRT: Signal = Signal(6);
+
     /// The signal a setting's text names (`signal_number`'s rules).
     pub fn parse(text: &str) -> Result<Signal, Invalid> {
         signal_number(text).map(Signal)

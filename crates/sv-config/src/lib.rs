@@ -4,6 +4,7 @@
 //! * [`ini`]: the INI dialect (configparser rules), with file and line of every value;
 //! * [`expand`]: `%(name)s` expansion (Python's `%` formatting with a mapping);
 //! * [`datatypes`]: one converter per value type, with the reference's error texts;
+//! * [`checks`]: readiness, health check and dependency settings (ours);
 //! * [`load`]: from sections to the typed [`model`], collecting every error;
 //! * [`schema`]: the keys each section knows, for unknown-key warnings;
 //! * [`error`]: errors and warnings as data, rendered in one place;
@@ -17,6 +18,7 @@
 //! keeps going and reports all of them. Nothing here touches the clock, the
 //! file system or the process: the [`host::Host`] passed in does.
 
+pub mod checks;
 pub mod datatypes;
 pub mod error;
 pub mod expand;

@@ -177,6 +177,8 @@ pub struct ProcessConfig {
     pub environment: EnvPairs,
     /// `SUPERVISOR_SERVER_URL` override.
     pub serverurl: Option<String>,
+    /// Readiness, health and dependency settings (ours; none by default).
+    pub checks: crate::checks::Checks,
 }
 
 /// The socket of an `[fcgi-program:x]`.

@@ -14,21 +14,21 @@ mod tests {
     #[test]
     fn sample_covers_every_key() {
         let mut sections: Vec<(&str, Vec<&str>)> = vec![
-            ("[unix_http_server]", keys_of(Section::UnixHttp)),
-            ("[inet_http_server]", keys_of(Section::InetHttp)),
-            ("[supervisord]", keys_of(Section::Supervisord)),
-            ("[supervisorctl]", keys_of(Section::Ctl)),
-            ("[program:", keys_of(Section::Program)),
-            ("[group:", keys_of(Section::Group)),
-            ("[include]", keys_of(Section::Include)),
+            ("[unix_http_server]", reference_keys_of(Section::UnixHttp)),
+            ("[inet_http_server]", reference_keys_of(Section::InetHttp)),
+            ("[supervisord]", reference_keys_of(Section::Supervisord)),
+            ("[supervisorctl]", reference_keys_of(Section::Ctl)),
+            ("[program:", reference_keys_of(Section::Program)),
+            ("[group:", reference_keys_of(Section::Group)),
+            ("[include]", reference_keys_of(Section::Include)),
             ("[rpcinterface:supervisor]", vec!["supervisor.rpcinterface_factory"]),
         ];
         // Listeners and fcgi programs: the keys they add to a program's.
-        let program = keys_of(Section::Program);
+        let program = reference_keys_of(Section::Program);
         for (header, kind) in
             [("[eventlistener:", Section::Listener), ("[fcgi-program:", Section::Fcgi)]
         {
-            let extra = keys_of(kind).into_iter().filter(|k| !program.contains(k)).collect();
+            let extra = reference_keys_of(kind).into_iter().filter(|k| !program.contains(k)).collect();
             sections.push((header, extra));
         }
         for (header, keys) in &sections {

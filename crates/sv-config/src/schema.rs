@@ -113,6 +113,9 @@ pub struct Key {
     pub default: Default,
     /// What it is for, in one line.
     pub doc: &'static str,
+    /// A key of ours that the reference does not know (the reference
+    /// ignores it; the sample configuration does not show it).
+    pub extension: bool,
 }
 
 use crate::datatypes::Expect;
@@ -133,7 +136,19 @@ const fn key(
         Some(t) => Default::Text(t),
         None => Default::Unset,
     };
-    Key { name, sections, value, default, doc }
+    Key { name, sections, value, default, doc, extension: false }
+}
+
+/// A key of ours (readiness, health, dependencies...): unused unless
+/// written, and unknown to the reference, which ignores it.
+const fn ext(
+    name: &'static str,
+    sections: &'static [Section],
+    value: Expect,
+    default: &'static str,
+    doc: &'static str,
+) -> Key {
+    Key { name, sections, value, default: Default::Text(default), doc, extension: true }
 }
 
 const fn computed(
@@ -143,7 +158,7 @@ const fn computed(
     default: &'static str,
     doc: &'static str,
 ) -> Key {
-    Key { name, sections, value, default: Default::Computed(default), doc }
+    Key { name, sections, value, default: Default::Computed(default), doc, extension: false }
 }
 
 /// Every key of every section Supervisor reads.
@@ -476,6 +491,112 @@ pub const KEYS: &[Key] = &[
         "Variables added to the process's environment.",
     ),
     key("serverurl", PROCESS, Expect::Url, Some("AUTO"), "SUPERVISOR_SERVER_URL for the process."),
+    // Readiness, health and dependencies (ours; see docs/dependencies-and-health.md).
+    ext(
+        "ready_check",
+        PROCESS,
+        Expect::Other("none, notify, fd:N, tcp:HOST:PORT, http://HOST:PORT/PATH, exec:COMMAND or log:REGEX"),
+        "none",
+        "Where \"ready\" comes from; the process stays STARTING until it is ready.",
+    ),
+    ext(
+        "ready_timeout",
+        PROCESS,
+        Expect::Range(0, SECS.1),
+        "90",
+        "Seconds a start may wait to be ready before it counts as failed (0: no limit).",
+    ),
+    ext(
+        "ready_check_interval",
+        PROCESS,
+        Expect::Range(1, 3600),
+        "1",
+        "Seconds between readiness probes (tcp, http, exec).",
+    ),
+    ext(
+        "ready_check_timeout",
+        PROCESS,
+        Expect::Range(1, 3600),
+        "1",
+        "Seconds one readiness probe may take.",
+    ),
+    ext(
+        "watchdog_secs",
+        PROCESS,
+        Expect::Range(0, 86_400),
+        "0",
+        "Once RUNNING, WATCHDOG=1 must arrive on $NOTIFY_SOCKET this often (0: off).",
+    ),
+    ext(
+        "watchdog_signal",
+        PROCESS,
+        Expect::Signal,
+        "ABRT",
+        "The signal sent when the watchdog expires.",
+    ),
+    ext(
+        "health_check",
+        PROCESS,
+        Expect::Other("none, tcp:HOST:PORT, http://HOST:PORT/PATH or exec:COMMAND"),
+        "none",
+        "A probe of a RUNNING process; failures make it unhealthy.",
+    ),
+    ext(
+        "health_check_interval",
+        PROCESS,
+        Expect::Range(1, 86_400),
+        "10",
+        "Seconds between health checks.",
+    ),
+    ext(
+        "health_check_timeout",
+        PROCESS,
+        Expect::Range(1, 3600),
+        "1",
+        "Seconds one health check may take.",
+    ),
+    ext(
+        "health_check_initial_delay",
+        PROCESS,
+        Expect::Range(0, 86_400),
+        "0",
+        "Seconds after RUNNING before the first health check.",
+    ),
+    ext(
+        "health_check_failure_threshold",
+        PROCESS,
+        Expect::Range(1, 1000),
+        "3",
+        "Failed checks in a row that make the process unhealthy.",
+    ),
+    ext(
+        "health_check_success_threshold",
+        PROCESS,
+        Expect::Range(1, 1000),
+        "1",
+        "Passed checks in a row that make it healthy again.",
+    ),
+    ext(
+        "health_check_action",
+        PROCESS,
+        Expect::Other("restart, stop or none"),
+        "restart",
+        "What an unhealthy process gets.",
+    ),
+    ext(
+        "depends_on",
+        PROCESS,
+        Expect::Other("TARGET[:CONDITION] entries, TARGET a program, group:* or group:name, CONDITION started, running, healthy, completed or completed_successfully"),
+        "",
+        "What must hold before the process starts; its dependencies are started with it.",
+    ),
+    ext(
+        "dependency_binding",
+        PROCESS,
+        Expect::Other("none, stop or restart"),
+        "none",
+        "When a dependency stops holding: nothing, stop this process, or stop it and start it again when it holds again.",
+    ),
     // [eventlistener:x]
     key(
         "events",
@@ -538,6 +659,12 @@ pub fn key_in(section: Section, name: &str) -> Option<&'static Key> {
     KEYS.iter().find(|k| k.name == name && k.sections.contains(&section))
 }
 
+/// The keys of the reference a kind of section takes (ours left out), in
+/// table order, each once: what the sample configuration shows.
+pub fn reference_keys_of(section: Section) -> Vec<&'static str> {
+    keys_of(section).into_iter().filter(|k| key_in(section, k).is_some_and(|k| !k.extension)).collect()
+}
+
 /// The keys a kind of section takes, in table order, each once.
 pub fn keys_of(section: Section) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
@@ -596,8 +723,9 @@ pub fn reference() -> String {
                 Default::Text(t) => format!("`{t}`"),
                 Default::Computed(t) => t.to_owned(),
             };
+            let ours = if k.extension { " *(ours)*" } else { "" };
             s.push_str(&format!(
-                "| `{}` | {} | {} | {} |\n",
+                "| `{}`{ours} | {} | {} | {} |\n",
                 k.name,
                 k.value.describe(),
                 default,
@@ -685,7 +813,10 @@ mod tests {
                 Expect::Integer => dt::integer(text).is_ok(),
                 Expect::Boolean => dt::boolean(text).is_ok(),
                 Expect::AutoRestart => dt::auto_restart(text) == Ok(dt::AutoRestart::default()),
-                Expect::Signal => dt::Signal::parse(text) == Ok(dt::Signal::default()),
+                Expect::Signal if k.name == "stopsignal" => {
+                    dt::Signal::parse(text) == Ok(dt::Signal::default())
+                }
+                Expect::Signal => dt::Signal::parse(text).is_ok(),
                 Expect::LogLevel => dt::logging_level(text) == Ok(dt::LogLevel::default()),
                 Expect::ExitCodes => dt::list_of_exitcodes(text).is_ok(),
                 Expect::Octal => dt::octal_type(text).is_ok(),

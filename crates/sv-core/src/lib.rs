@@ -4,7 +4,9 @@
 //! * [`namespec`]: process names as clients write them (`group:name`);
 //! * [`state`]: process and supervisor states, exit statuses, signal names;
 //! * [`process`]: one process's state machine ([`process::Process`]);
-//! * [`supervisor`]: all groups, start/stop order, shutdown, deadlines.
+//! * [`supervisor`]: all groups, start/stop order, shutdown, deadlines;
+//! * [`deps`]: dependencies between processes (held starts, pull-in,
+//!   bindings, stop order).
 //!
 //! # Theory of operation
 //! Time goes in ([`process::Now`]), effects come out ([`process::Effect`]).
@@ -15,6 +17,7 @@
 
 pub mod capture;
 pub mod cmdline;
+pub mod deps;
 pub mod events;
 pub mod namespec;
 pub mod pool;
@@ -24,3 +27,6 @@ pub mod supervisor;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod checks_tests;

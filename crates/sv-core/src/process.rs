@@ -9,6 +9,7 @@
 
 use sv_config::LogLevel;
 use sv_config::ProcessConfig;
+use sv_config::checks::{HealthAction, ReadyCheck};
 use sv_config::datatypes::AutoRestart;
 
 use crate::state::{ProcessState, SupervisorState, WaitStatus, signame};
@@ -71,6 +72,11 @@ pub enum Effect {
     },
     /// Write a line to the main log.
     Log(LogLevel, String),
+    /// Start the processes this one depends on that are not started (a
+    /// start was held back waiting for them).
+    PullIn,
+    /// The health flag changed (for `PROCESS_HEALTH_*` events).
+    Health(HealthState),
     /// The state changed (for `PROCESS_STATE_*` events).
     StateChanged {
         /// Previous state.
@@ -92,12 +98,15 @@ pub enum Effect {
 /// deadline" is the absence of a field, never a magic value, and a
 /// combination the reference cannot reach (a pid while STOPPED, a SIGKILL
 /// deadline while RUNNING) cannot be written down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Phase {
     /// Not running; `exitstatus` of the stopped child, if it was stopped.
     Stopped {
         /// The stopped child's exit status.
         exitstatus: Option<i32>,
+        /// Why a start is held back: its dependencies do not hold yet, or
+        /// cannot (only with `depends_on`).
+        held: Option<Held>,
     },
     /// Spawned; `pid` once the fork is reported.
     Starting {
@@ -126,6 +135,8 @@ pub enum Phase {
         waited: bool,
         /// When that line was last logged.
         reported: Option<u64>,
+        /// What follows the stop.
+        then: Then,
     },
     /// Exited on its own with `exitstatus`.
     Exited {
@@ -139,6 +150,77 @@ pub enum Phase {
         /// The child's pid.
         pid: u32,
     },
+}
+
+/// Why a STOPPED process that was asked to start does not run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Held {
+    /// Its dependencies do not hold yet (`db (running)`); it starts when
+    /// they do.
+    Waiting(String),
+    /// A dependency cannot hold (`Dependency db is FATAL`).
+    Failed(String),
+}
+
+/// What follows a stop, when the child has exited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Then {
+    /// STOPPED (the reference's stop).
+    Stop,
+    /// BACKOFF: the start failed (not ready in time).
+    Retry,
+    /// STOPPED and waiting for its dependencies to hold again.
+    Wait,
+    /// STOPPED, then started again (an unhealthy process).
+    Restart,
+}
+
+/// The outcome of a process's dependencies, as the supervisor last saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Deps {
+    /// They hold (or there are none).
+    #[default]
+    Hold,
+    /// Some do not hold yet: their description.
+    Pending(String),
+    /// One cannot hold: why.
+    Broken(String),
+}
+
+/// What the health checks of a RUNNING process found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HealthState {
+    /// Not checked since the last spawn.
+    #[default]
+    Unknown,
+    /// Passing.
+    Healthy,
+    /// Failed `failure_threshold` times in a row.
+    Unhealthy,
+}
+
+impl HealthState {
+    /// `unknown`, `healthy` or `unhealthy`.
+    pub fn name(self) -> &'static str {
+        match self {
+            HealthState::Unknown => "unknown",
+            HealthState::Healthy => "healthy",
+            HealthState::Unhealthy => "unhealthy",
+        }
+    }
+}
+
+/// The health of a process with a health check.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Health {
+    /// The flag.
+    pub state: HealthState,
+    /// Failed checks in a row.
+    pub failures: u32,
+    /// Passed checks in a row.
+    pub successes: u32,
+    /// What the last check said (bounded).
+    pub output: String,
 }
 
 impl Phase {
@@ -179,7 +261,7 @@ impl Phase {
     /// The last exit status, in the phases that follow an exit.
     pub const fn exitstatus(&self) -> Option<i32> {
         match *self {
-            Phase::Stopped { exitstatus } => exitstatus,
+            Phase::Stopped { exitstatus, .. } => exitstatus,
             Phase::Exited { exitstatus } => Some(exitstatus),
             _ => None,
         }
@@ -214,6 +296,12 @@ pub struct Process<X = ()> {
     /// Runs in a row that ended on their own within [`QUICK_EXIT_MS`] of
     /// their start (see [`Process::restart_at`]).
     pub quick_exits: u32,
+    /// The current run said it is ready (with a `ready_check`).
+    pub ready: bool,
+    /// Whether its dependencies hold, as the supervisor last saw it.
+    pub deps: Deps,
+    /// Its health (with a `health_check`).
+    pub health: Health,
     /// The daemon's resources for this process.
     pub ext: X,
 }
@@ -236,7 +324,7 @@ impl<X> Process<X> {
     pub fn with(config: ProcessConfig, ext: X) -> Self {
         Process {
             config,
-            phase: Phase::Stopped { exitstatus: None },
+            phase: Phase::Stopped { exitstatus: None, held: None },
             laststart: None,
             laststart_wall: 0.0,
             laststop_wall: 0.0,
@@ -245,6 +333,9 @@ impl<X> Process<X> {
             system_stop: false,
             spawnerr: None,
             quick_exits: 0,
+            ready: false,
+            deps: Deps::Hold,
+            health: Health::default(),
             ext,
         }
     }
@@ -287,14 +378,15 @@ impl<X> Process<X> {
     /// carries the child's pid, the one that just ended when the new state
     /// has none, and 0 when there was no child, as the reference's do.
     fn go(&mut self, to: Phase, expected: bool, fx: &mut Vec<Effect>) {
+        let (to_state, to_pid) = (to.state(), to.pid());
         let from = std::mem::replace(&mut self.phase, to);
-        if from.state() == to.state() {
+        if from.state() == to_state {
             return;
         }
-        let pid = to.pid().or(from.pid()).unwrap_or(0);
+        let pid = to_pid.or(from.pid()).unwrap_or(0);
         fx.push(Effect::StateChanged {
             from: from.state(),
-            to: to.state(),
+            to: to_state,
             expected,
             pid,
             tries: self.backoff,
@@ -319,13 +411,148 @@ impl<X> Process<X> {
             Self::log(fx, LogLevel::Warn, format!("process '{}' already running", self.name()));
             return;
         }
+        match self.deps.clone() {
+            Deps::Hold => {}
+            Deps::Pending(what) => {
+                if !matches!(self.phase, Phase::Stopped { held: Some(Held::Waiting(_)), .. }) {
+                    let line = format!("{}: waiting for {what}", self.name());
+                    Self::log(fx, LogLevel::Info, line);
+                }
+                self.hold(Held::Waiting(what), fx);
+                fx.push(Effect::PullIn);
+                return;
+            }
+            Deps::Broken(why) => {
+                if !matches!(self.phase, Phase::Stopped { held: Some(Held::Failed(_)), .. }) {
+                    Self::log(fx, LogLevel::Warn, format!("{}: {why}", self.name()));
+                }
+                self.hold(Held::Failed(why), fx);
+                return;
+            }
+        }
         self.spawnerr = None;
+        self.ready = false;
+        self.health = Health::default();
         self.system_stop = false;
         self.administrative_stop = false;
         self.laststart = Some(now.mono);
         self.laststart_wall = now.wall;
         self.go(Phase::Starting { pid: None }, true, fx);
         fx.push(Effect::Spawn);
+    }
+
+    /// STOPPED, held back (the exit status of the last run kept).
+    fn hold(&mut self, held: Held, fx: &mut Vec<Effect>) {
+        let exitstatus = self.exitstatus();
+        self.go(Phase::Stopped { exitstatus, held: Some(held) }, true, fx);
+    }
+
+    /// Why a start is held back, while it is.
+    pub fn held(&self) -> Option<&Held> {
+        match &self.phase {
+            Phase::Stopped { held, .. } => held.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// A new reason for a held-back start (no state change).
+    pub fn rehold(&mut self, new: Held) {
+        if let Phase::Stopped { held: Some(held), .. } = &mut self.phase {
+            *held = new;
+        }
+    }
+
+    /// A held-back start whose dependencies now hold: starts it.
+    pub fn release(&mut self, now: Now, fx: &mut Vec<Effect>) {
+        if self.held().is_some() && self.deps == Deps::Hold {
+            if let Phase::Stopped { held, .. } = &mut self.phase {
+                *held = None;
+            }
+            self.spawn(now, fx);
+        }
+    }
+
+    /// Whether the current run counts as ready: always without a
+    /// `ready_check`.
+    pub fn is_ready(&self) -> bool {
+        self.ready || self.config.checks.ready_check == ReadyCheck::None
+    }
+
+    /// The child said it is ready (its `ready_check` passed). The next
+    /// [`Process::transition`] moves it to RUNNING once `startsecs` have
+    /// passed too.
+    pub fn mark_ready(&mut self) {
+        if let Phase::Starting { pid: Some(_) } = self.phase {
+            self.ready = true;
+        }
+    }
+
+    /// When a STARTING process with a `ready_check` is given up on.
+    fn ready_deadline(&self) -> Option<u64> {
+        let timeout = self.config.checks.ready_timeout?;
+        Some(self.laststart.unwrap_or(0).saturating_add(ms(timeout)))
+    }
+
+    /// The result of one health check of a RUNNING process (`detail`: what
+    /// it said, e.g. `HTTP 500`). Returns the action to take when the
+    /// process has just turned unhealthy.
+    pub fn health_result(
+        &mut self,
+        ok: bool,
+        detail: &str,
+        fx: &mut Vec<Effect>,
+    ) -> Option<HealthAction> {
+        let check = self.config.checks.health.as_ref()?;
+        if self.state() != ProcessState::Running {
+            return None;
+        }
+        let (failure_threshold, success_threshold, action) =
+            (check.failure_threshold, check.success_threshold, check.action);
+        let h = &mut self.health;
+        h.output = detail.chars().take(4096).collect();
+        if ok {
+            h.failures = 0;
+            h.successes = h.successes.saturating_add(1);
+            let turned = match h.state {
+                HealthState::Unknown => true,
+                HealthState::Unhealthy => h.successes >= success_threshold,
+                HealthState::Healthy => false,
+            };
+            if turned {
+                h.state = HealthState::Healthy;
+                fx.push(Effect::Health(HealthState::Healthy));
+            }
+            return None;
+        }
+        h.successes = 0;
+        h.failures = h.failures.saturating_add(1);
+        if h.failures < failure_threshold || h.state == HealthState::Unhealthy {
+            return None;
+        }
+        h.state = HealthState::Unhealthy;
+        let what = match action {
+            HealthAction::Restart => ", restarting",
+            HealthAction::Stop => ", stopping",
+            HealthAction::None => "",
+        };
+        let line = format!(
+            "{}: unhealthy after {} failed checks ({detail}){what}",
+            self.name(),
+            self.health.failures
+        );
+        Self::log(fx, LogLevel::Warn, line);
+        fx.push(Effect::Health(HealthState::Unhealthy));
+        Some(action)
+    }
+
+    /// Stops the process, then `then` (a restart, a wait for its
+    /// dependencies). `Err` as [`Process::stop`].
+    pub fn stop_then(&mut self, then: Then, now: Now, fx: &mut Vec<Effect>) -> Result<(), NoChild> {
+        self.stop(now, fx)?;
+        if let Phase::Stopping { then: slot, .. } = &mut self.phase {
+            *slot = then;
+        }
+        Ok(())
     }
 
     /// The child asked for in STARTING was forked with `pid` (ignored in
@@ -352,7 +579,11 @@ impl<X> Process<X> {
                 ProcessState::Exited if self.wants_restart() && now.mono >= self.restart_at() => {
                     self.spawn(now, fx);
                 }
-                ProcessState::Stopped if self.laststart.is_none() && self.config.autostart => {
+                ProcessState::Stopped
+                    if self.laststart.is_none()
+                        && self.config.autostart
+                        && self.held().is_none() =>
+                {
                     self.spawn(now, fx);
                 }
                 ProcessState::Backoff
@@ -363,18 +594,37 @@ impl<X> Process<X> {
                 _ => {}
             }
         }
-        if let (Phase::Starting { pid: Some(pid) }, true) = (self.phase, self.stayed_up(now)) {
+        if let (&Phase::Starting { pid: Some(pid) }, true, true) =
+            (&self.phase, self.stayed_up(now), self.is_ready())
+        {
             self.backoff = 0;
             self.go(Phase::Running { pid }, true, fx);
-            Self::log(
-                fx,
-                LogLevel::Info,
-                format!(
+            let line = match &self.config.checks.ready_check {
+                ReadyCheck::None => format!(
                     "success: {} entered RUNNING state, process has stayed up for > than {} seconds (startsecs)",
                     self.name(),
                     self.config.startsecs.as_secs()
                 ),
+                check => format!(
+                    "success: {} entered RUNNING state, process is ready ({})",
+                    self.name(),
+                    check.describe()
+                ),
+            };
+            Self::log(fx, LogLevel::Info, line);
+        } else if let Phase::Starting { pid: Some(_) } = self.phase
+            && !self.is_ready()
+            && self.ready_deadline().is_some_and(|d| now.mono >= d)
+        {
+            let secs = self.config.checks.ready_timeout.map_or(0, |d| d.as_secs());
+            Self::log(
+                fx,
+                LogLevel::Warn,
+                format!("{}: not ready after {secs} seconds, stopping", self.name()),
             );
+            self.spawnerr = Some(format!("not ready within {secs} seconds"));
+            let _ = self.stop_then(Then::Retry, now, fx);
+            self.administrative_stop = false;
         }
         if state == ProcessState::Backoff {
             if self.backoff > self.config.startretries {
@@ -409,6 +659,7 @@ impl<X> Process<X> {
     pub fn next_deadline(&self, mood: SupervisorState) -> Option<u64> {
         let running = mood > SupervisorState::Restarting;
         match self.phase {
+            Phase::Starting { .. } if !self.is_ready() => self.ready_deadline(),
             Phase::Starting { .. } if self.config.startsecs.is_zero() => Some(0),
             Phase::Starting { .. } => Some(
                 self.laststart
@@ -423,7 +674,7 @@ impl<X> Process<X> {
             }
             Phase::Stopping { kill_at, .. } => Some(kill_at),
             Phase::Exited { .. } if running && self.wants_restart() => Some(self.restart_at()),
-            Phase::Stopped { .. }
+            Phase::Stopped { held: None, .. }
                 if running && self.laststart.is_none() && self.config.autostart =>
             {
                 Some(0)
@@ -511,7 +762,7 @@ impl<X> Process<X> {
                 LogLevel::Debug,
                 format!("Attempted to kill {}, which is in BACKOFF state.", self.name()),
             );
-            self.go(Phase::Stopped { exitstatus: None }, true, fx);
+            self.go(Phase::Stopped { exitstatus: None, held: None }, true, fx);
             return Ok(());
         }
         let Some(pid) = self.pid() else {
@@ -533,10 +784,10 @@ impl<X> Process<X> {
         );
         let kill_at = now.mono.saturating_add(ms(self.config.stopwaitsecs));
         let to = match self.phase {
-            Phase::Stopping { waited, reported, .. } => {
-                Phase::Stopping { pid, kill_at, waited, reported }
+            Phase::Stopping { waited, reported, then, .. } => {
+                Phase::Stopping { pid, kill_at, waited, reported, then }
             }
-            _ => Phase::Stopping { pid, kill_at, waited: false, reported: None },
+            _ => Phase::Stopping { pid, kill_at, waited: false, reported: None, then: Then::Stop },
         };
         self.go(to, true, fx);
         fx.push(Effect::Kill { pid, sig, group });
@@ -625,12 +876,33 @@ impl<X> Process<X> {
         let too_quickly = ran < ms(self.config.startsecs);
         let exit_expected = self.config.exitcodes.contains(&es);
         let name = self.name().to_owned();
-        if stopping {
-            self.go(Phase::Stopped { exitstatus: Some(es) }, true, fx);
+        if let Phase::Stopping { then, .. } = self.phase {
             let level = if exit_expected { LogLevel::Info } else { LogLevel::Warn };
+            match then {
+                Then::Retry => self.back_off(now, fx),
+                Then::Wait => {
+                    let what = match &self.deps {
+                        Deps::Pending(what) => Held::Waiting(what.clone()),
+                        Deps::Broken(why) => Held::Failed(why.clone()),
+                        Deps::Hold => Held::Waiting(String::new()),
+                    };
+                    let held = Some(what);
+                    self.go(Phase::Stopped { exitstatus: Some(es), held }, true, fx);
+                }
+                Then::Stop | Then::Restart => {
+                    self.go(Phase::Stopped { exitstatus: Some(es), held: None }, true, fx);
+                }
+            }
             Self::log(fx, level, format!("stopped: {name} ({msg})"));
-        } else if too_quickly && self.state() == ProcessState::Starting {
-            self.spawnerr = Some("Exited too quickly (process log may have details)".into());
+            if then == Then::Restart {
+                self.spawn(now, fx);
+            }
+        } else if self.state() == ProcessState::Starting && (too_quickly || !self.is_ready()) {
+            self.spawnerr = Some(if too_quickly {
+                "Exited too quickly (process log may have details)".into()
+            } else {
+                "Exited before it was ready (process log may have details)".into()
+            });
             self.back_off(now, fx);
             Self::log(fx, LogLevel::Warn, format!("exited: {name} ({msg}; not expected)"));
         } else {

@@ -45,12 +45,22 @@ impl<X> Group<X> {
     }
 
     /// The reference's `stop_all`: stop RUNNING and STARTING processes in
-    /// descending priority, give up on BACKOFF ones.
-    fn stop_all(&mut self, gi: usize, now: Now, fx: &mut Vec<(ProcId, Effect)>) {
+    /// descending priority, give up on BACKOFF ones. `spare(i)`: a process
+    /// left for a later step (a dependent of it still runs).
+    fn stop_all(
+        &mut self,
+        gi: usize,
+        now: Now,
+        fx: &mut Vec<(ProcId, Effect)>,
+        spare: impl Fn(usize) -> bool,
+    ) {
         let mut order: Vec<usize> = (0..self.processes.len()).collect();
         order.sort_by_key(|&i| self.processes[i].config.priority);
         order.reverse();
         for i in order {
+            if spare(i) {
+                continue;
+            }
             let mut out = Vec::new();
             let p = &mut self.processes[i];
             match p.state() {
@@ -186,10 +196,14 @@ impl<X> Supervisor<X> {
     ) -> bool {
         if !self.stopping {
             self.stopping = true;
-            self.stop_groups = self.by_priority();
+            self.stop_groups = self.stop_order();
         }
+        let deps = self.has_deps();
         while let Some(&g) = self.stop_groups.last() {
-            self.groups[g].stop_all(g, now, fx);
+            let spare: Vec<bool> = (0..self.groups[g].processes.len())
+                .map(|p| deps && self.has_running_dependents(ProcId { group: g, process: p }))
+                .collect();
+            self.groups[g].stop_all(g, now, fx, |p| spare[p]);
             if self.groups[g].unstopped().next().is_some() {
                 break;
             }
@@ -213,6 +227,54 @@ impl<X> Supervisor<X> {
             }
         }
         true
+    }
+
+    /// The groups in the order a shutdown stops them, the first at the
+    /// end: by priority (the reference's order) when no process has
+    /// dependencies; otherwise groups of dependents before the groups they
+    /// depend on, priority breaking ties.
+    fn stop_order(&self) -> Vec<usize> {
+        let mut order = self.by_priority();
+        if !self.has_deps() {
+            return order;
+        }
+        let height = self.heights();
+        let group_height = |g: usize| {
+            (0..self.groups[g].processes.len())
+                .map(|p| height[&ProcId { group: g, process: p }])
+                .max()
+                .unwrap_or(0)
+        };
+        // Stable: equal heights keep the priority order.
+        order.sort_by_key(|&g| std::cmp::Reverse(group_height(g)));
+        order
+    }
+
+    /// For each process, the longest chain of dependents above it (0: no
+    /// process depends on it). The configuration has no cycle; a chain is
+    /// cut at the number of processes all the same.
+    fn heights(&self) -> std::collections::HashMap<ProcId, usize> {
+        let ids = self.ids();
+        let mut height: std::collections::HashMap<ProcId, usize> =
+            ids.iter().map(|&id| (id, 0)).collect();
+        let edges: Vec<(ProcId, ProcId)> = ids
+            .iter()
+            .flat_map(|&d| self.dependents(d).into_iter().map(move |x| (d, x)))
+            .collect();
+        for _ in 0..ids.len() {
+            let mut changed = false;
+            for &(dep, dependent) in &edges {
+                let want = height[&dependent] + 1;
+                if height[&dep] < want {
+                    height.insert(dep, want);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        height
     }
 
     /// Whether the shutdown sequence has begun.

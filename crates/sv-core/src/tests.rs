@@ -10,7 +10,7 @@ use crate::process::{Effect, NoChild, Now, Phase, Process};
 use crate::state::{ProcessState as S, SupervisorState, WaitStatus};
 use crate::supervisor::{ProcId, Supervisor};
 
-fn stream() -> StreamConfig {
+pub(crate) fn stream() -> StreamConfig {
     StreamConfig {
         logfile: LogFile::None,
         logfile_maxbytes: 0,
@@ -21,7 +21,7 @@ fn stream() -> StreamConfig {
     }
 }
 
-fn cfg(name: &str) -> ProcessConfig {
+pub(crate) fn cfg(name: &str) -> ProcessConfig {
     ProcessConfig {
         name: name.into(),
         group: name.into(),
@@ -46,16 +46,17 @@ fn cfg(name: &str) -> ProcessConfig {
         redirect_stderr: false,
         environment: vec![],
         serverurl: None,
+        checks: Default::default(),
     }
 }
 
-const RUN: SupervisorState = SupervisorState::Running;
+pub(crate) const RUN: SupervisorState = SupervisorState::Running;
 
-fn t(ms: u64) -> Now {
+pub(crate) fn t(ms: u64) -> Now {
     Now::at_ms(ms)
 }
 
-fn logs(fx: &[Effect]) -> Vec<String> {
+pub(crate) fn logs(fx: &[Effect]) -> Vec<String> {
     fx.iter()
         .filter_map(|e| match e {
             Effect::Log(l, m) => Some(format!("{} {m}", l.tag())),
@@ -64,7 +65,7 @@ fn logs(fx: &[Effect]) -> Vec<String> {
         .collect()
 }
 
-fn states(fx: &[Effect]) -> Vec<(S, S)> {
+pub(crate) fn states(fx: &[Effect]) -> Vec<(S, S)> {
     fx.iter()
         .filter_map(|e| match e {
             Effect::StateChanged { from, to, .. } => Some((*from, *to)),
@@ -74,7 +75,7 @@ fn states(fx: &[Effect]) -> Vec<(S, S)> {
 }
 
 /// Spawns with pid 42 at `ms`.
-fn start(p: &mut Process, ms: u64, fx: &mut Vec<Effect>) {
+pub(crate) fn start(p: &mut Process, ms: u64, fx: &mut Vec<Effect>) {
     p.transition(t(ms), RUN, fx);
     assert!(fx.contains(&Effect::Spawn));
     p.spawned(42, fx);
@@ -432,7 +433,7 @@ fn running_exit_resets_backoff_and_restarts_forever() {
     }
 }
 
-fn group(name: &str, priority: i64, procs: &[(&str, i64)]) -> GroupConfig {
+pub(crate) fn group(name: &str, priority: i64, procs: &[(&str, i64)]) -> GroupConfig {
     GroupConfig {
         name: name.into(),
         priority,
@@ -710,12 +711,18 @@ mod state_table {
         let mut p = Process::new(c);
         p.laststart = Some(10_000);
         p.phase = match state {
-            S::Stopped => Phase::Stopped { exitstatus: None },
+            S::Stopped => Phase::Stopped { exitstatus: None, held: None },
             S::Starting => Phase::Starting { pid: Some(42) },
             S::Running => Phase::Running { pid: 42 },
             S::Unknown => Phase::Unknown { pid: 42 },
             S::Stopping => {
-                Phase::Stopping { pid: 42, kill_at: 20_000, waited: false, reported: None }
+                Phase::Stopping {
+                pid: 42,
+                kill_at: 20_000,
+                waited: false,
+                reported: None,
+                then: crate::process::Then::Stop,
+            }
             }
             S::Backoff => {
                 p.backoff = 1;

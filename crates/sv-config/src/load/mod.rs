@@ -15,7 +15,9 @@
 //!   servers;
 //! * [`groups`]: `[group:x]`, `[program:x]`, `[eventlistener:x]`,
 //!   `[fcgi-program:x]` and their sockets;
-//! * [`processes`]: the processes one program section makes (`numprocs`).
+//! * [`processes`]: the processes one program section makes (`numprocs`);
+//! * [`checks`]: readiness, health and dependency keys, and the checks of
+//!   the dependency graph.
 
 use crate::datatypes::{self as dt, Expect, LogFile};
 use crate::error::{ConfigError, ConfigFailure, ConfigWarning, Location};
@@ -27,6 +29,7 @@ use crate::paths;
 use crate::pyrepr::py_repr;
 use crate::schema;
 
+mod checks;
 mod groups;
 mod processes;
 mod supervisord;
@@ -592,6 +595,7 @@ pub fn load_server(
         }
     }
     let servers = l.servers();
+    l.check_dependencies(&groups);
     l.unknown_keys();
 
     // Command-line values win (the reference's `realize`).

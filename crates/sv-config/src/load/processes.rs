@@ -210,6 +210,7 @@ impl Loader<'_> {
             else {
                 continue;
             };
+            let checks = self.checks(s, &c);
             programs.push(ProcessConfig {
                 name,
                 group: group_name.to_owned(),
@@ -234,6 +235,7 @@ impl Loader<'_> {
                 redirect_stderr,
                 environment,
                 serverurl: serverurl.clone(),
+                checks,
             });
         }
         programs.sort_by(|a, b| a.priority.cmp(&b.priority).then_with(|| a.name.cmp(&b.name)));

@@ -284,3 +284,58 @@ fn search_path_order() {
         Some("etc/supervisord.conf")
     );
 }
+
+/// Readiness, health and dependency keys: read into their types, and every
+/// problem of the dependency graph an error at the `depends_on` line.
+#[test]
+fn checks_and_dependency_errors() {
+    use crate::checks::{Binding, Condition, Probe, ReadyCheck, Target};
+    let l = load(
+        "[supervisord]\n[program:db]\ncommand=x\nready_check=tcp:127.0.0.1:5432\nready_timeout=0\n\
+         health_check=exec:pg_isready\nhealth_check_failure_threshold=2\n\
+         [program:web]\ncommand=y\ndepends_on=db:healthy, cache:started\ndependency_binding=restart\n\
+         [program:cache]\ncommand=z\n",
+    )
+    .unwrap_or_else(|f| panic!("{f}"));
+    let by = |n: &str| l.config.processes().find(|p| p.name == n).unwrap().clone();
+    let (db, web, cache) = (by("db"), by("web"), by("cache"));
+    assert_eq!(
+        db.checks.ready_check,
+        ReadyCheck::Probe(Probe::Tcp { host: "127.0.0.1".into(), port: 5432 })
+    );
+    assert_eq!(db.checks.ready_timeout, None, "0 is no limit");
+    let health = db.checks.health.as_ref().unwrap();
+    assert_eq!((health.failure_threshold, health.interval.as_secs()), (2, 10));
+    assert_eq!(web.checks.depends_on[0].target, Target::Program("db".into()));
+    assert_eq!(web.checks.depends_on[1].condition, Condition::Started);
+    assert_eq!(web.checks.binding, Binding::Restart);
+    assert!(!cache.checks.in_use() && web.checks.in_use());
+    assert_eq!(cache.checks, crate::checks::Checks::default());
+
+    let error_at = |text: &str| -> (String, usize) {
+        let f = load(text).unwrap_err();
+        let e = &f.errors[0];
+        (e.message.clone(), e.location.as_ref().map_or(0, |l| l.line))
+    };
+    let base = "[supervisord]\n[program:a]\ncommand=x\n";
+    let (msg, line) = error_at(&format!("{base}depends_on=b\n[program:b]\ncommand=x\ndepends_on=a\n"));
+    assert!(msg.starts_with("dependency cycle: a -> b -> a"), "{msg}");
+    assert_eq!(line, 4);
+    let (msg, _) = error_at(&format!("{base}depends_on=nosuch\n"));
+    assert!(msg.starts_with("depends_on: a -> nosuch: no such program"), "{msg}");
+    let (msg, _) = error_at(&format!("{base}depends_on=a\n"));
+    assert!(msg.starts_with("depends_on: a depends on itself"), "{msg}");
+    let (msg, _) = error_at(&format!("{base}depends_on=b:healthy\n[program:b]\ncommand=x\n"));
+    assert!(msg.contains("has no health_check"), "{msg}");
+    let (msg, line) = error_at(&format!("{base}ready_check=sometimes\n"));
+    assert!(msg.contains("is not none, notify"), "{msg}");
+    assert_eq!(line, 4);
+    let (msg, _) = error_at(&format!("{base}health_check_interval=0\n"));
+    assert!(msg.contains("out of range"), "{msg}");
+    // Targets: a group, a group's process, a program inside a group.
+    let ok = load(
+        "[supervisord]\n[group:g]\nprograms=p\n[program:p]\ncommand=x\n\
+         [program:q]\ncommand=x\ndepends_on=g:*, g:p, p\n",
+    );
+    assert!(ok.is_ok(), "{:?}", ok.err());
+}
