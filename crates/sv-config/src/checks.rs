@@ -355,7 +355,9 @@ pub fn depends_on(text: &str) -> Result<Vec<Dependency>, Invalid> {
             Target::Process(g, p) => !bad(g) && !bad(p),
         };
         if !names_ok {
-            return Err(Invalid(format!("'{spec}' is not NAME, GROUP:* or GROUP:NAME[:CONDITION]")));
+            return Err(Invalid(format!(
+                "'{spec}' is not NAME, GROUP:* or GROUP:NAME[:CONDITION]"
+            )));
         }
         let condition = condition.unwrap_or(Condition::Running);
         out.push(Dependency { target, condition });
@@ -390,7 +392,8 @@ mod tests {
     #[test]
     fn probes() {
         let tcp = |h: &str, p| Ok(Probe::Tcp { host: h.into(), port: p });
-        let http = |h: &str, p, path: &str| Ok(Probe::Http { host: h.into(), port: p, path: path.into() });
+        let http =
+            |h: &str, p, path: &str| Ok(Probe::Http { host: h.into(), port: p, path: path.into() });
         let rows: &[(&str, Result<Probe, ()>)] = &[
             ("tcp:127.0.0.1:5432", tcp("127.0.0.1", 5432)),
             ("tcp:db:1", tcp("db", 1)),

@@ -33,6 +33,10 @@ pub const EVENT_TYPES: &[&str] = &[
     "PROCESS_GROUP",
     "PROCESS_GROUP_ADDED",
     "PROCESS_GROUP_REMOVED",
+    // Ours: emitted only for processes with a health_check.
+    "PROCESS_HEALTH",
+    "PROCESS_HEALTH_HEALTHY",
+    "PROCESS_HEALTH_UNHEALTHY",
 ];
 
 /// The `[supervisord]` section, with command-line overrides applied.

@@ -28,7 +28,8 @@ mod tests {
         for (header, kind) in
             [("[eventlistener:", Section::Listener), ("[fcgi-program:", Section::Fcgi)]
         {
-            let extra = reference_keys_of(kind).into_iter().filter(|k| !program.contains(k)).collect();
+            let extra =
+                reference_keys_of(kind).into_iter().filter(|k| !program.contains(k)).collect();
             sections.push((header, extra));
         }
         for (header, keys) in &sections {

@@ -495,7 +495,9 @@ pub const KEYS: &[Key] = &[
     ext(
         "ready_check",
         PROCESS,
-        Expect::Other("none, notify, fd:N, tcp:HOST:PORT, http://HOST:PORT/PATH, exec:COMMAND or log:REGEX"),
+        Expect::Other(
+            "none, notify, fd:N, tcp:HOST:PORT, http://HOST:PORT/PATH, exec:COMMAND or log:REGEX",
+        ),
         "none",
         "Where \"ready\" comes from; the process stays STARTING until it is ready.",
     ),
@@ -586,7 +588,9 @@ pub const KEYS: &[Key] = &[
     ext(
         "depends_on",
         PROCESS,
-        Expect::Other("TARGET[:CONDITION] entries, TARGET a program, group:* or group:name, CONDITION started, running, healthy, completed or completed_successfully"),
+        Expect::Other(
+            "TARGET[:CONDITION] entries, TARGET a program, group:* or group:name, CONDITION started, running, healthy, completed or completed_successfully",
+        ),
         "",
         "What must hold before the process starts; its dependencies are started with it.",
     ),
@@ -662,7 +666,10 @@ pub fn key_in(section: Section, name: &str) -> Option<&'static Key> {
 /// The keys of the reference a kind of section takes (ours left out), in
 /// table order, each once: what the sample configuration shows.
 pub fn reference_keys_of(section: Section) -> Vec<&'static str> {
-    keys_of(section).into_iter().filter(|k| key_in(section, k).is_some_and(|k| !k.extension)).collect()
+    keys_of(section)
+        .into_iter()
+        .filter(|k| key_in(section, k).is_some_and(|k| !k.extension))
+        .collect()
 }
 
 /// The keys a kind of section takes, in table order, each once.

@@ -118,9 +118,11 @@ fn health_thresholds_and_actions() {
     assert_eq!(p.health.failures, 1);
     assert_eq!(p.health_result(false, "HTTP 500", &mut fx), Some(HealthAction::Restart));
     assert_eq!(p.health.state, HealthState::Unhealthy);
-    assert!(logs(&fx).contains(
-        &"WARN web: unhealthy after 2 failed checks (HTTP 500), restarting".to_owned()
-    ));
+    assert!(
+        logs(&fx).contains(
+            &"WARN web: unhealthy after 2 failed checks (HTTP 500), restarting".to_owned()
+        )
+    );
     assert_eq!(p.health_result(false, "HTTP 500", &mut fx), None, "reported once");
     assert_eq!(p.health_result(true, "", &mut fx), None);
     assert_eq!(p.health.state, HealthState::Unhealthy, "needs 2 successes");
@@ -177,10 +179,8 @@ fn by_name(s: &Supervisor, name: &str) -> ProcId {
 
 #[test]
 fn a_dependent_waits_pulls_in_and_starts_when_its_dependency_runs() {
-    let mut s = Supervisor::new(vec![
-        group("db", 999, &[("db", 999)]),
-        group("web", 1, &[("web", 1)]),
-    ]);
+    let mut s =
+        Supervisor::new(vec![group("db", 999, &[("db", 999)]), group("web", 1, &[("web", 1)])]);
     let (db, web) = (by_name(&s, "db"), by_name(&s, "web"));
     s.process_mut(db).config.autostart = false;
     s.process_mut(web).config.checks.depends_on = vec![dep("db", Condition::Running)];
@@ -203,11 +203,8 @@ fn a_dependent_waits_pulls_in_and_starts_when_its_dependency_runs() {
     s.mood = crate::state::SupervisorState::Shutdown;
     let (mut fx, mut lines) = (Vec::new(), Vec::new());
     s.shutdown_step(t(4000), &mut fx, &mut lines);
-    let killed: Vec<ProcId> = fx
-        .iter()
-        .filter(|(_, e)| matches!(e, Effect::Kill { .. }))
-        .map(|(id, _)| *id)
-        .collect();
+    let killed: Vec<ProcId> =
+        fx.iter().filter(|(_, e)| matches!(e, Effect::Kill { .. })).map(|(id, _)| *id).collect();
     assert_eq!(killed, [web]);
     let mut fx = Vec::new();
     let pid = s.process(web).pid().unwrap();
@@ -253,10 +250,8 @@ fn a_failed_dependency_breaks_and_completed_successfully_waits_for_the_exit() {
 #[test]
 fn bindings_stop_and_restart_dependents() {
     for (binding, after_stop) in [(Binding::Restart, true), (Binding::Stop, false)] {
-        let mut s = Supervisor::new(vec![
-            group("db", 1, &[("db", 1)]),
-            group("web", 2, &[("web", 2)]),
-        ]);
+        let mut s =
+            Supervisor::new(vec![group("db", 1, &[("db", 1)]), group("web", 2, &[("web", 2)])]);
         let (db, web) = (by_name(&s, "db"), by_name(&s, "web"));
         s.process_mut(web).config.checks.depends_on = vec![dep("db", Condition::Running)];
         s.process_mut(web).config.checks.binding = binding;

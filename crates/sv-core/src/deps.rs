@@ -5,8 +5,8 @@
 //! which processes may be stopped. Pure; nothing here runs for a
 //! configuration without `depends_on`.
 
-use sv_config::checks::{Binding, Condition, Dependency, Target};
 use sv_config::LogLevel;
+use sv_config::checks::{Binding, Condition, Dependency, Target};
 
 use crate::process::{Deps, Effect, Held, Now, Then};
 use crate::state::{ProcessState, SupervisorState};
@@ -22,7 +22,10 @@ enum Stand {
 impl<X> Supervisor<X> {
     /// Whether any process has dependencies.
     pub fn has_deps(&self) -> bool {
-        self.groups.iter().flat_map(|g| &g.processes).any(|p| !p.config.checks.depends_on.is_empty())
+        self.groups
+            .iter()
+            .flat_map(|g| &g.processes)
+            .any(|p| !p.config.checks.depends_on.is_empty())
     }
 
     /// The processes a target names: a group's (`name` or `name:*`), the
@@ -152,7 +155,8 @@ impl<X> Supervisor<X> {
                         Binding::Restart => Then::Wait,
                         _ => Then::Stop,
                     };
-                    let line = format!("{}: dependency no longer holds ({what}), stopping", p.config.name);
+                    let line =
+                        format!("{}: dependency no longer holds ({what}), stopping", p.config.name);
                     out.push(Effect::Log(LogLevel::Info, line));
                     let _ = p.stop_then(then, now, &mut out);
                     p.administrative_stop = false;
@@ -167,7 +171,13 @@ impl<X> Supervisor<X> {
     /// held back for them. An operator's start (`explicit`) starts them
     /// whatever their state; an automatic one (autostart, autorestart)
     /// leaves alone those an operator stopped.
-    pub fn pull_in(&mut self, id: ProcId, explicit: bool, now: Now, fx: &mut Vec<(ProcId, Effect)>) {
+    pub fn pull_in(
+        &mut self,
+        id: ProcId,
+        explicit: bool,
+        now: Now,
+        fx: &mut Vec<(ProcId, Effect)>,
+    ) {
         let deps = self.process(id).config.checks.depends_on.clone();
         for dep in deps {
             for t in self.targets(&dep.target) {

@@ -78,6 +78,20 @@ pub enum Event {
         /// Group name.
         group: String,
     },
+    /// A process's health flag changed (ours: only processes with a
+    /// `health_check` make them).
+    ProcessHealth {
+        /// Healthy now, or unhealthy.
+        healthy: bool,
+        /// Process name.
+        process: String,
+        /// Group name.
+        group: String,
+        /// Pid.
+        pid: u32,
+        /// Failed checks in a row.
+        failures: u32,
+    },
 }
 
 impl Event {
@@ -105,6 +119,8 @@ impl Event {
             Event::Tick { period, .. } => format!("TICK_{period}"),
             Event::GroupAdded { .. } => "PROCESS_GROUP_ADDED".into(),
             Event::GroupRemoved { .. } => "PROCESS_GROUP_REMOVED".into(),
+            Event::ProcessHealth { healthy: true, .. } => "PROCESS_HEALTH_HEALTHY".into(),
+            Event::ProcessHealth { healthy: false, .. } => "PROCESS_HEALTH_UNHEALTHY".into(),
         }
     }
 
@@ -117,6 +133,7 @@ impl Event {
             Event::SupervisorRunning | Event::SupervisorStopping => "SUPERVISOR_STATE_CHANGE",
             Event::Tick { .. } => "TICK",
             Event::GroupAdded { .. } | Event::GroupRemoved { .. } => "PROCESS_GROUP",
+            Event::ProcessHealth { .. } => "PROCESS_HEALTH",
             Event::RemoteCommunication { .. } => return None,
         })
     }
@@ -164,6 +181,10 @@ impl Event {
             Event::Tick { when, .. } => format!("when:{when}").into_bytes(),
             Event::GroupAdded { group } | Event::GroupRemoved { group } => {
                 format!("groupname:{group}\n").into_bytes()
+            }
+            Event::ProcessHealth { process, group, pid, failures, .. } => {
+                format!("processname:{process} groupname:{group} pid:{pid} failures:{failures}")
+                    .into_bytes()
             }
         }
     }

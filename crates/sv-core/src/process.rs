@@ -443,6 +443,7 @@ impl<X> Process<X> {
 
     /// STOPPED, held back (the exit status of the last run kept).
     fn hold(&mut self, held: Held, fx: &mut Vec<Effect>) {
+        self.spawnerr = None;
         let exitstatus = self.exitstatus();
         self.go(Phase::Stopped { exitstatus, held: Some(held) }, true, fx);
     }

@@ -257,10 +257,8 @@ impl<X> Supervisor<X> {
         let ids = self.ids();
         let mut height: std::collections::HashMap<ProcId, usize> =
             ids.iter().map(|&id| (id, 0)).collect();
-        let edges: Vec<(ProcId, ProcId)> = ids
-            .iter()
-            .flat_map(|&d| self.dependents(d).into_iter().map(move |x| (d, x)))
-            .collect();
+        let edges: Vec<(ProcId, ProcId)> =
+            ids.iter().flat_map(|&d| self.dependents(d).into_iter().map(move |x| (d, x))).collect();
         for _ in 0..ids.len() {
             let mut changed = false;
             for &(dep, dependent) in &edges {

@@ -715,15 +715,13 @@ mod state_table {
             S::Starting => Phase::Starting { pid: Some(42) },
             S::Running => Phase::Running { pid: 42 },
             S::Unknown => Phase::Unknown { pid: 42 },
-            S::Stopping => {
-                Phase::Stopping {
+            S::Stopping => Phase::Stopping {
                 pid: 42,
                 kill_at: 20_000,
                 waited: false,
                 reported: None,
                 then: crate::process::Then::Stop,
-            }
-            }
+            },
             S::Backoff => {
                 p.backoff = 1;
                 Phase::Backoff { retry_at: 11_000 }

@@ -8,12 +8,14 @@
 //! * [`process`]: spawning children with the reference's child setup,
 //!   reaping, signalling;
 //! * [`daemon`]: detaching, rlimits, umask, pid;
-//! * [`errno`]: errno names for the reference's messages.
+//! * [`errno`]: errno names for the reference's messages;
+//! * [`notify`]: the sd_notify socket children report readiness on.
 #![allow(unsafe_code)]
 
 pub mod daemon;
 pub mod errno;
 pub mod host;
+pub mod notify;
 pub mod process;
 pub mod syslog;
 

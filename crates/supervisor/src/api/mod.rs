@@ -214,9 +214,41 @@ pub const METHODS: &[Method] = &[
     read("system.multicall", "Run several calls in one request.", &[p("calls", "array")], "array"),
 ];
 
+/// Our methods (`ext.*`), sorted by name: readiness, health and
+/// dependencies. They are always callable; `system.listMethods` lists
+/// them only when some process uses the keys they are about, so that a
+/// configuration without those keys answers exactly the reference's list.
+pub const EXT_METHODS: &[Method] = &[
+    read(
+        "ext.getAllProcessInfo",
+        "Information about every process, with readiness, health and dependencies.",
+        &[],
+        "array",
+    ),
+    read(
+        "ext.getDependencyGraph",
+        "Each process with what it depends on and what depends on it.",
+        &[],
+        "array",
+    ),
+    read(
+        "ext.getProcessInfo",
+        "Information about one process, with readiness, health and dependencies.",
+        &[NAME],
+        "struct",
+    ),
+    read(
+        "ext.waitReady",
+        "Wait until the named processes (or all) are RUNNING and, with a health check, healthy.",
+        &[p("names", "array"), p("timeout", "int")],
+        "boolean",
+    ),
+];
+
 /// The definition of `name`, if it is a method.
 pub fn find(name: &str) -> Option<&'static Method> {
-    METHODS.binary_search_by(|m| m.name.cmp(name)).ok().map(|i| &METHODS[i])
+    let table = if name.starts_with("ext.") { EXT_METHODS } else { METHODS };
+    table.binary_search_by(|m| m.name.cmp(name)).ok().map(|i| &table[i])
 }
 
 impl Method {
@@ -260,6 +292,10 @@ mod tests {
             assert!(m.params[first_opt..].iter().all(|p| p.optional), "{}", m.name);
         }
         assert_eq!(find("supervisor.nope"), None);
+        assert!(EXT_METHODS.windows(2).all(|w| w[0].name < w[1].name), "sorted, no duplicates");
+        for m in EXT_METHODS {
+            assert_eq!(find(m.name), Some(m));
+        }
     }
 
     #[test]

@@ -112,9 +112,87 @@ pub struct ProcessInfo<'a> {
     pub pid: i64,
     /// The reference's description (`pid 1, uptime 0:00:05`).
     pub description: Cow<'a, str>,
+    /// Our members, for a process that uses readiness, health or
+    /// dependency keys (none otherwise: the reference's 14 members only).
+    pub ext: Option<ExtInfo<'a>>,
+}
+
+/// The `ext_*` members of a process's info: strings and 32-bit integers
+/// only, which every XML-RPC client reads or skips.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExtInfo<'a> {
+    /// `ext_ready`: 1 once the current run is ready (with a `ready_check`).
+    pub ready: Option<i64>,
+    /// `ext_waiting_for`: the dependencies a held start waits for (with
+    /// `depends_on`; empty when none).
+    pub waiting_for: Option<Cow<'a, str>>,
+    /// `ext_health`: `unknown`, `healthy` or `unhealthy` (with a
+    /// `health_check`).
+    pub health: Option<Cow<'a, str>>,
+    /// `ext_health_failures`: failed checks in a row.
+    pub health_failures: Option<i64>,
+    /// `ext_health_output`: what the last check said.
+    pub health_output: Option<Cow<'a, str>>,
+    /// `ext_status_text`: the last `STATUS=` sent on the notify socket.
+    pub status_text: Option<Cow<'a, str>>,
+}
+
+impl ExtInfo<'_> {
+    fn fields(&self) -> Vec<(&'static str, Field<'_>)> {
+        let mut out = Vec::new();
+        if let Some(r) = self.ready {
+            out.push(("ext_ready", Field::Int(r)));
+        }
+        if let Some(w) = &self.waiting_for {
+            out.push(("ext_waiting_for", Field::Str(w)));
+        }
+        if let Some(h) = &self.health {
+            out.push(("ext_health", Field::Str(h)));
+        }
+        if let Some(f) = self.health_failures {
+            out.push(("ext_health_failures", Field::Int(f)));
+        }
+        if let Some(o) = &self.health_output {
+            out.push(("ext_health_output", Field::Str(o)));
+        }
+        if let Some(t) = &self.status_text {
+            out.push(("ext_status_text", Field::Str(t)));
+        }
+        out
+    }
+
+    fn from_value(v: &Value) -> Option<ExtInfo<'static>> {
+        let s = |k: &str| v.get(k).and_then(Value::as_str).map(|x| Cow::Owned(x.to_owned()));
+        let i = |k: &str| v.get(k).and_then(Value::as_int);
+        let e = ExtInfo {
+            ready: i("ext_ready"),
+            waiting_for: s("ext_waiting_for"),
+            health: s("ext_health"),
+            health_failures: i("ext_health_failures"),
+            health_output: s("ext_health_output"),
+            status_text: s("ext_status_text"),
+        };
+        (e != ExtInfo::default()).then_some(e)
+    }
 }
 
 impl ProcessInfo<'_> {
+    /// Every member in order: the reference's, then ours.
+    fn all_fields(&self) -> Vec<(&'static str, Field<'_>)> {
+        let mut out = self.fields().to_vec();
+        if let Some(e) = &self.ext {
+            out.extend(e.fields());
+        }
+        out
+    }
+
+    fn encode(&self, out: &mut String) {
+        match &self.ext {
+            None => sv_xmlrpc::encode_struct(&self.fields(), out),
+            Some(_) => sv_xmlrpc::encode_struct(&self.all_fields(), out),
+        }
+    }
+
     /// Its members in the reference's order, borrowed, for encoding.
     fn fields(&self) -> [(&'static str, Field<'_>); 14] {
         [
@@ -151,6 +229,7 @@ impl ProcessInfo<'_> {
             stderr_logfile: text(v, "stderr_logfile").into(),
             pid: int(v, "pid"),
             description: text(v, "description").into(),
+            ext: ExtInfo::from_value(v),
         }
     }
 
@@ -173,7 +252,7 @@ impl ProcessInfo<'_> {
 
 impl Reply for ProcessInfo<'_> {
     fn into_value(self) -> Value {
-        Value::structure(self.fields().iter().map(|(k, v)| (*k, v.to_value())))
+        Value::structure(self.all_fields().iter().map(|(k, v)| (*k, v.to_value())))
     }
 }
 
@@ -187,7 +266,7 @@ impl Reply for ProcessInfos<'_> {
         let mut out = String::with_capacity(self.0.len() * 900 + 64);
         sv_xmlrpc::begin_array(&mut out);
         for info in &self.0 {
-            sv_xmlrpc::encode_struct(&info.fields(), &mut out);
+            info.encode(&mut out);
         }
         sv_xmlrpc::end_array(&mut out);
         Value::Raw(out)
@@ -438,6 +517,68 @@ impl Reply for ReloadDiff {
     }
 }
 
+/// One process in `ext.getDependencyGraph`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GraphNode {
+    /// Its name.
+    pub name: String,
+    /// Its group.
+    pub group: String,
+    /// What it depends on: (target as written, condition).
+    pub depends_on: Vec<(String, String)>,
+    /// The processes that depend on it (namespecs).
+    pub dependents: Vec<String>,
+    /// `none`, `stop` or `restart`.
+    pub binding: String,
+}
+
+impl GraphNode {
+    /// Decodes a list of them.
+    pub fn list(v: &Value) -> Vec<GraphNode> {
+        list(v, |n| GraphNode {
+            name: text(n, "name"),
+            group: text(n, "group"),
+            depends_on: list(n.get("depends_on").unwrap_or(&Value::Nil), |d| {
+                (text(d, "target"), text(d, "condition"))
+            }),
+            dependents: list(n.get("dependents").unwrap_or(&Value::Nil), |d| {
+                d.as_str().unwrap_or("").to_owned()
+            }),
+            binding: text(n, "binding"),
+        })
+    }
+
+    /// `name` or `group:name`.
+    pub fn namespec(&self) -> String {
+        sv_core::namespec::make(&self.group, &self.name)
+    }
+}
+
+impl Reply for GraphNode {
+    fn into_value(self) -> Value {
+        Value::structure([
+            ("name", Value::from(self.name)),
+            ("group", Value::from(self.group)),
+            (
+                "depends_on",
+                Value::Array(
+                    self.depends_on
+                        .into_iter()
+                        .map(|(t, c)| {
+                            Value::structure([
+                                ("target", Value::from(t)),
+                                ("condition", Value::from(c)),
+                            ])
+                        })
+                        .collect(),
+                ),
+            ),
+            ("dependents", self.dependents.into_value()),
+            ("binding", Value::from(self.binding)),
+        ])
+    }
+}
+
 /// `tailProcessStdoutLog`'s answer: the bytes read, the log's size (the
 /// offset of the next read) and whether more was there than asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -519,8 +660,21 @@ mod tests {
             stderr_logfile: "/e".into(),
             pid: 42,
             description: "pid 42, uptime 0:00:02".into(),
+            ext: None,
         };
         assert_eq!(ProcessInfo::from_value(&info.clone().into_value()), info);
+        let with_ext = ProcessInfo {
+            ext: Some(ExtInfo {
+                ready: Some(0),
+                waiting_for: Some("db (running)".into()),
+                ..ExtInfo::default()
+            }),
+            ..info.clone()
+        };
+        let v = with_ext.clone().into_value();
+        assert_eq!(ProcessInfo::from_value(&v), with_ext);
+        let Value::Struct(members) = v else { panic!("a struct") };
+        assert_eq!(members.len(), 16, "14 of the reference's and 2 of ours");
         let raw = ProcessInfos(vec![info.clone()]).into_value();
         let Value::Raw(text) = raw else { panic!("raw") };
         let tree = sv_xmlrpc::encode_response(&Value::Array(vec![info.clone().into_value()]));
@@ -545,6 +699,14 @@ mod tests {
             removed: vec!["r".into(), "s".into()],
         };
         assert_eq!(ReloadDiff::from_value(&diff.clone().into_value()), diff);
+        let node = GraphNode {
+            name: "web".into(),
+            group: "web".into(),
+            depends_on: vec![("db".into(), "running".into())],
+            dependents: vec!["worker".into()],
+            binding: "none".into(),
+        };
+        assert_eq!(GraphNode::list(&vec![node.clone()].into_value()), [node]);
         let tail = Tail { bytes: "end\n".into(), offset: 9, overflow: true };
         assert_eq!(Tail::from_value(&tail.clone().into_value()), tail);
     }

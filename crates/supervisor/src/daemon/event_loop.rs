@@ -19,6 +19,7 @@ use sv_core::supervisor::{ProcId, Supervisor};
 use sv_sys::process::{ExitKind, KillError};
 use tokio::signal::unix::{SignalKind, signal};
 
+use super::checks;
 use super::logger::Logger;
 use super::output::{self, LogPaths, Pump, SharedFile};
 use super::spawner::{self, SpawnContext};
@@ -49,12 +50,21 @@ pub struct Runtime {
     pub stderr: Option<SharedFile>,
     /// The write end of its stdin.
     pub stdin: Option<OwnedFd>,
+    /// Its readiness, health and watchdog checks.
+    pub checks: checks::ProcChecks,
 }
 
 impl Runtime {
     /// Resources for a process whose logs go to `paths`.
     pub fn new(paths: LogPaths) -> Self {
-        Runtime { tails: Default::default(), paths, stdout: None, stderr: None, stdin: None }
+        Runtime {
+            tails: Default::default(),
+            paths,
+            stdout: None,
+            stderr: None,
+            stdin: None,
+            checks: checks::ProcChecks::default(),
+        }
     }
 }
 
@@ -90,6 +100,12 @@ pub struct Daemon {
     strip_ansi: bool,
     start: Instant,
     wall_start: f64,
+    /// Readiness, health and watchdog checks.
+    pub checks: checks::Checks,
+    /// What the checks send; the event loop takes it.
+    pub check_rx: Option<tokio::sync::mpsc::UnboundedReceiver<checks::CheckMsg>>,
+    /// Whether some process has `depends_on`.
+    pub has_deps: bool,
 }
 
 fn pool_for(config: &sv_config::GroupConfig) -> Option<sv_core::pool::Pool> {
@@ -133,6 +149,8 @@ impl Daemon {
         });
         let wall_start =
             SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+        let (check_tx, check_rx) = tokio::sync::mpsc::unbounded_channel();
+        let has_deps = sv.has_deps();
         let daemon = Daemon {
             sv,
             logger,
@@ -154,6 +172,9 @@ impl Daemon {
             strip_ansi: s.strip_ansi,
             start: Instant::now(),
             wall_start,
+            checks: checks::Checks::new(check_tx),
+            check_rx: Some(check_rx),
+            has_deps,
         };
         daemon.refresh_log_subscribed();
         daemon
@@ -395,7 +416,14 @@ impl Daemon {
                 Effect::Log(level, msg) => self.log(level, &msg),
                 Effect::StateChanged { from, to, expected, pid, tries } => {
                     self.state_changed(id, from, to, expected, pid, tries);
+                    self.checks_for_state(id, to);
                 }
+                Effect::PullIn => {
+                    let mut out = Vec::new();
+                    self.sv.pull_in(id, false, self.now(), &mut out);
+                    queue.extend(out);
+                }
+                Effect::Health(state) => self.health_changed(id, state),
                 Effect::Spawn => {
                     let now = self.now();
                     let out = self.spawn(id, now);
@@ -440,6 +468,7 @@ impl Daemon {
                 let group = &self.sv.groups[id.group].config.name;
                 spec.stdin_fd =
                     self.fcgi.iter().find(|(n, _)| n == group).map(|(_, fd)| fd.clone());
+                self.notify_env(&cfg, &mut spec.env);
                 spec
             }
             Err(e) => {
@@ -500,6 +529,16 @@ impl Daemon {
                             protocol,
                             events,
                             capture,
+                            ready: match &cfg.checks.ready_check {
+                                sv_config::checks::ReadyCheck::Log(re) if plain => {
+                                    Some(output::LogReady::new(
+                                        re.clone(),
+                                        sp.pid,
+                                        self.checks.tx.clone(),
+                                    ))
+                                }
+                                _ => None,
+                            },
                         };
                         tokio::task::spawn_local(output::pump(fd, pump));
                     }
@@ -509,6 +548,7 @@ impl Daemon {
                 rt.stderr = Some(err_file);
                 rt.stdin = sp.stdin;
                 self.sv.process_mut(id).spawned(sp.pid, &mut out);
+                self.start_ready_checks(id, sp.pid, &spec);
             }
         }
         out
@@ -522,6 +562,9 @@ impl Daemon {
                 ExitKind::Exited(c) => WaitStatus::Exited(c),
                 ExitKind::Signaled(s, core) => WaitStatus::Signaled(s, core),
             };
+            if self.checks.take_exec(pid, kind) {
+                continue;
+            }
             let now = self.now();
             let mut fx = Vec::new();
             if self.sv.reaped(pid, status, now, &mut fx) {
@@ -594,7 +637,13 @@ impl Daemon {
             }
         }
         let mut fx = Vec::new();
+        if self.has_deps {
+            self.sv.refresh_deps();
+        }
         self.sv.transition(now, &mut fx);
+        if self.has_deps {
+            self.sv.settle_deps(now, &mut fx);
+        }
         let acted = !fx.is_empty();
         self.apply(fx);
         if acted {
@@ -603,6 +652,9 @@ impl Daemon {
             // this turn, before any request sees the state in between.
             let mut fx = Vec::new();
             self.sv.transition(self.now(), &mut fx);
+            if self.has_deps {
+                self.sv.settle_deps(self.now(), &mut fx);
+            }
             self.apply(fx);
         }
         let secs = now.wall as u64;
@@ -660,6 +712,12 @@ pub async fn run(
     let mut quit = signal(SignalKind::quit())?;
     let mut hup = signal(SignalKind::hangup())?;
     let mut usr2 = signal(SignalKind::user_defined2())?;
+    let mut check_rx = shared.daemon.borrow_mut().check_rx.take();
+    let next_check =
+        async |rx: &mut Option<tokio::sync::mpsc::UnboundedReceiver<checks::CheckMsg>>| match rx {
+            Some(rx) => rx.recv().await,
+            None => std::future::pending().await,
+        };
     loop {
         let deadline = {
             let mut d = shared.daemon.borrow_mut();
@@ -690,6 +748,7 @@ pub async fn run(
                 d.emit(&ev);
                 d.dispatch_events();
             }
+            Some(msg) = next_check(&mut check_rx) => shared.daemon.borrow_mut().on_check(msg),
             () = sleep => {}
         }
     }

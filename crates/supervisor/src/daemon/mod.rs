@@ -2,6 +2,7 @@
 //! main log, parse messages, AUTO log cleanup, sockets, daemonizing, pid
 //! file), the event loop, cleanup, and restart on SIGHUP.
 
+pub mod checks;
 pub mod event_loop;
 pub mod http;
 pub mod logger;

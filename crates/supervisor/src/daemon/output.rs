@@ -124,6 +124,56 @@ pub struct Pump {
     pub events: Option<EventSink>,
     /// Capture mode, when `*_capture_maxbytes` > 0.
     pub capture: Option<sv_core::capture::Capture>,
+    /// `ready_check=log:REGEX`: the lines are watched for the pattern.
+    pub ready: Option<LogReady>,
+}
+
+/// Watches a child's output lines for its `ready_check=log:` pattern, as
+/// written to the log (after `strip_ansi`), until one matches.
+pub struct LogReady {
+    /// The pattern.
+    pub pattern: sv_config::checks::LogPattern,
+    /// The child.
+    pub pid: u32,
+    /// Where "ready" goes.
+    pub tx: super::checks::CheckSender,
+    line: RefCell<Vec<u8>>,
+    done: std::cell::Cell<bool>,
+}
+
+/// The longest partial line kept while looking for the pattern.
+const MAX_LINE: usize = 64 * 1024;
+
+impl LogReady {
+    /// Watching for `pattern` in the output of `pid`.
+    pub fn new(
+        pattern: sv_config::checks::LogPattern,
+        pid: u32,
+        tx: super::checks::CheckSender,
+    ) -> Self {
+        LogReady { pattern, pid, tx, line: RefCell::default(), done: std::cell::Cell::new(false) }
+    }
+
+    fn feed(&self, data: &[u8]) {
+        if self.done.get() {
+            return;
+        }
+        let mut line = self.line.borrow_mut();
+        for piece in data.split_inclusive(|b| *b == b'\n') {
+            line.extend_from_slice(piece);
+            let complete = line.ends_with(b"\n");
+            if complete || line.len() >= MAX_LINE {
+                let text = line.strip_suffix(b"\n").unwrap_or(&line);
+                if self.pattern.0.is_match(text) {
+                    self.done.set(true);
+                    let _ = self.tx.send(super::checks::CheckMsg::Ready(self.pid));
+                    line.clear();
+                    return;
+                }
+                line.clear();
+            }
+        }
+    }
 }
 
 /// What a pipe reader needs to emit events about its process.
@@ -209,6 +259,9 @@ fn consume(p: &Pump, capture: Option<&mut sv_core::capture::Capture>, raw: &[u8]
     };
     if let Some((tx, group)) = &p.protocol {
         let _ = tx.send((group.clone(), p.name.clone(), raw.to_vec()));
+    }
+    if let Some(r) = &p.ready {
+        r.feed(data);
     }
     match capture {
         Some(c) => {

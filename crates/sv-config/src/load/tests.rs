@@ -318,7 +318,8 @@ fn checks_and_dependency_errors() {
         (e.message.clone(), e.location.as_ref().map_or(0, |l| l.line))
     };
     let base = "[supervisord]\n[program:a]\ncommand=x\n";
-    let (msg, line) = error_at(&format!("{base}depends_on=b\n[program:b]\ncommand=x\ndepends_on=a\n"));
+    let (msg, line) =
+        error_at(&format!("{base}depends_on=b\n[program:b]\ncommand=x\ndepends_on=a\n"));
     assert!(msg.starts_with("dependency cycle: a -> b -> a"), "{msg}");
     assert_eq!(line, 4);
     let (msg, _) = error_at(&format!("{base}depends_on=nosuch\n"));

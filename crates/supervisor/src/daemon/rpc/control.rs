@@ -34,7 +34,7 @@ pub(super) fn call_result(d: &Daemon, id: ProcId, outcome: &Result<(), Fault>) -
 /// A process named by group and process name, which stays valid when
 /// groups are added or removed while a call waits (indices would shift).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Named(String, String);
+pub(super) struct Named(pub(super) String, pub(super) String);
 
 impl Named {
     pub(super) fn of(d: &Daemon, id: ProcId) -> Self {
@@ -124,8 +124,22 @@ pub(super) fn start_one(d: &mut Daemon, id: ProcId, wait: bool, name: &str) -> S
         )));
     }
     let now = d.now();
+    if d.has_deps {
+        d.sv.refresh_deps();
+        if let sv_core::process::Deps::Broken(why) = &d.sv.process(id).deps {
+            let why = why.replacen("Dependency", "dependency", 1);
+            return StartState::Done(Err(fault(SPAWN_ERROR, Some(&format!("{name} ({why})")))));
+        }
+    }
     let mut fx = Vec::new();
     d.sv.process_mut(id).spawn(now, &mut fx);
+    if d.sv.process(id).held().is_some() {
+        // An operator's start pulls in every dependency, even one an
+        // operator stopped.
+        let mut more = Vec::new();
+        d.sv.pull_in(id, true, now, &mut more);
+        d.apply(more);
+    }
     d.apply(fx.into_iter().map(|e| (id, e)).collect());
     if d.sv.process(id).spawnerr.is_some() {
         return StartState::Done(Err(fault(SPAWN_ERROR, Some(name))));
@@ -144,6 +158,14 @@ pub(super) fn start_one(d: &mut Daemon, id: ProcId, wait: bool, name: &str) -> S
 /// The deferred part of a start: `None` while STARTING.
 pub(super) fn start_result(d: &Daemon, id: ProcId, name: &str) -> Option<Result<(), Fault>> {
     let p = d.sv.process(id);
+    match p.held() {
+        Some(sv_core::process::Held::Waiting(_)) => return None,
+        Some(sv_core::process::Held::Failed(why)) => {
+            let why = why.replacen("Dependency", "dependency", 1);
+            return Some(Err(fault(SPAWN_ERROR, Some(&format!("{name} ({why})")))));
+        }
+        None => {}
+    }
     if p.spawnerr.is_some() {
         return Some(Err(fault(SPAWN_ERROR, Some(name))));
     }
@@ -208,6 +230,93 @@ pub(super) async fn many(
     wait: bool,
     start: bool,
 ) -> Vec<CallResult> {
+    if !start && shared.daemon.borrow().has_deps {
+        return stop_in_waves(shared, ids, wait).await;
+    }
+    many_now(shared, ids, wait, start).await
+}
+
+/// Stops `ids` so that no process is signalled while one of its
+/// dependents (among `ids`, or bound to it) still runs: dependents first,
+/// each wave stopped before the next is signalled. Without dependencies
+/// this is one wave, the reference's stop.
+async fn stop_in_waves(shared: &Shared, ids: Vec<ProcId>, wait: bool) -> Vec<CallResult> {
+    let mut left: Vec<Named> = {
+        let d = shared.daemon.borrow();
+        ids.iter().map(|&id| Named::of(&d, id)).collect()
+    };
+    let mut results = Vec::new();
+    while !left.is_empty() {
+        let (wave, rest) = {
+            let d = shared.daemon.borrow();
+            let ids: Vec<ProcId> = left.iter().filter_map(|n| n.find(&d)).collect();
+            let blocked = |id: ProcId| {
+                d.sv.dependents(id).into_iter().any(|dep| {
+                    let p = d.sv.process(dep);
+                    !p.state().is_stopped()
+                        && (ids.contains(&dep)
+                            || p.config.checks.binding != sv_config::checks::Binding::None)
+                })
+            };
+            let (mut wave, mut rest): (Vec<ProcId>, Vec<ProcId>) =
+                ids.iter().partition(|&&id| !blocked(id));
+            if wave.is_empty() {
+                // Cannot happen without a cycle, which the configuration
+                // refuses; stop the rest rather than wait forever.
+                wave = std::mem::take(&mut rest);
+            }
+            (wave, rest.iter().map(|&id| Named::of(&d, id)).collect::<Vec<_>>())
+        };
+        let last = rest.is_empty();
+        results.extend(Box::pin(many_now(shared, wave, wait || !last, false)).await);
+        left = rest;
+    }
+    results
+}
+
+/// Stops the running dependents of `id` whose `dependency_binding` ties
+/// them to it, and waits until they are stopped: an operator's stop of a
+/// dependency stops them first. A `restart` binding leaves each waiting to
+/// start again when its dependencies hold.
+pub(super) async fn stop_bound_dependents(shared: &Shared, id: ProcId) {
+    let bound: Vec<Named> = {
+        let mut d = shared.daemon.borrow_mut();
+        if !d.has_deps {
+            return;
+        }
+        let bound = d.sv.bound_dependents(id);
+        let now = d.now();
+        let mut fx = Vec::new();
+        for &b in &bound {
+            let p = d.sv.process_mut(b);
+            let then = match p.config.checks.binding {
+                sv_config::checks::Binding::Restart => sv_core::process::Then::Wait,
+                _ => sv_core::process::Then::Stop,
+            };
+            let mut out = Vec::new();
+            if p.state().is_running() && p.stop_then(then, now, &mut out).is_ok() {
+                p.administrative_stop = then == sv_core::process::Then::Stop;
+            }
+            fx.extend(out.into_iter().map(|e| (b, e)));
+        }
+        d.apply(fx);
+        bound.iter().map(|&b| Named::of(&d, b)).collect()
+    };
+    if bound.is_empty() {
+        return;
+    }
+    shared.wake.notify_one();
+    wait_until(shared, |d| {
+        bound
+            .iter()
+            .all(|n| n.find(d).is_none_or(|id| d.sv.process(id).state().is_stopped()))
+            .then_some(())
+    })
+    .await;
+}
+
+/// [`many`] without regard to dependencies.
+async fn many_now(shared: &Shared, ids: Vec<ProcId>, wait: bool, start: bool) -> Vec<CallResult> {
     let mut results = Vec::new();
     let mut pending: Vec<Named> = Vec::new();
     {

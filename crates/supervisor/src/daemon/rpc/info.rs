@@ -34,9 +34,22 @@ pub(super) fn local_stop_time(stop: i64) -> String {
 }
 
 pub(super) fn describe<X>(p: &Process<X>, start: i64, stop: i64, now: i64) -> String {
+    if let Some(held) = p.held() {
+        return match held {
+            sv_core::process::Held::Waiting(what) => format!("Waiting for {what}"),
+            sv_core::process::Held::Failed(why) => why.clone(),
+        };
+    }
     match p.state() {
         ProcessState::Running => {
-            format!("pid {}, uptime {}", p.pid().unwrap_or(0), timedelta(now - start))
+            let up = format!("pid {}, uptime {}", p.pid().unwrap_or(0), timedelta(now - start));
+            let h = &p.health;
+            if h.state == sv_core::process::HealthState::Unhealthy {
+                let s = if h.failures == 1 { "" } else { "s" };
+                format!("{up}, unhealthy ({} failure{s}: {})", h.failures, h.output)
+            } else {
+                up
+            }
         }
         ProcessState::Fatal | ProcessState::Backoff => match p.spawnerr.as_deref() {
             Some(e) if !e.is_empty() => e.to_owned(),
@@ -78,7 +91,36 @@ pub(super) fn process_info(d: &Daemon, id: ProcId, now: i64) -> ProcessInfo<'_> 
         stderr_logfile: path_str(&paths.stderr),
         pid: i64::from(p.pid().unwrap_or(0)),
         description: describe(p, start, stop, now).into(),
+        ext: ext_info(p),
     }
+}
+
+/// Our members, only for a process that uses readiness, health or
+/// dependency keys.
+fn ext_info(p: &Process<crate::daemon::event_loop::Runtime>) -> Option<ExtInfo<'_>> {
+    let c = &p.config.checks;
+    if !c.in_use() {
+        return None;
+    }
+    let mut e = ExtInfo::default();
+    if c.ready_check != sv_config::checks::ReadyCheck::None {
+        e.ready = Some(i64::from(p.state() == ProcessState::Running || p.ready));
+    }
+    if !c.depends_on.is_empty() {
+        e.waiting_for = Some(match p.held() {
+            Some(sv_core::process::Held::Waiting(what)) => what.as_str().into(),
+            _ => "".into(),
+        });
+    }
+    if c.health.is_some() {
+        e.health = Some(p.health.state.name().into());
+        e.health_failures = Some(i64::from(p.health.failures));
+        e.health_output = Some(p.health.output.as_str().into());
+    }
+    if c.wants_notify() {
+        e.status_text = Some(p.ext.checks.status_text.as_deref().unwrap_or_default().into());
+    }
+    Some(e)
 }
 
 /// `getProcessInfo`.

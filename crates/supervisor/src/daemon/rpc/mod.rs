@@ -23,7 +23,8 @@ use sv_core::supervisor::ProcId;
 use sv_xmlrpc::{Fault, Value};
 
 use crate::api::types::{
-    CallResult, ConfigInfo, Outcome, ProcessInfo, ProcessInfos, ReloadDiff, Reply, StreamInfo, Tail,
+    CallResult, ConfigInfo, ExtInfo, GraphNode, Outcome, ProcessInfo, ProcessInfos, ReloadDiff,
+    Reply, StreamInfo, Tail,
 };
 
 use super::event_loop::{Daemon, Shared};
@@ -31,6 +32,7 @@ use super::{logread, pyargs};
 use crate::api;
 
 mod control;
+mod ext;
 mod info;
 mod logs;
 
@@ -153,7 +155,9 @@ pub async fn call(shared: &Rc<Shared>, method: &str, params: &[Value]) -> RpcRes
 async fn dispatch(shared: &Rc<Shared>, method: &str, a: Args<'_>) -> RpcResult {
     match method {
         "system.listMethods" => {
-            Ok(Value::Array(api::METHODS.iter().map(|m| Value::from(m.name)).collect()))
+            let ours = ext::listed(&shared.daemon.borrow());
+            let ext = api::EXT_METHODS.iter().filter(|_| ours);
+            Ok(Value::Array(api::METHODS.iter().chain(ext).map(|m| Value::from(m.name)).collect()))
         }
         "system.methodSignature" => {
             // The reference compares the name with each method's: only a
@@ -215,7 +219,21 @@ async fn dispatch(shared: &Rc<Shared>, method: &str, a: Args<'_>) -> RpcResult {
             }
             Ok(Value::Array(out))
         }
+        _ if method.starts_with("ext.") => ext_call(shared, method, &a).await,
         _ => supervisor_call(shared, method, &a).await,
+    }
+}
+
+/// The `ext.*` methods (ours).
+async fn ext_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> RpcResult {
+    let d = || shared.daemon.borrow();
+    check_running(&d())?;
+    match method {
+        "ext.getProcessInfo" => reply(ext::get_process_info(&d(), a.namespec(0)?)),
+        "ext.getAllProcessInfo" => reply(Ok(ext::get_all_process_info(&d()))),
+        "ext.getDependencyGraph" => reply(Ok(ext::get_dependency_graph(&d()))),
+        "ext.waitReady" => reply(ext::wait_ready(shared, a.get(0)?, a.int(1)?).await),
+        _ => Err(fault(UNKNOWN_METHOD, None)),
     }
 }
 
@@ -235,6 +253,17 @@ pub async fn start_or_stop(
             return Ok(Outcome::Each(many(shared, ids, wait, start).await));
         }
         (g, Some(p)) => ProcId { group: g, process: p },
+    };
+    if !start && shared.daemon.borrow().sv.process(id).state().is_running() {
+        stop_bound_dependents(shared, id).await;
+    }
+    let id = {
+        // Waiting may have let groups come and go: look again.
+        let d = shared.daemon.borrow();
+        match lookup(&d, name)? {
+            (g, Some(p)) => ProcId { group: g, process: p },
+            (_, None) => return Err(fault(BAD_NAME, Some(name))),
+        }
     };
     let r = {
         let mut d = shared.daemon.borrow_mut();
@@ -578,7 +607,7 @@ mod tests {
         let cfg = load_server("/etc/s.conf", &host, &ServerOverrides::default()).unwrap().config;
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let local = tokio::task::LocalSet::new();
-        for m in api::METHODS {
+        for m in api::METHODS.iter().chain(api::EXT_METHODS) {
             let logger = super::super::logger::Logger::open(
                 Some(&dir.path().join("main.log")),
                 0,
