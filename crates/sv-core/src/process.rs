@@ -456,6 +456,19 @@ impl<X> Process<X> {
         }
     }
 
+    /// A STOPPED process starts again when its dependencies hold (a
+    /// `restart` binding after its dependency was stopped). No state
+    /// change: it stays STOPPED, now waiting.
+    pub fn hold_for_deps(&mut self) {
+        let what = match &self.deps {
+            Deps::Pending(what) => what.clone(),
+            _ => String::new(),
+        };
+        if let Phase::Stopped { held: held @ None, .. } = &mut self.phase {
+            *held = Some(Held::Waiting(what));
+        }
+    }
+
     /// A new reason for a held-back start (no state change).
     pub fn rehold(&mut self, new: Held) {
         if let Phase::Stopped { held: Some(held), .. } = &mut self.phase {

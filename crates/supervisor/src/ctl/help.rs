@@ -21,6 +21,16 @@ fn text(topic: &str) -> Option<&'static [&'static str]> {
             "clear all\t\tEmpty the log files of every process",
         ],
         "exit" => &["exit\tLeave the supervisorctl shell."],
+        "wait" => &[
+            "wait <name> [...]\t\tWait until processes are RUNNING (and healthy, with a health check)",
+            "wait --timeout N <name>\tGive up after N seconds (status 1, naming the others)",
+            "wait all\t\t\tWait for every process",
+        ],
+        "graph" => &["graph\t\t\tEach process and what it depends on (depends_on)"],
+        "health" => &[
+            "health\t\t\tWhether every process is ready and healthy (status 1 if not)",
+            "health <name> [...]\tThe same for some processes",
+        ],
         "quit" => &["quit\tLeave the supervisorctl shell."],
         "fg" => &[
             "fg <process>\tAttach to a process: see its output, send it input",

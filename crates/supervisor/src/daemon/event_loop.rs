@@ -713,6 +713,10 @@ pub async fn run(
     let mut hup = signal(SignalKind::hangup())?;
     let mut usr2 = signal(SignalKind::user_defined2())?;
     let mut check_rx = shared.daemon.borrow_mut().check_rx.take();
+    // Started by systemd with Type=notify: READY=1 once the servers listen
+    // and the autostart programs were started, STOPPING=1 at shutdown.
+    let mut systemd = std::env::var("NOTIFY_SOCKET").ok().filter(|s| !s.is_empty());
+    let mut told_ready = false;
     let next_check =
         async |rx: &mut Option<tokio::sync::mpsc::UnboundedReceiver<checks::CheckMsg>>| match rx {
             Some(rx) => rx.recv().await,
@@ -721,7 +725,21 @@ pub async fn run(
     loop {
         let deadline = {
             let mut d = shared.daemon.borrow_mut();
-            if !d.turn() {
+            let more = d.turn();
+            if let Some(addr) = &systemd {
+                let stopping = d.sv.mood < SupervisorState::Running || !more;
+                if !told_ready || stopping {
+                    let msg = if stopping { "STOPPING=1" } else { "READY=1" };
+                    if let Err(e) = sv_sys::notify::send(addr, msg) {
+                        d.log(LogLevel::Warn, &format!("could not notify {addr}: {e}"));
+                    }
+                    told_ready = true;
+                    if stopping {
+                        systemd = None;
+                    }
+                }
+            }
+            if !more {
                 break;
             }
             d.deadline()

@@ -38,5 +38,7 @@ mod superlance;
 mod browser;
 // Memory stays flat over long runs.
 mod soak;
+// Readiness, dependencies and health checks (ours).
+mod checks;
 // The harness: temp dirs, bounded runs, dumps.
 mod harness;

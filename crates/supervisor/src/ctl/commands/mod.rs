@@ -14,6 +14,7 @@ use sv_core::state::ProcessState;
 
 use crate::faults as f;
 
+mod checks;
 mod config;
 mod logs;
 mod process;
@@ -248,6 +249,9 @@ impl Ctl<'_> {
             "version" => self.version(arg),
             "open" => self.open(arg),
             "fg" => self.fg(arg),
+            "wait" => self.wait(arg),
+            "graph" => self.graph(arg),
+            "health" => self.health(arg),
             "help" => {
                 super::help::help(self, arg);
                 Ok(())

@@ -276,34 +276,35 @@ async fn stop_in_waves(shared: &Shared, ids: Vec<ProcId>, wait: bool) -> Vec<Cal
 
 /// Stops the running dependents of `id` whose `dependency_binding` ties
 /// them to it, and waits until they are stopped: an operator's stop of a
-/// dependency stops them first. A `restart` binding leaves each waiting to
-/// start again when its dependencies hold.
-pub(super) async fn stop_bound_dependents(shared: &Shared, id: ProcId) {
-    let bound: Vec<Named> = {
+/// dependency stops them first. Returns those with a `restart` binding,
+/// which [`hold_for_deps`] then leaves waiting for their dependencies.
+pub(super) async fn stop_bound_dependents(shared: &Shared, id: ProcId) -> Vec<Named> {
+    let (bound, restart) = {
         let mut d = shared.daemon.borrow_mut();
         if !d.has_deps {
-            return;
+            return Vec::new();
         }
         let bound = d.sv.bound_dependents(id);
         let now = d.now();
         let mut fx = Vec::new();
+        let mut restart = Vec::new();
         for &b in &bound {
+            let named = Named::of(&d, b);
             let p = d.sv.process_mut(b);
-            let then = match p.config.checks.binding {
-                sv_config::checks::Binding::Restart => sv_core::process::Then::Wait,
-                _ => sv_core::process::Then::Stop,
-            };
+            if p.config.checks.binding == sv_config::checks::Binding::Restart {
+                restart.push(named);
+            }
             let mut out = Vec::new();
-            if p.state().is_running() && p.stop_then(then, now, &mut out).is_ok() {
-                p.administrative_stop = then == sv_core::process::Then::Stop;
+            if p.state().is_running() {
+                let _ = p.stop(now, &mut out);
             }
             fx.extend(out.into_iter().map(|e| (b, e)));
         }
         d.apply(fx);
-        bound.iter().map(|&b| Named::of(&d, b)).collect()
+        (bound.iter().map(|&b| Named::of(&d, b)).collect::<Vec<_>>(), restart)
     };
     if bound.is_empty() {
-        return;
+        return restart;
     }
     shared.wake.notify_one();
     wait_until(shared, |d| {
@@ -313,6 +314,19 @@ pub(super) async fn stop_bound_dependents(shared: &Shared, id: ProcId) {
             .then_some(())
     })
     .await;
+    restart
+}
+
+/// Leaves `restart`-bound dependents waiting for their dependencies, once
+/// the dependency's stop has begun: they start again when it holds again.
+pub(super) fn hold_for_deps(d: &mut Daemon, dependents: &[Named]) {
+    for n in dependents {
+        if let Some(id) = n.find(d) {
+            let p = d.sv.process_mut(id);
+            p.administrative_stop = false;
+            p.hold_for_deps();
+        }
+    }
 }
 
 /// [`many`] without regard to dependencies.

@@ -254,9 +254,11 @@ pub async fn start_or_stop(
         }
         (g, Some(p)) => ProcId { group: g, process: p },
     };
-    if !start && shared.daemon.borrow().sv.process(id).state().is_running() {
-        stop_bound_dependents(shared, id).await;
-    }
+    let rebind = if !start && shared.daemon.borrow().sv.process(id).state().is_running() {
+        stop_bound_dependents(shared, id).await
+    } else {
+        Vec::new()
+    };
     let id = {
         // Waiting may have let groups come and go: look again.
         let d = shared.daemon.borrow();
@@ -267,7 +269,13 @@ pub async fn start_or_stop(
     };
     let r = {
         let mut d = shared.daemon.borrow_mut();
-        if start { start_one(&mut d, id, wait, name) } else { stop_one(&mut d, id, wait, name) }
+        let r = if start {
+            start_one(&mut d, id, wait, name)
+        } else {
+            stop_one(&mut d, id, wait, name)
+        };
+        hold_for_deps(&mut d, &rebind);
+        r
     };
     shared.wake.notify_one();
     let r = match r {
