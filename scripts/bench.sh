@@ -46,6 +46,9 @@ sh "$harness" --labels reference,ours --reps 3 "$@" \
 python3 scripts/bench_logtail.py --reps 3 \
   reference .venv-ref/bin/supervisord .venv-ref/bin/supervisorctl \
   ours target/release/supervisord target/release/supervisorctl 2>&1 | tee -a "$raw"
+# Readiness and health checks at scale (ours only; the reference has none).
+python3 scripts/bench_checks.py --reps 3 ours target/release/supervisord target/release/supervisorctl \
+  2>&1 | tee -a "$raw"
 python3 scripts/bench_table.py "$raw" | tee "$table"
 echo "raw output: $raw"
 echo "table:      $table"

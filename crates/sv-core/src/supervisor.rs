@@ -145,7 +145,10 @@ impl<X> Supervisor<X> {
         if pid == 0 {
             return None;
         }
-        self.ids().into_iter().find(|&id| self.process(id).pid() == Some(pid))
+        self.groups.iter().enumerate().find_map(|(g, grp)| {
+            let p = grp.processes.iter().position(|p| p.pid() == Some(pid))?;
+            Some(ProcId { group: g, process: p })
+        })
     }
 
     /// Runs every process's `transition`, groups by priority.

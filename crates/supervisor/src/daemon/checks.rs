@@ -85,6 +85,20 @@ impl Drop for ProcChecks {
     }
 }
 
+/// Checks are due on a grid of this many milliseconds: the checks of many
+/// processes then wake the daemon together (a few times a second) rather
+/// than one by one.
+const SLOT_MS: u64 = 100;
+
+/// The first grid point at or after `t`.
+fn slot(t: Instant) -> Instant {
+    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    let epoch = *EPOCH.get_or_init(Instant::now);
+    let since = u64::try_from(t.saturating_duration_since(epoch).as_millis()).unwrap_or(u64::MAX);
+    let up = since.div_ceil(SLOT_MS).saturating_mul(SLOT_MS);
+    epoch + Duration::from_millis(up)
+}
+
 /// Exec probes that may run at once.
 const EXEC_SLOTS: usize = 16;
 /// The first bytes of an exec probe's output kept.
@@ -200,13 +214,14 @@ impl Checks {
         let runner = self.runner(exec);
         let tx = self.tx.clone();
         let task = tokio::task::spawn_local(async move {
-            tokio::time::sleep(initial_delay).await;
+            let mut next = slot(Instant::now() + initial_delay);
             loop {
+                tokio::time::sleep_until(next.into()).await;
                 let (ok, detail) = runner.run(&probe, timeout).await;
                 if tx.send(CheckMsg::Health { pid, ok, detail }).is_err() {
                     return;
                 }
-                tokio::time::sleep(interval).await;
+                next = slot(next + interval);
             }
         });
         pc.tasks.push(task.abort_handle());
@@ -254,7 +269,17 @@ impl Runner {
                 )
                 .await
                 {
-                    Ok(Ok(_)) => (true, "connected".into()),
+                    Ok(Ok(stream)) => {
+                        // Closed with a reset: no FIN exchange, and no
+                        // TIME_WAIT left behind by every check.
+                        let linger = libc::linger { l_onoff: 1, l_linger: 0 };
+                        let _ = nix::sys::socket::setsockopt(
+                            &stream,
+                            nix::sys::socket::sockopt::Linger,
+                            &linger,
+                        );
+                        (true, "connected".into())
+                    }
                     Ok(Err(e)) => (false, describe_io(&e)),
                     Err(_) => (false, format!("timed out after {}s", timeout.as_secs())),
                 }
@@ -485,16 +510,21 @@ impl Daemon {
     }
 
     /// What a check found, applied to the process whose child it is about.
-    pub fn on_check(&mut self, msg: CheckMsg) {
+    /// Returns whether the model must take a turn (something changed).
+    pub fn on_check(&mut self, msg: CheckMsg) -> bool {
         let pid = match &msg {
             CheckMsg::Ready(pid) | CheckMsg::Watchdog(pid) | CheckMsg::Health { pid, .. } => *pid,
             CheckMsg::Notify(d) => d.pid,
         };
-        let Some(id) = self.sv.find_pid(pid) else { return };
+        let Some(id) = self.sv.find_pid(pid) else { return false };
         let now = self.now();
         let mut fx = Vec::new();
+        let mut turn = false;
         match msg {
-            CheckMsg::Ready(_) => self.sv.process_mut(id).mark_ready(),
+            CheckMsg::Ready(_) => {
+                self.sv.process_mut(id).mark_ready();
+                return true;
+            }
             CheckMsg::Health { ok, detail, .. } => {
                 let p = self.sv.process_mut(id);
                 match p.health_result(ok, &detail, &mut fx) {
@@ -512,11 +542,12 @@ impl Daemon {
             CheckMsg::Notify(d) => {
                 let p = self.sv.process(id);
                 if !p.config.checks.wants_notify() {
-                    return;
+                    return false;
                 }
                 let m = parse_notify(&d.data);
                 if m.ready && p.config.checks.ready_check == ReadyCheck::Notify {
                     self.sv.process_mut(id).mark_ready();
+                    turn = true;
                 }
                 let pc = &mut self.sv.process_mut(id).ext.checks;
                 if let Some(status) = m.status {
@@ -530,7 +561,9 @@ impl Daemon {
                 }
             }
         }
+        turn |= !fx.is_empty();
         self.apply(fx.into_iter().map(|e| (id, e)).collect());
+        turn
     }
 
     /// No `WATCHDOG=1` in time (or `WATCHDOG=trigger`): the watchdog signal,

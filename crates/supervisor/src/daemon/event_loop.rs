@@ -722,8 +722,12 @@ pub async fn run(
             Some(rx) => rx.recv().await,
             None => std::future::pending().await,
         };
+    // A check result that changed nothing (a passing health check, a
+    // watchdog ping) needs no turn of the model: the deadline stays.
+    let mut needs_turn = true;
+    let mut deadline = None;
     loop {
-        let deadline = {
+        if needs_turn {
             let mut d = shared.daemon.borrow_mut();
             let more = d.turn();
             if let Some(addr) = &systemd {
@@ -742,9 +746,11 @@ pub async fn run(
             if !more {
                 break;
             }
-            d.deadline()
-        };
-        shared.changed.notify_waiters();
+            deadline = d.deadline();
+            drop(d);
+            shared.changed.notify_waiters();
+        }
+        needs_turn = true;
         let sleep = async {
             match deadline {
                 Some(d) => tokio::time::sleep_until(d.into()).await,
@@ -766,7 +772,17 @@ pub async fn run(
                 d.emit(&ev);
                 d.dispatch_events();
             }
-            Some(msg) = next_check(&mut check_rx) => shared.daemon.borrow_mut().on_check(msg),
+            Some(msg) = next_check(&mut check_rx) => {
+                let mut d = shared.daemon.borrow_mut();
+                needs_turn = d.on_check(msg);
+                // Results that arrived together are taken together.
+                if let Some(rx) = check_rx.as_mut() {
+                    for _ in 0..256 {
+                        let Ok(msg) = rx.try_recv() else { break };
+                        needs_turn |= d.on_check(msg);
+                    }
+                }
+            }
             () = sleep => {}
         }
     }
