@@ -281,3 +281,75 @@ fn shutdown_reload_version_and_unknown() {
     let (out, code) = run("stop x", vec![("supervisor.getVersion", Err(CallError::Unauthorized))]);
     assert_eq!((out.as_str(), code), ("Server requires authentication\n", 1));
 }
+
+/// `health`, `wait` and `graph` (ours), with our daemon's `ext.*` and
+/// against a daemon without it.
+#[test]
+fn health_wait_and_graph() {
+    let unknown = || fault(1, "UNKNOWN_METHOD");
+    let mut unhealthy = info("web", "web", 20, "RUNNING", "pid 42, uptime 0:00:05");
+    if let Value::Struct(m) = &mut unhealthy {
+        m.push(("ext_health".into(), Value::from("unhealthy")));
+        m.push(("ext_health_failures".into(), Value::Int(3)));
+        m.push(("ext_health_output".into(), Value::from("HTTP 500")));
+    }
+    let ext = Ok(Value::Array(vec![info("db", "db", 20, "RUNNING", "pid 42"), unhealthy]));
+    let (out, code) = run("health", vec![("ext.getAllProcessInfo", ext)]);
+    assert_eq!(out, "db: running\nweb: unhealthy (3 failures: HTTP 500)\n");
+    assert_eq!(code, exit::GENERIC);
+    // A daemon without ext.*: states only.
+    let plain = Ok(Value::Array(vec![
+        info("db", "db", 20, "RUNNING", "pid 42"),
+        info("web", "web", 10, "STARTING", ""),
+    ]));
+    let (out, code) = run(
+        "health db",
+        vec![("ext.getAllProcessInfo", unknown()), ("supervisor.getAllProcessInfo", plain)],
+    );
+    assert_eq!((out.as_str(), code), ("db: running\n", 0));
+    let (out, code) =
+        run("health nosuch", vec![("ext.getAllProcessInfo", Ok(Value::Array(vec![])))]);
+    assert_eq!((out.as_str(), code), ("nosuch: ERROR (no such process)\n", exit::GENERIC));
+
+    let (out, code) = run("wait --timeout 5 web", vec![("ext.waitReady", Ok(Value::Bool(true)))]);
+    assert_eq!((out.as_str(), code), ("", 0));
+    let late = fault(30, "FAILED: not ready: web (STARTING)");
+    let (out, code) = run("wait --timeout 5 web", vec![("ext.waitReady", late)]);
+    assert_eq!((out.as_str(), code), ("not ready: web (STARTING)\n", exit::GENERIC));
+    let (out, code) = run("wait --timeout x web", vec![]);
+    assert!(out.starts_with("Error: --timeout needs a number of seconds"), "{out}");
+    assert_eq!(code, exit::INVALID_ARGS);
+    let plain = Ok(Value::Array(vec![info("web", "web", 10, "STARTING", "")]));
+    let (out, code) = run(
+        "wait --timeout 0 web",
+        vec![("ext.waitReady", unknown()), ("supervisor.getAllProcessInfo", plain)],
+    );
+    assert_eq!((out.as_str(), code), ("not ready: web (STARTING)\n", exit::GENERIC));
+
+    let graph = Ok(Value::Array(vec![
+        Value::structure([
+            ("name", Value::from("db")),
+            ("group", Value::from("db")),
+            ("depends_on", Value::Array(vec![])),
+            ("dependents", Value::Array(vec![Value::from("web")])),
+            ("binding", Value::from("none")),
+        ]),
+        Value::structure([
+            ("name", Value::from("web")),
+            ("group", Value::from("web")),
+            (
+                "depends_on",
+                Value::Array(vec![Value::structure([
+                    ("target", Value::from("db")),
+                    ("condition", Value::from("running")),
+                ])]),
+            ),
+            ("dependents", Value::Array(vec![])),
+            ("binding", Value::from("restart")),
+        ]),
+    ]));
+    let (out, code) = run("graph", vec![("ext.getDependencyGraph", graph)]);
+    assert_eq!((out.as_str(), code), ("db\nweb -> db (running) [binding: restart]\n", 0));
+    let (out, code) = run("graph", vec![("ext.getDependencyGraph", unknown())]);
+    assert!(out.contains("needs a daemon with the extension API") && code == 1, "{out}");
+}
