@@ -79,6 +79,9 @@ pub struct SpawnSpec {
     /// A descriptor to give the child as its stdin instead of a pipe (the
     /// shared socket of an fcgi program).
     pub stdin_fd: Option<Arc<OwnedFd>>,
+    /// A descriptor the child gets as fd N besides its stdio (`(N, fd)`,
+    /// N at least 3): the write end of a `ready_check=fd:N` pipe.
+    pub extra_fd: Option<(RawFd, Arc<OwnedFd>)>,
 }
 
 /// A started child and the parent's ends of its pipes.
@@ -175,6 +178,8 @@ struct ChildPlan {
     exec_prefix: Vec<u8>,
     /// The fds that become 0, 1 and 2.
     stdio: [RawFd; 3],
+    /// A further fd and the number it becomes (at least 3).
+    extra: Option<(RawFd, RawFd)>,
     /// With a shared fd table (CLONE_FILES): the lowest fd the child drops
     /// while taking its private copy of the table.
     unshare_from: Option<u32>,
@@ -212,7 +217,7 @@ fn child_exec(plan: &ChildPlan, argv: &[*const libc::c_char], envp: &[*const lib
         libc::setpgid(0, 0);
         if let Some(from) = plan.unshare_from {
             // The table is still the daemon's: take a private copy of only
-            // the fds below `from` (0-2 and the three slots), so the copy
+            // the fds below `from` (0-2 and the four slots), so the copy
             // costs the same with ten thousand fds open as with ten.
             if libc::syscall(libc::SYS_close_range, from, u32::MAX, libc::CLOSE_RANGE_UNSHARE) != 0
                 && libc::unshare(libc::CLONE_FILES) != 0
@@ -220,6 +225,18 @@ fn child_exec(plan: &ChildPlan, argv: &[*const libc::c_char], envp: &[*const lib
                 libc::_exit(127);
             }
         }
+        // The extra fd's source goes high first too (before anything below
+        // is changed).
+        let extra_high = match plan.extra {
+            Some((src, _)) => {
+                let h = libc::fcntl(src, libc::F_DUPFD_CLOEXEC, 10);
+                if h < 0 {
+                    libc::_exit(127);
+                }
+                h
+            }
+            None => -1,
+        };
         // Move the three sources above 2 first, so that none is clobbered by
         // an earlier dup2 when supervisord itself runs with 0-2 closed.
         let mut high = [0; 3];
@@ -236,6 +253,18 @@ fn child_exec(plan: &ChildPlan, argv: &[*const libc::c_char], envp: &[*const lib
         }
         // Close every inherited fd above 2 at exec.
         libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, libc::CLOSE_RANGE_CLOEXEC);
+        // Then the extra fd at its number, kept across exec (the stdio
+        // copies above it are no longer needed).
+        if let Some((_, target)) = plan.extra {
+            let ok = if extra_high == target {
+                libc::fcntl(target, libc::F_SETFD, 0) == 0
+            } else {
+                libc::dup2(extra_high, target) == target
+            };
+            if !ok {
+                libc::_exit(127);
+            }
+        }
         match &plan.user {
             UserSwitch::Keep => {}
             UserSwitch::Fail { .. } => child_fail(&[&plan.setuid_prefix], None),
@@ -276,11 +305,12 @@ fn child_exec(plan: &ChildPlan, argv: &[*const libc::c_char], envp: &[*const lib
     }
 }
 
-/// Three fds low in the table, always open (on /dev/null between spawns),
-/// through which a child gets its stdio.
+/// Four fds low in the table, always open (on /dev/null between spawns),
+/// through which a child gets its stdio and its `fd:N` readiness pipe.
 #[derive(Debug, Clone, Copy)]
 struct StdioSlots {
-    fds: [RawFd; 3],
+    /// stdin, stdout, stderr and the extra fd.
+    fds: [RawFd; 4],
     devnull: RawFd,
 }
 
@@ -299,7 +329,7 @@ fn stdio_slots() -> Option<StdioSlots> {
         // Lowest free fds first; any of 0-2 that was closed stays filled
         // with /dev/null (a child's dup2 onto 0-2 must not hit a slot).
         let mut got = Vec::new();
-        while got.len() < 4 {
+        while got.len() < 5 {
             let fd = open()?;
             if fd > 2 {
                 got.push(fd);
@@ -309,7 +339,7 @@ fn stdio_slots() -> Option<StdioSlots> {
             // SAFETY: fcntl(2) on an fd just opened here.
             unsafe { libc::fcntl(*fd, libc::F_SETFD, libc::FD_CLOEXEC) };
         }
-        Some(StdioSlots { fds: [got[0], got[1], got[2]], devnull: got[3] })
+        Some(StdioSlots { fds: [got[0], got[1], got[2], got[3]], devnull: got[4] })
     })
 }
 
@@ -418,6 +448,7 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
             .unwrap_or_default(),
         exec_prefix: format!("supervisor: couldn't exec {argv0}: ").into_bytes(),
         stdio: [stdin_raw, out_w.as_raw_fd(), stderr_raw],
+        extra: spec.extra_fd.as_ref().map(|(n, fd)| (fd.as_raw_fd(), *n)),
         unshare_from: None,
     };
     let argv_ptrs: Vec<*const libc::c_char> =
@@ -451,9 +482,16 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
             // reserved for this and never handed out elsewhere.
             ok &= unsafe { libc::dup2(*src, slot) } == slot;
         }
+        if let Some((src, _)) = plan.extra {
+            // SAFETY: as above, into the fourth slot.
+            ok &= unsafe { libc::dup2(src, sl.fds[3]) } == sl.fds[3];
+        }
         if ok {
-            plan.stdio = sl.fds;
-            plan.unshare_from = Some(sl.fds[2] as u32 + 1);
+            plan.stdio = [sl.fds[0], sl.fds[1], sl.fds[2]];
+            if let Some((_, n)) = plan.extra {
+                plan.extra = Some((sl.fds[3], n));
+            }
+            plan.unshare_from = Some(sl.fds[3] as u32 + 1);
             flags |= libc::CLONE_FILES;
         }
     }
@@ -664,6 +702,7 @@ mod tests {
             user: UserSwitch::Keep,
             redirect_stderr: false,
             stdin_fd: None,
+            extra_fd: None,
         }
     }
 

@@ -390,6 +390,7 @@ pub fn exec_spec(program: &SpawnSpec, command: &str) -> SpawnSpec {
         argv: vec!["/bin/sh".into(), "-c".into(), command.into()],
         redirect_stderr: true,
         stdin_fd: None,
+        extra_fd: None,
         ..program.clone()
     }
 }
@@ -461,6 +462,28 @@ impl Daemon {
         let Daemon { sv, checks: c, .. } = self;
         let pc = &mut sv.process_mut(id).ext.checks;
         c.ready_probe(pc, pid, probe.clone(), exec, interval, timeout);
+    }
+
+    /// `ready_check=fd:N`: the first line the child writes on the pipe
+    /// makes it ready; an end of file without one never does.
+    pub(super) fn watch_ready_fd(&mut self, id: ProcId, pid: u32, read_end: std::os::fd::OwnedFd) {
+        let tx = self.checks.tx.clone();
+        let task = tokio::task::spawn_local(async move {
+            let Ok(mut rx) = tokio::net::unix::pipe::Receiver::from_owned_fd(read_end) else {
+                return;
+            };
+            let mut buf = [0u8; 512];
+            while let Ok(n) = rx.read(&mut buf).await {
+                if n == 0 {
+                    return;
+                }
+                if buf[..n].contains(&b'\n') {
+                    let _ = tx.send(CheckMsg::Ready(pid));
+                    return;
+                }
+            }
+        });
+        self.sv.process_mut(id).ext.checks.tasks.push(task.abort_handle());
     }
 
     /// A process changed state: its checks follow (readiness while

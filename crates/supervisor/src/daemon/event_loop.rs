@@ -259,6 +259,7 @@ impl Daemon {
             Runtime::new(output::log_paths(p, &s.childlogdir, &s.identifier))
         });
         self.sv.groups.push(group);
+        self.has_deps = self.sv.has_deps();
         self.emit(&Event::GroupAdded { group: name });
         true
     }
@@ -286,6 +287,7 @@ impl Daemon {
         self.pools.retain(|(n, _)| *n != g.config.name);
         self.refresh_log_subscribed();
         self.fcgi.retain(|(n, _)| *n != g.config.name);
+        self.has_deps = self.sv.has_deps();
         self.emit(&Event::GroupRemoved { group: g.config.name });
     }
 
@@ -490,9 +492,34 @@ impl Daemon {
                 return out;
             }
         };
-        match sv_sys::process::spawn(&spec) {
+        // `ready_check=fd:N`: the child writes a line on fd N when ready.
+        let mut spec = spec;
+        let ready_pipe = match cfg.checks.ready_check {
+            sv_config::checks::ReadyCheck::Fd(n) => {
+                match nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC) {
+                    Ok((r, w)) => {
+                        spec.extra_fd = Some((n, std::sync::Arc::new(w)));
+                        Some(r)
+                    }
+                    Err(e) => {
+                        let msg = format!("could not make the ready pipe of '{}': {e}", cfg.name);
+                        self.sv.process_mut(id).spawn_failed(msg, now, &mut out);
+                        return out;
+                    }
+                }
+            }
+            _ => None,
+        };
+        let spawned = sv_sys::process::spawn(&spec);
+        // Our copy of the pipe's write end goes: EOF then means the child
+        // closed it.
+        spec.extra_fd = None;
+        match spawned {
             Err(e) => self.sv.process_mut(id).spawn_failed(e.message(&cfg.name), now, &mut out),
             Ok(sp) => {
+                if let Some(r) = ready_pipe {
+                    self.watch_ready_fd(id, sp.pid, r);
+                }
                 let [out_tail, err_tail] = tails;
                 let pumps = [
                     ("stdout", sp.stdout, &out_file, &cfg.stdout, out_tail),

@@ -120,5 +120,6 @@ pub fn prepare(cfg: &ProcessConfig, ctx: &SpawnContext) -> Result<SpawnSpec, Com
         user: cfg.uid.map_or(UserSwitch::Keep, resolve_user),
         redirect_stderr: cfg.redirect_stderr,
         stdin_fd: None,
+        extra_fd: None,
     })
 }

@@ -177,7 +177,11 @@ pub fn status_page(shared: &Rc<Shared>, message: Option<&str>) -> String {
              <a href=\"logtail/{q}/stderr\" target=\"_blank\">Tail -f Stderr</a></td></tr>\n",
             if i % 2 == 1 { " class=\"shade\"" } else { "" },
             escape(&v.state.name().to_lowercase()),
-            escape(&v.description),
+            match &v.checks {
+                // Readiness and health, for processes that use them.
+                Some(c) => format!("{} <span class=\"checks\">({})</span>", escape(&v.description), escape(c)),
+                None => escape(&v.description),
+            },
             escape(ns),
             link(ns, "clearlog", "Clear Log"),
         ));

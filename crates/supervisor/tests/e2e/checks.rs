@@ -455,3 +455,21 @@ fn supervisord_notifies_systemd_and_keeps_the_socket_from_children() {
     assert_eq!(&buf[..n], b"STOPPING=1");
     assert_eq!(d.wait_exit(T), 0);
 }
+
+/// `ready_check=fd:N` (s6's protocol): ready at the first line written on
+/// fd N, which only that program gets.
+#[test]
+fn fd_readiness() {
+    let env = Env::new();
+    let conf = "[program:f]\ncommand=sh -c 'sleep 1; echo ready >&5; exec sleep 1000'\n\
+                ready_check=fd:5\nstartsecs=0\n\
+                [program:silent]\ncommand=sh -c 'exec 5>&-; sleep 1000'\nready_check=fd:5\n\
+                ready_timeout=2\nstartsecs=0\nstartretries=0\n";
+    let d = Running::start(&env, conf);
+    d.wait_for("spawned: 'f'", T);
+    let t0 = Instant::now();
+    d.wait_for("success: f entered RUNNING state, process is ready (fd:5)", T);
+    d.check(t0.elapsed() >= Duration::from_millis(700), "not before the line");
+    // Closing the fd without a line is never ready.
+    d.wait_for("gave up: silent entered FATAL state", T);
+}

@@ -155,6 +155,29 @@ pub struct ProcessRow {
     pub state: ProcessState,
     /// The reference's description (`pid 1, uptime 0:00:05`).
     pub description: String,
+    /// Readiness and health (`ready, healthy`), for a process that uses
+    /// those keys.
+    pub checks: Option<String>,
+}
+
+/// `ready`/`not ready`, `healthy`/`unhealthy`, for the status page.
+fn checks_text(p: &Process<crate::daemon::event_loop::Runtime>) -> Option<String> {
+    let c = &p.config.checks;
+    let mut parts = Vec::new();
+    if c.ready_check != sv_config::checks::ReadyCheck::None && p.state().is_running() {
+        parts.push(if p.state() == ProcessState::Running || p.ready {
+            "ready"
+        } else {
+            "not ready"
+        });
+    }
+    if c.health.is_some() && p.state() == ProcessState::Running {
+        match p.health.state {
+            sv_core::process::HealthState::Unknown => {}
+            s => parts.push(s.name()),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// Every process, sorted by group then name, as the status page shows it.
@@ -168,6 +191,7 @@ pub fn process_rows(d: &Daemon) -> Vec<ProcessRow> {
                 namespec: namespec::make(&d.sv.groups[id.group].config.name, &p.config.name),
                 state: p.state(),
                 description: describe(p, int32(p.laststart_wall), int32(p.laststop_wall), now),
+                checks: checks_text(p),
             }
         })
         .collect()
