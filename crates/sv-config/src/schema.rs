@@ -1,6 +1,9 @@
 //! Which keys each section type knows, and "did you mean" suggestions for the
 //! ones it does not (a mistyped key is the most common configuration bug, and
 //! the reference ignores it silently).
+//!
+//! Longer than our other files on purpose: most of it is [`KEYS`], one row
+//! per key, which is meant to be read (and extended) in one place.
 
 /// The kinds of section, for the table of keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

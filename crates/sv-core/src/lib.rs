@@ -30,3 +30,5 @@ mod tests;
 
 #[cfg(test)]
 mod checks_tests;
+#[cfg(test)]
+mod state_table_tests;

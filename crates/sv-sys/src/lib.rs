@@ -9,7 +9,8 @@
 //!   reaping, signalling;
 //! * [`daemon`]: detaching, rlimits, umask, pid;
 //! * [`errno`]: errno names for the reference's messages;
-//! * [`notify`]: the sd_notify socket children report readiness on.
+//! * [`notify`]: the sd_notify socket children report readiness on;
+//! * [`socket`]: the listening sockets of fcgi programs.
 #![allow(unsafe_code)]
 
 pub mod daemon;
@@ -17,6 +18,7 @@ pub mod errno;
 pub mod host;
 pub mod notify;
 pub mod process;
+pub mod socket;
 pub mod syslog;
 
 pub use host::RealHost;

@@ -1,13 +1,19 @@
 //! From a process configuration to a [`SpawnSpec`]: the command split and
 //! resolved on PATH with the reference's checks and messages, and the child's
-//! environment.
+//! environment; and the daemon's one spawner ([`Daemon::spawn`]), which
+//! starts the child and its pipe readers.
 
 use std::os::unix::fs::PermissionsExt;
 
 use sv_config::ProcessConfig;
 use sv_config::pyrepr::py_repr;
 use sv_core::cmdline::split_command;
+use sv_core::process::{Effect, Now};
+use sv_core::supervisor::ProcId;
 use sv_sys::process::{SpawnSpec, UserSwitch, resolve_user};
+
+use super::event_loop::Daemon;
+use super::output::{self, Pump};
 
 /// What every child's environment starts from.
 pub struct SpawnContext {
@@ -122,4 +128,138 @@ pub fn prepare(cfg: &ProcessConfig, ctx: &SpawnContext) -> Result<SpawnSpec, Com
         stdin_fd: None,
         extra_fd: None,
     })
+}
+
+impl Daemon {
+    /// Starts the child of `id`; returns the model's effects.
+    pub(super) fn spawn(&mut self, id: ProcId, now: Now) -> Vec<Effect> {
+        let mut out = Vec::new();
+        let cfg = self.sv.process(id).config.clone();
+        // An fcgi group's socket, opened again if it was closed while the
+        // group was idle.
+        let group_cfg = &self.sv.groups[id.group].config;
+        if matches!(group_cfg.kind, sv_config::GroupKind::FastCgi { .. })
+            && !self.fcgi.iter().any(|(n, _)| *n == group_cfg.name)
+        {
+            let group_cfg = group_cfg.clone();
+            if let Err(e) = self.open_fcgi_socket(&group_cfg) {
+                self.sv.process_mut(id).spawn_failed(e.0, now, &mut out);
+                return out;
+            }
+        }
+        let spec = match prepare(&cfg, &self.ctx) {
+            Ok(mut spec) => {
+                let group = &self.sv.groups[id.group].config.name;
+                spec.stdin_fd =
+                    self.fcgi.iter().find(|(n, _)| n == group).map(|(_, fd)| fd.clone());
+                self.notify_env(&cfg, &mut spec.env);
+                spec
+            }
+            Err(e) => {
+                self.sv.process_mut(id).spawn_failed(e.message().to_owned(), now, &mut out);
+                return out;
+            }
+        };
+        let rt = &self.sv.process(id).ext;
+        let files = output::open_log(rt.paths.stdout.as_deref(), &cfg.stdout).and_then(|o| {
+            output::open_log(rt.paths.stderr.as_deref(), &cfg.stderr).map(|e| (o, e))
+        });
+        let tails = [rt.tails[0].clone(), rt.tails[1].clone()];
+        let (out_file, err_file) = match files {
+            Ok(f) => f,
+            Err(e) => {
+                let name = e.raw_os_error().and_then(sv_sys::errno::name).unwrap_or("EUNKNOWN");
+                let msg = format!("unknown error making dispatchers for '{}': {name}", cfg.name);
+                self.sv.process_mut(id).spawn_failed(msg, now, &mut out);
+                return out;
+            }
+        };
+        // `ready_check=fd:N`: the child writes a line on fd N when ready.
+        let mut spec = spec;
+        let ready_pipe = match cfg.checks.ready_check {
+            sv_config::checks::ReadyCheck::Fd(n) => {
+                match nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC) {
+                    Ok((r, w)) => {
+                        spec.extra_fd = Some((n, std::sync::Arc::new(w)));
+                        Some(r)
+                    }
+                    Err(e) => {
+                        let msg = format!("could not make the ready pipe of '{}': {e}", cfg.name);
+                        self.sv.process_mut(id).spawn_failed(msg, now, &mut out);
+                        return out;
+                    }
+                }
+            }
+            _ => None,
+        };
+        let spawned = sv_sys::process::spawn(&spec);
+        // Our copy of the pipe's write end goes: EOF then means the child
+        // closed it.
+        spec.extra_fd = None;
+        match spawned {
+            Err(e) => self.sv.process_mut(id).spawn_failed(e.message(&cfg.name), now, &mut out),
+            Ok(sp) => {
+                if let Some(r) = ready_pipe {
+                    self.watch_ready_fd(id, sp.pid, r);
+                }
+                let [out_tail, err_tail] = tails;
+                let pumps = [
+                    ("stdout", sp.stdout, &out_file, &cfg.stdout, out_tail),
+                    ("stderr", sp.stderr, &err_file, &cfg.stderr, err_tail),
+                ];
+                let group_name = self.sv.groups[id.group].config.name.clone();
+                let is_listener = self.pools.iter().any(|(n, _)| *n == group_name);
+                for (channel, fd, file, stream, tx) in pumps {
+                    if let Some(fd) = fd {
+                        let protocol = (is_listener && channel == "stdout")
+                            .then(|| (self.listener_tx.clone(), group_name.clone()));
+                        // A listener's stdout carries the protocol: no events, no capture.
+                        let plain = protocol.is_none();
+                        let events = plain.then(|| output::EventSink {
+                            tx: self.event_tx.clone(),
+                            group: group_name.clone(),
+                            pid: sp.pid,
+                            log_events: stream.events_enabled,
+                            subscribed: self.log_subscribed.clone(),
+                        });
+                        let capture = (plain && stream.capture_maxbytes > 0).then(|| {
+                            sv_core::capture::Capture::new(
+                                usize::try_from(stream.capture_maxbytes).unwrap_or(0),
+                            )
+                        });
+                        let pump = Pump {
+                            name: cfg.name.clone(),
+                            channel,
+                            file: file.clone(),
+                            strip_ansi: self.strip_ansi,
+                            syslog: stream.syslog,
+                            logger: self.logger.clone(),
+                            tx,
+                            protocol,
+                            events,
+                            capture,
+                            ready: match &cfg.checks.ready_check {
+                                sv_config::checks::ReadyCheck::Log(re) if plain => {
+                                    Some(output::LogReady::new(
+                                        re.clone(),
+                                        sp.pid,
+                                        self.checks.tx.clone(),
+                                    ))
+                                }
+                                _ => None,
+                            },
+                        };
+                        tokio::task::spawn_local(output::pump(fd, pump));
+                    }
+                }
+                let rt = &mut self.sv.process_mut(id).ext;
+                rt.stdout = Some(out_file);
+                rt.stderr = Some(err_file);
+                rt.stdin = sp.stdin;
+                self.sv.process_mut(id).spawned(sp.pid, &mut out);
+                self.start_ready_checks(id, sp.pid, &spec);
+            }
+        }
+        out
+    }
 }
