@@ -43,7 +43,7 @@ impl Probe {
 
 /// A regular expression matched against each line of a program's output.
 #[derive(Debug, Clone)]
-pub struct LogPattern(pub regex::bytes::Regex);
+pub struct LogPattern(pub regex_lite::Regex);
 
 impl PartialEq for LogPattern {
     fn eq(&self, other: &Self) -> bool {
@@ -239,6 +239,19 @@ impl Default for Checks {
 }
 
 impl Checks {
+    /// `Checks::default()`, one allocation shared by every process that
+    /// uses none of these settings.
+    pub fn unused() -> std::sync::Arc<Checks> {
+        static UNUSED: std::sync::LazyLock<std::sync::Arc<Checks>> =
+            std::sync::LazyLock::new(|| std::sync::Arc::new(Checks::default()));
+        UNUSED.clone()
+    }
+
+    /// Shared as [`Checks::unused`] when it is the default.
+    pub fn shared(self) -> std::sync::Arc<Checks> {
+        if self == Checks::default() { Checks::unused() } else { std::sync::Arc::new(self) }
+    }
+
     /// Whether the process uses any of these settings (only those show the
     /// extra members in process info).
     pub fn in_use(&self) -> bool {
@@ -320,7 +333,7 @@ pub fn ready_check(text: &str) -> Result<ReadyCheck, Invalid> {
         };
     }
     if let Some(pattern) = text.strip_prefix("log:") {
-        return regex::bytes::Regex::new(pattern)
+        return regex_lite::Regex::new(pattern)
             .map(|re| ReadyCheck::Log(LogPattern(re)))
             .map_err(|e| Invalid(format!("'{pattern}' is not a regular expression: {e}")));
     }

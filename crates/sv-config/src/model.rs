@@ -182,7 +182,9 @@ pub struct ProcessConfig {
     /// `SUPERVISOR_SERVER_URL` override.
     pub serverurl: Option<String>,
     /// Readiness, health and dependency settings (ours; none by default).
-    pub checks: crate::checks::Checks,
+    /// Shared: every copy of the configuration of a process points at one,
+    /// and every process that uses none of them at the same default.
+    pub checks: std::sync::Arc<crate::checks::Checks>,
 }
 
 /// The socket of an `[fcgi-program:x]`.

@@ -14,8 +14,9 @@ use crate::tests::{RUN, cfg, group, logs, start, states, t};
 
 fn ready_cfg(timeout: u64) -> sv_config::ProcessConfig {
     let mut c = cfg("db");
-    c.checks.ready_check = ReadyCheck::Probe(Probe::Tcp { host: "127.0.0.1".into(), port: 5 });
-    c.checks.ready_timeout = Some(Duration::from_secs(timeout));
+    let checks = std::sync::Arc::make_mut(&mut c.checks);
+    checks.ready_check = ReadyCheck::Probe(Probe::Tcp { host: "127.0.0.1".into(), port: 5 });
+    checks.ready_timeout = Some(Duration::from_secs(timeout));
     c
 }
 
@@ -92,7 +93,7 @@ fn an_exit_before_ready_is_a_failed_start() {
 
 fn health_cfg(action: HealthAction) -> sv_config::ProcessConfig {
     let mut c = cfg("web");
-    c.checks.health = Some(HealthCheck {
+    std::sync::Arc::make_mut(&mut c.checks).health = Some(HealthCheck {
         probe: Probe::Exec("true".into()),
         interval: Duration::from_secs(1),
         timeout: Duration::from_secs(1),
@@ -183,7 +184,8 @@ fn a_dependent_waits_pulls_in_and_starts_when_its_dependency_runs() {
         Supervisor::new(vec![group("db", 999, &[("db", 999)]), group("web", 1, &[("web", 1)])]);
     let (db, web) = (by_name(&s, "db"), by_name(&s, "web"));
     s.process_mut(db).config.autostart = false;
-    s.process_mut(web).config.checks.depends_on = vec![dep("db", Condition::Running)];
+    std::sync::Arc::make_mut(&mut s.process_mut(web).config.checks).depends_on =
+        vec![dep("db", Condition::Running)];
     let mut log = Vec::new();
     turn(&mut s, 0, &mut log);
     assert_eq!(s.process(web).held(), Some(&Held::Waiting("db (running)".into())));
@@ -223,7 +225,7 @@ fn a_failed_dependency_breaks_and_completed_successfully_waits_for_the_exit() {
     let (migrate, app) = (by_name(&s, "migrate"), by_name(&s, "app"));
     s.process_mut(migrate).config.startsecs = Duration::ZERO;
     s.process_mut(migrate).config.autorestart = sv_config::datatypes::AutoRestart::Never;
-    s.process_mut(app).config.checks.depends_on =
+    std::sync::Arc::make_mut(&mut s.process_mut(app).config.checks).depends_on =
         vec![dep("migrate", Condition::CompletedSuccessfully)];
     let mut log = Vec::new();
     turn(&mut s, 0, &mut log);
@@ -253,8 +255,9 @@ fn bindings_stop_and_restart_dependents() {
         let mut s =
             Supervisor::new(vec![group("db", 1, &[("db", 1)]), group("web", 2, &[("web", 2)])]);
         let (db, web) = (by_name(&s, "db"), by_name(&s, "web"));
-        s.process_mut(web).config.checks.depends_on = vec![dep("db", Condition::Running)];
-        s.process_mut(web).config.checks.binding = binding;
+        let checks = std::sync::Arc::make_mut(&mut s.process_mut(web).config.checks);
+        checks.depends_on = vec![dep("db", Condition::Running)];
+        checks.binding = binding;
         let mut log = Vec::new();
         turn(&mut s, 0, &mut log);
         turn(&mut s, 1001, &mut log);

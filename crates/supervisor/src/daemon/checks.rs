@@ -60,21 +60,52 @@ pub enum CheckMsg {
 /// Where checks send what they found.
 pub type CheckSender = mpsc::UnboundedSender<CheckMsg>;
 
-/// What a process's checks keep while it runs.
+/// What a process's checks keep while it runs: nothing (one pointer)
+/// until a check first needs it.
 #[derive(Debug, Default)]
-pub struct ProcChecks {
+pub struct ProcChecks(Option<Box<Kept>>);
+
+#[derive(Debug, Default)]
+struct Kept {
     tasks: Vec<AbortHandle>,
-    /// The last `STATUS=` it sent (ours: `ext_status_text`).
-    pub status_text: Option<String>,
-    /// When it last sent `WATCHDOG=1`.
-    pub watchdog_ping: Rc<Cell<Option<Instant>>>,
+    status_text: Option<String>,
+    watchdog_ping: Rc<Cell<Option<Instant>>>,
 }
 
 impl ProcChecks {
+    fn kept(&mut self) -> &mut Kept {
+        self.0.get_or_insert_with(Box::default)
+    }
+
+    fn add_task(&mut self, task: AbortHandle) {
+        self.kept().tasks.push(task);
+    }
+
+    /// The last `STATUS=` it sent (ours: `ext_status_text`).
+    pub fn status_text(&self) -> Option<&str> {
+        self.0.as_ref().and_then(|k| k.status_text.as_deref())
+    }
+
+    fn set_status_text(&mut self, text: String) {
+        self.kept().status_text = Some(text);
+    }
+
+    /// When it last sent `WATCHDOG=1`.
+    fn last_ping(&self) -> Option<Instant> {
+        self.0.as_ref().and_then(|k| k.watchdog_ping.get())
+    }
+
+    /// `WATCHDOG=1` now.
+    fn ping(&mut self) {
+        self.kept().watchdog_ping.set(Some(Instant::now()));
+    }
+
     /// Ends every check task of the process.
     pub fn stop_all(&mut self) {
-        for t in self.tasks.drain(..) {
-            t.abort();
+        if let Some(k) = self.0.as_mut() {
+            for t in k.tasks.drain(..) {
+                t.abort();
+            }
         }
     }
 }
@@ -195,7 +226,7 @@ impl Checks {
                 tokio::time::sleep(interval).await;
             }
         });
-        pc.tasks.push(task.abort_handle());
+        pc.add_task(task.abort_handle());
     }
 
     /// Checks the health of the child `pid` every `interval` after
@@ -224,14 +255,14 @@ impl Checks {
                 next = slot(next + interval);
             }
         });
-        pc.tasks.push(task.abort_handle());
+        pc.add_task(task.abort_handle());
     }
 
     /// Expects `WATCHDOG=1` from the child `pid` at least every `every`,
     /// counting from now; reports when one was missed.
     pub fn watchdog(&self, pc: &mut ProcChecks, pid: u32, every: Duration) {
-        pc.watchdog_ping.set(Some(Instant::now()));
-        let ping = pc.watchdog_ping.clone();
+        pc.ping();
+        let ping = pc.kept().watchdog_ping.clone();
         let tx = self.tx.clone();
         let task = tokio::task::spawn_local(async move {
             loop {
@@ -243,7 +274,7 @@ impl Checks {
                 }
             }
         });
-        pc.tasks.push(task.abort_handle());
+        pc.add_task(task.abort_handle());
     }
 
     fn runner(&self, exec: Option<SpawnSpec>) -> Runner {
@@ -483,7 +514,7 @@ impl Daemon {
                 }
             }
         });
-        self.sv.process_mut(id).ext.checks.tasks.push(task.abort_handle());
+        self.sv.process_mut(id).ext.checks.add_task(task.abort_handle());
     }
 
     /// A process changed state: its checks follow (readiness while
@@ -574,10 +605,10 @@ impl Daemon {
                 }
                 let pc = &mut self.sv.process_mut(id).ext.checks;
                 if let Some(status) = m.status {
-                    pc.status_text = Some(status);
+                    pc.set_status_text(status);
                 }
                 if m.watchdog {
-                    pc.watchdog_ping.set(Some(Instant::now()));
+                    pc.ping();
                 }
                 if m.trigger {
                     self.watchdog_expired(id, true, &mut fx);
@@ -597,7 +628,7 @@ impl Daemon {
         if p.state() != ProcessState::Running {
             return;
         }
-        let late = p.ext.checks.watchdog_ping.get().is_none_or(|t| t.elapsed() >= every);
+        let late = p.ext.checks.last_ping().is_none_or(|t| t.elapsed() >= every);
         if !late && !trigger {
             return;
         }

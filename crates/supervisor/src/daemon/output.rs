@@ -164,7 +164,7 @@ impl LogReady {
             let complete = line.ends_with(b"\n");
             if complete || line.len() >= MAX_LINE {
                 let text = line.strip_suffix(b"\n").unwrap_or(&line);
-                if self.pattern.0.is_match(text) {
+                if self.pattern.0.is_match(&String::from_utf8_lossy(text)) {
                     self.done.set(true);
                     let _ = self.tx.send(super::checks::CheckMsg::Ready(self.pid));
                     line.clear();

@@ -210,7 +210,7 @@ impl Loader<'_> {
             else {
                 continue;
             };
-            let checks = self.checks(s, &c);
+            let checks = self.checks(s, &c).shared();
             programs.push(ProcessConfig {
                 name,
                 group: group_name.to_owned(),

@@ -310,7 +310,7 @@ fn checks_and_dependency_errors() {
     assert_eq!(web.checks.depends_on[1].condition, Condition::Started);
     assert_eq!(web.checks.binding, Binding::Restart);
     assert!(!cache.checks.in_use() && web.checks.in_use());
-    assert_eq!(cache.checks, crate::checks::Checks::default());
+    assert_eq!(*cache.checks, crate::checks::Checks::default());
 
     let error_at = |text: &str| -> (String, usize) {
         let f = load(text).unwrap_err();

@@ -118,7 +118,7 @@ fn ext_info(p: &Process<crate::daemon::event_loop::Runtime>) -> Option<ExtInfo<'
         e.health_output = Some(p.health.output.as_str().into());
     }
     if c.wants_notify() {
-        e.status_text = Some(p.ext.checks.status_text.as_deref().unwrap_or_default().into());
+        e.status_text = Some(p.ext.checks.status_text().unwrap_or_default().into());
     }
     Some(e)
 }
