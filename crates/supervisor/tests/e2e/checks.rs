@@ -87,6 +87,18 @@ fn helpers(env: &Env) {
     );
 }
 
+/// `GET path` on the daemon's unix socket; the whole answer.
+fn http_get(env: &Env, path: &str) -> String {
+    use std::io::{Read, Write};
+    let sock = format!("{}/supervisor.sock", env.dir());
+    let mut s = std::os::unix::net::UnixStream::connect(sock).expect("connect");
+    s.set_read_timeout(Some(T)).expect("timeout");
+    write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").expect("request");
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}
+
 fn py(env: &Env, script: &str, args: &str) -> String {
     format!("python3 {}/{script} {args}", env.dir())
 }
@@ -124,6 +136,8 @@ fn tcp_readiness_gates_running_and_start_waits_for_it() {
     );
     let info = c.info("db");
     d.check(int(&info, "state") == 20 && int(&info, "ext_ready") == 1, "RUNNING, ready");
+    let page = http_get(&env, "/");
+    d.check(page.contains("(ready)"), "the status page shows readiness");
     ctl(&env, &d, &["stop", "db"]);
     let t0 = Instant::now();
     let (out, code) = ctl(&env, &d, &["start", "db"]);
@@ -228,6 +242,7 @@ fn depends_on_order_waiting_and_pull_in() {
     let mut c = Conn::open(&env);
     let info = c.info("web");
     d.check(int(&info, "state") == 0, "waiting is STOPPED");
+    d.check(http_get(&env, "/").contains("Waiting for db (running)"), "the page shows it");
     d.check(text(&info, "description") == "Waiting for db (running)", "the description");
     d.check(text(&info, "ext_waiting_for") == "db (running)", "ext_waiting_for");
     let (out, code) = ctl(&env, &d, &["status", "web"]);
