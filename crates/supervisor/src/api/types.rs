@@ -256,16 +256,23 @@ impl Reply for ProcessInfo<'_> {
     }
 }
 
-/// `getAllProcessInfo`'s answer: encoded straight into the reply, with no
-/// tree of values for a list that is large and asked for often.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProcessInfos<'a>(pub Vec<ProcessInfo<'a>>);
+/// `getAllProcessInfo`'s answer: each process's info made and encoded
+/// straight into the reply, one at a time, with no list of them and no tree
+/// of values for an answer that is large and asked for often.
+pub struct ProcessInfos<'a>(pub Box<dyn Iterator<Item = ProcessInfo<'a>> + 'a>);
+
+impl<'a> ProcessInfos<'a> {
+    /// The infos `items` yields.
+    pub fn new(items: impl Iterator<Item = ProcessInfo<'a>> + 'a) -> Self {
+        ProcessInfos(Box::new(items))
+    }
+}
 
 impl Reply for ProcessInfos<'_> {
     fn into_value(self) -> Value {
-        let mut out = String::with_capacity(self.0.len() * 900 + 64);
+        let mut out = String::with_capacity(self.0.size_hint().0 * 900 + 64);
         sv_xmlrpc::begin_array(&mut out);
-        for info in &self.0 {
+        for info in self.0 {
             info.encode(&mut out);
         }
         sv_xmlrpc::end_array(&mut out);
@@ -675,7 +682,7 @@ mod tests {
         assert_eq!(ProcessInfo::from_value(&v), with_ext);
         let Value::Struct(members) = v else { panic!("a struct") };
         assert_eq!(members.len(), 16, "14 of the reference's and 2 of ours");
-        let raw = ProcessInfos(vec![info.clone()]).into_value();
+        let raw = ProcessInfos::new(std::iter::once(info.clone())).into_value();
         let Value::Raw(text) = raw else { panic!("raw") };
         let tree = sv_xmlrpc::encode_response(&Value::Array(vec![info.clone().into_value()]));
         assert!(tree.contains(&text), "the raw list encodes as the tree would");

@@ -74,7 +74,8 @@ pub struct Daemon {
     pub sv: Supervisor<Runtime>,
     /// The main log.
     pub logger: Rc<RefCell<Logger>>,
-    /// The configuration it runs.
+    /// The configuration it runs, without its groups (see `sv` and
+    /// `loaded_groups`).
     pub cfg: ServerConfig,
     /// The groups of the configuration last read (at startup or by
     /// `reloadConfig`), which `addProcessGroup` takes groups from.
@@ -154,7 +155,18 @@ impl Daemon {
         let daemon = Daemon {
             sv,
             logger,
-            cfg: cfg.clone(),
+            // Without its groups: those live in `sv` and `loaded_groups`
+            // (a third copy of every process's configuration would cost
+            // about a kilobyte per program).
+            cfg: ServerConfig {
+                configfile: cfg.configfile.clone(),
+                here: cfg.here.clone(),
+                supervisord: cfg.supervisord.clone(),
+                groups: Vec::new(),
+                servers: cfg.servers.clone(),
+                rpcinterfaces: cfg.rpcinterfaces.clone(),
+                serverurl: cfg.serverurl.clone(),
+            },
             loaded_groups: cfg.groups.clone(),
             overrides: sv_config::ServerOverrides::default(),
             pools: cfg

@@ -38,7 +38,7 @@ pub(super) fn get_process_info<'d>(d: &'d Daemon, name: &str) -> Result<ProcessI
 /// `ext.getAllProcessInfo`.
 pub(super) fn get_all_process_info(d: &Daemon) -> ProcessInfos<'_> {
     let now = int32(d.now().wall);
-    ProcessInfos(all_sorted(d).into_iter().map(|id| full_info(d, id, now)).collect())
+    ProcessInfos::new(all_sorted(d).into_iter().map(move |id| full_info(d, id, now)))
 }
 
 /// `ext.getDependencyGraph`.

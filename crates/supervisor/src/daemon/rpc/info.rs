@@ -132,7 +132,7 @@ pub(super) fn get_process_info<'d>(d: &'d Daemon, name: &str) -> Result<ProcessI
 /// `getAllProcessInfo`, sorted by group then name.
 pub(super) fn get_all_process_info(d: &Daemon) -> ProcessInfos<'_> {
     let now = int32(d.now().wall);
-    ProcessInfos(all_sorted(d).into_iter().map(|id| process_info(d, id, now)).collect())
+    ProcessInfos::new(all_sorted(d).into_iter().map(move |id| process_info(d, id, now)))
 }
 
 /// All processes sorted by group name, then process name.
