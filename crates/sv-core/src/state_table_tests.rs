@@ -6,6 +6,7 @@
 use crate::process::{Effect, Phase, Process};
 use crate::state::{ProcessState as S, WaitStatus};
 use crate::tests::*;
+use sv_config::checks::{Probe, ReadyCheck};
 use sv_config::datatypes::AutoRestart;
 
 /// What happens to a process.
@@ -29,9 +30,12 @@ pub(crate) enum Input {
     Killed,
     /// An operator sends it a signal.
     Signal,
+    /// Its readiness check passed (with `ready_check=tcp:...`; the time is
+    /// past `startsecs`, so a STARTING process becomes RUNNING).
+    Ready,
 }
 
-pub(crate) const INPUTS: [Input; 9] = [
+pub(crate) const INPUTS: [Input; 10] = [
     Input::Start,
     Input::Spawned,
     Input::SpawnFailed,
@@ -41,6 +45,7 @@ pub(crate) const INPUTS: [Input; 9] = [
     Input::ExitUnexpected,
     Input::Killed,
     Input::Signal,
+    Input::Ready,
 ];
 
 pub(crate) const STATES: [S; 8] =
@@ -114,6 +119,12 @@ pub(crate) fn apply(state: S, input: Input) -> (S, Vec<String>) {
             if p.signal(1, &mut fx).is_err() {
                 out.push("error".to_owned());
             }
+        }
+        Input::Ready => {
+            let checks = std::sync::Arc::make_mut(&mut p.config.checks);
+            checks.ready_check = ReadyCheck::Probe(Probe::Tcp { host: "h".into(), port: 1 });
+            p.mark_ready();
+            p.transition(now, RUN, &mut fx);
         }
     }
     for e in &fx {
@@ -206,6 +217,14 @@ const TABLE: &[(S, Input, S, &[&str])] = &[
 (S::Unknown, Input::ExitUnexpected, S::Exited, &[]),
 (S::Unknown, Input::Killed, S::Exited, &[]),
 (S::Unknown, Input::Signal, S::Unknown, &["signal 1"]),
+(S::Stopped, Input::Ready, S::Starting, &["spawn"]),
+(S::Starting, Input::Ready, S::Running, &[]),
+(S::Running, Input::Ready, S::Running, &[]),
+(S::Backoff, Input::Ready, S::Starting, &["spawn"]),
+(S::Stopping, Input::Ready, S::Stopping, &["kill 9"]),
+(S::Exited, Input::Ready, S::Starting, &["spawn"]),
+(S::Fatal, Input::Ready, S::Fatal, &[]),
+(S::Unknown, Input::Ready, S::Unknown, &[]),
 ];
 
 #[test]
