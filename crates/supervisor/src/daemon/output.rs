@@ -125,7 +125,7 @@ pub struct Pump {
     /// Capture mode, when `*_capture_maxbytes` > 0.
     pub capture: Option<sv_core::capture::Capture>,
     /// `ready_check=log:REGEX`: the lines are watched for the pattern.
-    pub ready: Option<LogReady>,
+    pub ready: Option<Box<LogReady>>,
 }
 
 /// Watches a child's output lines for its `ready_check=log:` pattern, as

@@ -240,11 +240,11 @@ impl Daemon {
                             capture,
                             ready: match &cfg.checks.ready_check {
                                 sv_config::checks::ReadyCheck::Log(re) if plain => {
-                                    Some(output::LogReady::new(
+                                    Some(Box::new(output::LogReady::new(
                                         re.clone(),
                                         sp.pid,
                                         self.checks.tx.clone(),
-                                    ))
+                                    )))
                                 }
                                 _ => None,
                             },
