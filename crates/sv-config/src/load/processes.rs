@@ -239,6 +239,10 @@ impl Loader<'_> {
             });
         }
         programs.sort_by(|a, b| a.priority.cmp(&b.priority).then_with(|| a.name.cmp(&b.name)));
+        // A section makes one process most of the time; the first push
+        // reserved room for four, which the configuration would keep for
+        // the whole run.
+        programs.shrink_to_fit();
         programs
     }
 }
