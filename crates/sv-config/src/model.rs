@@ -74,6 +74,11 @@ pub struct SupervisordConfig {
     pub directory: Option<String>,
     /// Strip ANSI escapes from child output.
     pub strip_ansi: bool,
+    /// Shut down when any program reaches FATAL (ours).
+    pub exit_on_fatal: bool,
+    /// How long a shutdown may take before what still runs gets SIGKILL
+    /// (ours; `None`: no limit, the reference's behaviour).
+    pub shutdown_timeout: Option<std::time::Duration>,
     /// Environment added to every child.
     pub environment: EnvPairs,
     /// Identifier of this instance.
@@ -181,6 +186,8 @@ pub struct ProcessConfig {
     pub environment: EnvPairs,
     /// `SUPERVISOR_SERVER_URL` override.
     pub serverurl: Option<String>,
+    /// Shut supervisord down when this program ends for good (ours).
+    pub essential: bool,
     /// Readiness, health and dependency settings (ours; none by default).
     /// Shared: every copy of the configuration of a process points at one,
     /// and every process that uses none of them at the same default.

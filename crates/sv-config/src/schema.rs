@@ -260,6 +260,20 @@ pub const KEYS: &[Key] = &[
         Some("false"),
         "Remove ANSI escape sequences from child logs.",
     ),
+    ext(
+        "exit_on_fatal",
+        &[Supervisord],
+        Expect::Boolean,
+        "false",
+        "Shut down when any program reaches FATAL, with its exit code (ours).",
+    ),
+    ext(
+        "shutdown_timeout",
+        &[Supervisord],
+        Expect::Range(0, 86_400),
+        "0",
+        "Seconds a shutdown may take before what still runs gets SIGKILL (0: no limit; ours).",
+    ),
     key(
         "environment",
         &[Supervisord],
@@ -494,6 +508,14 @@ pub const KEYS: &[Key] = &[
         "Variables added to the process's environment.",
     ),
     key("serverurl", PROCESS, Expect::Url, Some("AUTO"), "SUPERVISOR_SERVER_URL for the process."),
+    // Containers (ours; see docs/containers.md).
+    ext(
+        "essential",
+        PROCESS,
+        Expect::Boolean,
+        "false",
+        "When it ends for good (FATAL, or EXITED with no restart), supervisord shuts down with its exit code.",
+    ),
     // Readiness, health and dependencies (ours; see docs/dependencies-and-health.md).
     ext(
         "ready_check",

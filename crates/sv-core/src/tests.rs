@@ -46,6 +46,7 @@ pub(crate) fn cfg(name: &str) -> ProcessConfig {
         redirect_stderr: false,
         environment: vec![],
         serverurl: None,
+        essential: false,
         checks: Default::default(),
     }
 }

@@ -27,8 +27,9 @@ use super::spawner::SpawnContext;
 /// How the loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    /// Every process stopped after SIGTERM/SIGINT/SIGQUIT.
-    Shutdown,
+    /// Every process stopped after SIGTERM/SIGINT/SIGQUIT (exit 0), or
+    /// after an essential program ended (its exit code).
+    Shutdown(i32),
     /// Every process stopped after SIGHUP: start again with a fresh config.
     Restart,
 }
@@ -107,6 +108,12 @@ pub struct Daemon {
     pub check_rx: Option<tokio::sync::mpsc::UnboundedReceiver<checks::CheckMsg>>,
     /// Whether some process has `depends_on`.
     pub has_deps: bool,
+    /// The exit code of the essential program whose end started the
+    /// shutdown (ours; `None`: exit 0).
+    pub exit_code: Option<i32>,
+    /// When the shutdown began, and whether `shutdown_timeout` already
+    /// killed what was left.
+    shutdown_began: Option<(Instant, bool)>,
 }
 
 fn pool_for(config: &sv_config::GroupConfig) -> Option<sv_core::pool::Pool> {
@@ -187,6 +194,8 @@ impl Daemon {
             checks: checks::Checks::new(check_tx),
             check_rx: Some(check_rx),
             has_deps,
+            exit_code: None,
+            shutdown_began: None,
         };
         daemon.refresh_log_subscribed();
         daemon
@@ -404,6 +413,60 @@ impl Daemon {
             }
         }
         self.emit(&Event::ProcessState { to, from, process: name, group, pid, tries, expected });
+        self.fail_fast(id, to);
+    }
+
+    /// `essential` and `exit_on_fatal` (ours): a program that ends for good
+    /// (FATAL, or EXITED with no restart pending) while the daemon runs
+    /// shuts it down, to exit with the program's code. An operator's stop,
+    /// an update or a shutdown never ends a program that way.
+    fn fail_fast(&mut self, id: ProcId, to: ProcessState) {
+        let p = self.sv.process(id);
+        let over = match to {
+            ProcessState::Fatal => true,
+            ProcessState::Exited => !p.is_active(self.sv.mood),
+            _ => false,
+        };
+        let exit_on_fatal = to == ProcessState::Fatal && self.cfg.supervisord.exit_on_fatal;
+        if !over
+            || self.sv.mood != SupervisorState::Running
+            || !(p.config.essential || exit_on_fatal)
+        {
+            return;
+        }
+        let code = p.exit_code();
+        let why = if p.config.essential { "an essential program" } else { "exit_on_fatal" };
+        let line = format!(
+            "{} entered {} ({why}): shutting down, exit status {code}",
+            p.config.name,
+            to.name()
+        );
+        self.log(LogLevel::Warn, &line);
+        self.exit_code.get_or_insert(code);
+        self.sv.mood = SupervisorState::Shutdown;
+    }
+
+    /// `shutdown_timeout` (ours): that long after a shutdown began, what
+    /// still runs gets SIGKILL (its process group with `killasgroup`).
+    fn shutdown_deadline(&mut self) {
+        let Some(limit) = self.cfg.supervisord.shutdown_timeout else { return };
+        let began = *self.shutdown_began.get_or_insert((Instant::now(), false));
+        if began.1 || began.0.elapsed() < limit {
+            return;
+        }
+        self.shutdown_began = Some((began.0, true));
+        for id in self.sv.unstopped() {
+            let p = self.sv.process(id);
+            let Some(pid) = p.pid() else { continue };
+            let group = p.config.killasgroup || p.config.stopasgroup;
+            let line = format!(
+                "shutdown_timeout ({} s) reached: killing '{}' ({pid}) with SIGKILL",
+                limit.as_secs(),
+                p.config.name
+            );
+            self.log(LogLevel::Warn, &line);
+            let _ = sv_sys::process::kill(pid, libc::SIGKILL, group);
+        }
     }
 
     /// What every child's environment starts from.
@@ -532,6 +595,7 @@ impl Daemon {
             if !self.sv.is_stopping() {
                 self.emit(&Event::SupervisorStopping);
             }
+            self.shutdown_deadline();
             let mut fx = Vec::new();
             let mut logs = Vec::new();
             let more = self.sv.shutdown_step(now, &mut fx, &mut logs);
@@ -583,11 +647,22 @@ impl Daemon {
     }
 
     fn deadline(&self) -> Option<Instant> {
+        // A shutdown asked for during this turn (an essential program
+        // ended) begins at the next one, at once.
+        if self.sv.mood < SupervisorState::Running && !self.sv.is_stopping() {
+            return Some(Instant::now());
+        }
         // A deadline past what an Instant can hold is never due.
-        let model = self
+        let mut model = self
             .sv
             .next_deadline()
             .and_then(|ms| self.start.checked_add(Duration::from_millis(ms)));
+        if let (Some(limit), Some((began, false))) =
+            (self.cfg.supervisord.shutdown_timeout, self.shutdown_began)
+        {
+            let kill_at = began + limit;
+            model = Some(model.map_or(kill_at, |m| m.min(kill_at)));
+        }
         if !self.wants_ticks() {
             return model;
         }
@@ -695,5 +770,6 @@ pub async fn run(
     }
     shared.changed.notify_waiters();
     let mood = shared.daemon.borrow().sv.mood;
-    Ok(if mood == SupervisorState::Restarting { Outcome::Restart } else { Outcome::Shutdown })
+    let code = shared.daemon.borrow().exit_code.unwrap_or(0);
+    Ok(if mood == SupervisorState::Restarting { Outcome::Restart } else { Outcome::Shutdown(code) })
 }

@@ -169,7 +169,7 @@ fn run_daemon(
     let mut first = true;
     loop {
         match crate::daemon::run_once(&loaded, overrides, first) {
-            Ok(crate::daemon::event_loop::Outcome::Shutdown) => return 0,
+            Ok(crate::daemon::event_loop::Outcome::Shutdown(code)) => return code,
             Ok(crate::daemon::event_loop::Outcome::Restart) => {}
             Err(e) => {
                 let _ = write!(err, "{}", e.render(argv0));

@@ -40,5 +40,7 @@ mod browser;
 mod soak;
 // Readiness, dependencies and health checks (ours).
 mod checks;
+// Container mode: essential programs, exit codes, shutdown_timeout (ours).
+mod containers;
 // The harness: temp dirs, bounded runs, dumps.
 mod harness;

@@ -211,6 +211,7 @@ impl Loader<'_> {
                 continue;
             };
             let checks = self.checks(s, &c).shared();
+            let essential = b(self, &c, "essential");
             programs.push(ProcessConfig {
                 name,
                 group: group_name.to_owned(),
@@ -235,6 +236,7 @@ impl Loader<'_> {
                 redirect_stderr,
                 environment,
                 serverurl: serverurl.clone(),
+                essential,
                 checks,
             });
         }

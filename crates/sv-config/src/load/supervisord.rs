@@ -68,6 +68,11 @@ impl Loader<'_> {
         for (k, v) in &environment {
             self.environ.insert(format!("ENV_{k}"), PyVal::Str(v.clone()));
         }
+        // Ours, read after every key of the reference.
+        let exit_on_fatal = self.boolean(s, "exit_on_fatal", &x);
+        let shutdown_timeout = Some(self.int(s, "shutdown_timeout", &x))
+            .filter(|n| *n > 0)
+            .map(|n| std::time::Duration::from_secs(n.unsigned_abs()));
         SupervisordConfig {
             logfile: Some(logfile),
             logfile_maxbytes,
@@ -85,6 +90,8 @@ impl Loader<'_> {
             uid: None,
             directory,
             strip_ansi,
+            exit_on_fatal,
+            shutdown_timeout,
             environment,
             identifier,
         }

@@ -131,6 +131,11 @@ pub struct Process<X = ()> {
     pub deps: Deps,
     /// Its health (with a `health_check`).
     pub health: Health,
+    /// How its last child ended.
+    pub last_status: Option<WaitStatus>,
+    /// How the last child that failed ended (not exit 0), since it last
+    /// reached RUNNING.
+    pub last_failure: Option<WaitStatus>,
     /// The daemon's resources for this process.
     pub ext: X,
 }
@@ -165,6 +170,8 @@ impl<X> Process<X> {
             ready: false,
             deps: Deps::Hold,
             health: Health::default(),
+            last_status: None,
+            last_failure: None,
             ext,
         }
     }
@@ -313,6 +320,7 @@ impl<X> Process<X> {
             (&self.phase, self.stayed_up(now), self.is_ready())
         {
             self.backoff = 0;
+            self.last_failure = None;
             self.go(Phase::Running { pid }, true, fx);
             let line = match &self.config.checks.ready_check {
                 ReadyCheck::None => format!(
@@ -573,8 +581,32 @@ impl<X> Process<X> {
         self.laststart.unwrap_or(0).saturating_add(QUICK_EXIT_MS)
     }
 
+    /// The exit code a container should end with when this process ends
+    /// for good (`essential`): its exit status when EXITED, 128+N when a
+    /// signal N killed it; when FATAL, 127 for a missing command, 126 for
+    /// one that cannot be run, else the last failed run's code, else 1.
+    pub fn exit_code(&self) -> i32 {
+        let code = |s: WaitStatus| match s {
+            WaitStatus::Exited(c) => c,
+            WaitStatus::Signaled(n, _) => 128 + n,
+        };
+        match self.state() {
+            ProcessState::Exited => self.last_status.map_or(0, code),
+            ProcessState::Fatal => match self.spawnerr.as_deref() {
+                Some(e) if e.starts_with("can't find command") => 127,
+                Some(e) if e.starts_with("no permission") || e.contains("is not executable") => 126,
+                _ => self.last_failure.map_or(1, code),
+            },
+            _ => 0,
+        }
+    }
+
     /// The child was reaped with `status` (the reference's `finish()`).
     pub fn finish(&mut self, status: WaitStatus, now: Now, fx: &mut Vec<Effect>) {
+        self.last_status = Some(status);
+        if status != WaitStatus::Exited(0) {
+            self.last_failure = Some(status);
+        }
         let (es, msg) = status.decode();
         self.laststop_wall = now.wall;
         let ran = now.mono.saturating_sub(self.laststart.unwrap_or(0));

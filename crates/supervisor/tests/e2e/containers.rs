@@ -1,0 +1,101 @@
+//! Container mode end to end (ours): an essential program's end shuts
+//! supervisord down with its exit code, `exit_on_fatal`, and
+//! `shutdown_timeout` bounding a shutdown.
+
+use std::time::{Duration, Instant};
+
+use crate::daemon_harness::{Running, alive};
+use crate::harness::{Env, bin};
+
+const T: Duration = Duration::from_secs(30);
+
+/// An essential program exiting 3: everything is stopped and supervisord
+/// exits 3; killed by a signal, 128+N; as PID 1 of a PID namespace, the
+/// namespace's init exits with the code and leaves nothing behind.
+#[test]
+fn an_essential_program_ends_supervisord_with_its_code() {
+    for (command, code) in [("sh -c 'sleep 1; exit 3'", 3), ("sh -c 'sleep 1; kill -TERM $$'", 143)]
+    {
+        let env = Env::new();
+        let conf = format!(
+            "[program:main]\ncommand={command}\nessential=true\nstartsecs=0\nautorestart=false\n\
+             [program:side]\ncommand={{testprog}} sleep 1000\nstartsecs=0\n"
+        );
+        let mut d = Running::start(&env, &conf);
+        d.wait_for("success: side entered RUNNING", T);
+        let side = d.pid_of("side");
+        assert_eq!(d.wait_exit(T), code, "{}", d.dump());
+        let log = d.log();
+        assert!(
+            log.contains(&format!(
+                "main entered EXITED (an essential program): shutting down, exit status {code}"
+            )),
+            "{log}"
+        );
+        assert!(log.contains("stopped: side"), "{log}");
+        assert!(!alive(side as i32), "side stopped");
+    }
+    // As PID 1 in a new PID namespace.
+    let env = Env::new();
+    let ours = bin("supervisord");
+    let mut d = Running::start_with(
+        &env,
+        std::path::Path::new("/usr/bin/unshare"),
+        &["--pid", "--fork", "--kill-child=SIGTERM", &ours.to_string_lossy()],
+        "[program:main]\ncommand=sh -c 'sleep 1; exit 3'\nessential=true\nstartsecs=0\n\
+         autorestart=false\n[program:side]\ncommand={testprog} sleep 1000\nstartsecs=0\n",
+        &["-n"],
+    );
+    let started = Instant::now();
+    assert_eq!(d.wait_exit(T), 3, "{}", d.dump());
+    assert!(started.elapsed() < Duration::from_secs(10), "within the grace");
+    let log = d.log();
+    assert!(log.contains("supervisord started with pid 1"), "{log}");
+    // Its init gone, the namespace's processes are gone: nothing of the
+    // test directory runs any more.
+    let left = std::process::Command::new("pgrep").args(["-f", &env.dir()]).output();
+    let left =
+        left.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
+    assert!(left.is_empty(), "left behind: {left}");
+}
+
+/// `exit_on_fatal`: a program that cannot be started (missing command)
+/// shuts supervisord down with 127; without it, nothing changes and
+/// SIGTERM exits 0. (A second `[supervisord]` section merges with the
+/// test header's, as configparser merges duplicate sections.)
+#[test]
+fn exit_on_fatal_and_sigterm() {
+    let programs = "[program:broken]\ncommand=/nonexistent/cmd\nstartretries=0\n\
+                    [program:side]\ncommand={testprog} sleep 1000\nstartsecs=0\n";
+    let env = Env::new();
+    let mut d = Running::start(&env, programs);
+    d.wait_for("gave up: broken entered FATAL state", T);
+    d.signal(libc::SIGTERM);
+    assert_eq!(d.wait_exit(T), 0, "without exit_on_fatal a FATAL program changes nothing");
+
+    let env = Env::new();
+    let mut d = Running::start(&env, &format!("[supervisord]\nexit_on_fatal=true\n{programs}"));
+    assert_eq!(d.wait_exit(T), 127, "{}", d.dump());
+    let log = d.log();
+    assert!(
+        log.contains("broken entered FATAL (exit_on_fatal): shutting down, exit status 127"),
+        "{log}"
+    );
+}
+
+/// `shutdown_timeout`: a program that ignores its stop signal (and has a
+/// long stopwaitsecs) gets SIGKILL when the shutdown has taken that long.
+#[test]
+fn shutdown_timeout_bounds_a_shutdown() {
+    let env = Env::new();
+    let conf = "[program:stubborn]\ncommand={testprog} ignore-term\nstartsecs=0\nstopwaitsecs=60\n";
+    let mut d = Running::start(&env, &format!("[supervisord]\nshutdown_timeout=1\n{conf}"));
+    d.wait_for("success: stubborn entered RUNNING", T);
+    std::thread::sleep(Duration::from_millis(300));
+    let t0 = Instant::now();
+    assert_eq!(d.stop(), 0);
+    let took = t0.elapsed();
+    assert!(took < Duration::from_secs(10), "stopped in {took:?}\n{}", d.dump());
+    let log = d.log();
+    assert!(log.contains("shutdown_timeout (1 s) reached: killing 'stubborn'"), "{log}");
+}
