@@ -79,6 +79,9 @@ pub struct SupervisordConfig {
     /// How long a shutdown may take before what still runs gets SIGKILL
     /// (ours; `None`: no limit, the reference's behaviour).
     pub shutdown_timeout: Option<std::time::Duration>,
+    /// Adopt the orphans of daemonizing children even when not PID 1, and
+    /// stop them at shutdown (ours).
+    pub subreaper: bool,
     /// Environment added to every child.
     pub environment: EnvPairs,
     /// Identifier of this instance.

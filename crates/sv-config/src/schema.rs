@@ -268,6 +268,13 @@ pub const KEYS: &[Key] = &[
         "Shut down when any program reaches FATAL, with its exit code (ours).",
     ),
     ext(
+        "subreaper",
+        &[Supervisord],
+        Expect::Boolean,
+        "false",
+        "Adopt and reap the orphans of daemonizing children even when not PID 1, and stop them at shutdown (ours).",
+    ),
+    ext(
         "shutdown_timeout",
         &[Supervisord],
         Expect::Range(0, 86_400),

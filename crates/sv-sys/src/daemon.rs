@@ -138,3 +138,23 @@ pub fn die_by_signal(sig: i32) -> ! {
     // A signal that does not terminate (a caller's mistake) still ends us.
     std::process::exit(128 + sig)
 }
+
+/// Makes this process the reaper of its orphaned descendants (as PID 1
+/// is): children of its children that outlive their parent become ours.
+pub fn become_subreaper() -> io::Result<()> {
+    nix::sys::prctl::set_child_subreaper(true).map_err(io::Error::from)
+}
+
+/// The pids of this process's children still alive (orphans adopted
+/// included), from `/proc/self/task/*/children`.
+pub fn children() -> Vec<u32> {
+    let mut out = Vec::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return out };
+    for t in tasks.flatten() {
+        let Ok(text) = std::fs::read_to_string(t.path().join("children")) else { continue };
+        out.extend(text.split_whitespace().filter_map(|p| p.parse::<u32>().ok()));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}

@@ -114,7 +114,12 @@ pub struct Daemon {
     /// When the shutdown began, and whether `shutdown_timeout` already
     /// killed what was left.
     shutdown_began: Option<(Instant, bool)>,
+    /// When adopted orphans were sent SIGTERM at shutdown.
+    orphans_termed: Option<Instant>,
 }
+
+/// How long adopted orphans have between SIGTERM and SIGKILL at shutdown.
+const ORPHAN_GRACE: Duration = Duration::from_secs(5);
 
 fn pool_for(config: &sv_config::GroupConfig) -> Option<sv_core::pool::Pool> {
     match &config.kind {
@@ -196,6 +201,7 @@ impl Daemon {
             has_deps,
             exit_code: None,
             shutdown_began: None,
+            orphans_termed: None,
         };
         daemon.refresh_log_subscribed();
         daemon
@@ -446,6 +452,33 @@ impl Daemon {
         self.sv.mood = SupervisorState::Shutdown;
     }
 
+    /// `subreaper` (ours): once every program has stopped, the orphans
+    /// adopted from daemonizing children get SIGTERM, then SIGKILL after 5
+    /// seconds. Returns whether some are still alive (the loop then goes
+    /// on, reaping them).
+    fn stop_orphans(&mut self) -> bool {
+        if !self.cfg.supervisord.subreaper {
+            return false;
+        }
+        let left = sv_sys::daemon::children();
+        if left.is_empty() {
+            return false;
+        }
+        let (sig, name) = match self.orphans_termed {
+            None => {
+                self.orphans_termed = Some(Instant::now());
+                (libc::SIGTERM, "SIGTERM")
+            }
+            Some(t) if t.elapsed() >= ORPHAN_GRACE => (libc::SIGKILL, "SIGKILL"),
+            Some(_) => return true,
+        };
+        for pid in left {
+            self.log(LogLevel::Info, &format!("stopping orphan {pid} with {name}"));
+            let _ = sv_sys::process::kill(pid, sig, false);
+        }
+        true
+    }
+
     /// `shutdown_timeout` (ours): that long after a shutdown began, what
     /// still runs gets SIGKILL (its process group with `killasgroup`).
     fn shutdown_deadline(&mut self) {
@@ -604,7 +637,7 @@ impl Daemon {
             }
             self.apply(fx);
             if !more {
-                return false;
+                return self.stop_orphans();
             }
         }
         let mut fx = Vec::new();
@@ -651,6 +684,9 @@ impl Daemon {
         // ended) begins at the next one, at once.
         if self.sv.mood < SupervisorState::Running && !self.sv.is_stopping() {
             return Some(Instant::now());
+        }
+        if let Some(t) = self.orphans_termed {
+            return Some(t + ORPHAN_GRACE);
         }
         // A deadline past what an Instant can hold is never due.
         let mut model = self

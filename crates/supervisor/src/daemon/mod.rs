@@ -206,6 +206,11 @@ pub fn run_once(
         }
         sv_sys::daemon::set_umask(s.umask);
     }
+    if s.subreaper
+        && let Err(e) = sv_sys::daemon::become_subreaper()
+    {
+        logger.borrow_mut().log(LogLevel::Warn, &format!("subreaper=true, but: {e}"));
+    }
     let pid = sv_sys::daemon::getpid();
     let pidfile_written = std::fs::write(&s.pidfile, format!("{pid}\n")).is_ok();
     if pidfile_written {

@@ -99,3 +99,32 @@ fn shutdown_timeout_bounds_a_shutdown() {
     let log = d.log();
     assert!(log.contains("shutdown_timeout (1 s) reached: killing 'stubborn'"), "{log}");
 }
+
+/// `subreaper=true`: the orphan a daemonizing program leaves behind is
+/// adopted by supervisord (not PID 1 here), stopped at shutdown and reaped.
+#[test]
+fn subreaper_adopts_and_stops_orphans() {
+    let env = Env::new();
+    let conf = "[supervisord]\nsubreaper=true\n\
+                [program:forker]\ncommand=sh -c 'sleep 1000 & echo $! > {dir}/orphan.pid'\n\
+                startsecs=0\nautorestart=false\n";
+    let mut d = Running::start(&env, conf);
+    d.wait_for("exited: forker", T);
+    let deadline = Instant::now() + T;
+    let orphan: i32 = loop {
+        let text = std::fs::read_to_string(env.path().join("orphan.pid")).unwrap_or_default();
+        if let Ok(p) = text.trim().parse() {
+            break p;
+        }
+        d.check(Instant::now() < deadline, "the orphan's pid is written");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let status = std::fs::read_to_string(format!("/proc/{orphan}/status")).unwrap_or_default();
+    let ppid = status.lines().find_map(|l| l.strip_prefix("PPid:")).map(str::trim);
+    d.check(ppid == Some(d.pid().to_string().as_str()), &format!("adopted: {status}"));
+    assert_eq!(d.stop(), 0);
+    let log = d.log();
+    assert!(log.contains(&format!("stopping orphan {orphan} with SIGTERM")), "{log}");
+    assert!(log.contains(&format!("reaped unknown pid {orphan}")), "{log}");
+    assert!(!alive(orphan), "the orphan is gone");
+}

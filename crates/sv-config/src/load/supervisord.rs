@@ -70,6 +70,7 @@ impl Loader<'_> {
         }
         // Ours, read after every key of the reference.
         let exit_on_fatal = self.boolean(s, "exit_on_fatal", &x);
+        let subreaper = self.boolean(s, "subreaper", &x);
         let shutdown_timeout = Some(self.int(s, "shutdown_timeout", &x))
             .filter(|n| *n > 0)
             .map(|n| std::time::Duration::from_secs(n.unsigned_abs()));
@@ -92,6 +93,7 @@ impl Loader<'_> {
             strip_ansi,
             exit_on_fatal,
             shutdown_timeout,
+            subreaper,
             environment,
             identifier,
         }
