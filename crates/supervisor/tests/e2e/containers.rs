@@ -128,3 +128,43 @@ fn subreaper_adopts_and_stops_orphans() {
     assert!(log.contains(&format!("reaped unknown pid {orphan}")), "{log}");
     assert!(!alive(orphan), "the orphan is gone");
 }
+
+/// `supervisorctl status --json` (ours): valid JSON, the plain status's
+/// exit code; with our daemon the readiness keys are filled, with the
+/// reference's daemon they are null.
+#[test]
+fn status_json_against_ours_and_the_reference() {
+    let conf = "[program:up]\ncommand={testprog} sleep 1000\nstartsecs=0\n\
+                [program:down]\ncommand={testprog} sleep 1000\nautostart=false\n";
+    let status = |env: &Env, d: &Running<'_>| -> (serde_json::Value, i32) {
+        let c = d.conf().to_string_lossy().into_owned();
+        let out = env.run(&bin("supervisorctl"), &["-c", &c, "status", "--json"], T);
+        let v = serde_json::from_str(out.stdout.trim())
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", out.stdout, d.dump()));
+        (v, out.code)
+    };
+    let env = Env::new();
+    let d = Running::start(&env, conf);
+    d.wait_for("success: up entered RUNNING", T);
+    let (v, code) = status(&env, &d);
+    assert_eq!(code, 3, "a STOPPED process: the plain status's exit code");
+    let rows = v.as_array().expect("an array");
+    assert_eq!(
+        (rows[0]["namespec"].as_str(), rows[1]["namespec"].as_str()),
+        (Some("down"), Some("up"))
+    );
+    assert_eq!(rows[1]["state"], "RUNNING");
+    assert_eq!(rows[1]["ready"], true, "our daemon knows readiness");
+    drop(d);
+
+    let Some(venv) = crate::harness::ref_venv() else { return };
+    let env = Env::new();
+    let d = Running::start_with(&env, &venv.join("bin/supervisord"), &[], conf, &["-n"]);
+    d.wait_for("success: up entered RUNNING", T);
+    let (v, code) = status(&env, &d);
+    assert_eq!(code, 3);
+    let rows = v.as_array().expect("an array");
+    assert_eq!(rows[1]["state"], "RUNNING");
+    assert!(rows[1]["ready"].is_null() && rows[1]["health"].is_null(), "no extension: null");
+    assert!(rows[1]["pid"].as_i64().is_some_and(|p| p > 0));
+}

@@ -44,8 +44,21 @@ impl Ctl<'_> {
             self.exitstatus = exit::STATUS_UNKNOWN;
             return Ok(());
         }
-        let all = ProcessInfo::list(&self.call("supervisor.getAllProcessInfo", &[])?);
-        let names: Vec<&str> = arg.split_whitespace().collect();
+        let mut names: Vec<&str> = arg.split_whitespace().collect();
+        let json = names.contains(&"--json");
+        names.retain(|n| *n != "--json");
+        let all = if json {
+            // Ours: with our members when the daemon has them.
+            match self.call("ext.getAllProcessInfo", &[]) {
+                Ok(v) => ProcessInfo::list(&v),
+                Err(CallError::Fault(fault)) if fault.code == f::UNKNOWN_METHOD => {
+                    ProcessInfo::list(&self.call("supervisor.getAllProcessInfo", &[])?)
+                }
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            ProcessInfo::list(&self.call("supervisor.getAllProcessInfo", &[])?)
+        };
         let matching: Vec<&ProcessInfo<'_>> = if names.is_empty() || names.contains(&"all") {
             all.iter().collect()
         } else {
@@ -59,13 +72,26 @@ impl Ctl<'_> {
                         None => format!("{g}: ERROR (no such group)"),
                         Some(_) => format!("{name}: ERROR (no such process)"),
                     };
-                    self.output(&msg);
+                    // JSON stays parseable: an unknown name shows only in
+                    // the exit status.
+                    if !json {
+                        self.output(&msg);
+                    }
                     self.exitstatus = exit::STATUS_UNKNOWN;
                 }
                 out.extend(hits);
             }
             out
         };
+        if json {
+            let rows: Vec<serde_json::Value> = matching.iter().map(|v| status_json(v)).collect();
+            let text = serde_json::Value::Array(rows).to_string();
+            self.output(&text);
+            if matching.iter().any(|v| v.is_stopped()) {
+                self.exitstatus = exit::STATUS_NOT_RUNNING;
+            }
+            return Ok(());
+        }
         let specs: Vec<String> = matching.iter().map(|v| v.namespec()).collect();
         let width = specs.iter().map(|n| n.chars().count()).max().unwrap_or(0).max(30) + 3;
         // One write for the whole table (stdout is line-buffered: a write
@@ -352,4 +378,36 @@ impl Ctl<'_> {
         }
         Ok(())
     }
+}
+
+/// One process as `status --json` shows it: every key always present,
+/// `null` where the daemon does not know (our members, against the
+/// reference's daemon).
+fn status_json(v: &ProcessInfo<'_>) -> serde_json::Value {
+    use serde_json::{Value as J, json};
+    let opt_int = |n: i64| if n == 0 { J::Null } else { J::from(n) };
+    let opt_text = |s: &str| if s.is_empty() { J::Null } else { J::from(s) };
+    let running = v.state == Some(ProcessState::Running);
+    let ext = v.ext.as_ref();
+    json!({
+        "namespec": v.namespec(),
+        "name": v.name.as_ref(),
+        "group": v.group.as_ref(),
+        "state": v.statename.as_ref(),
+        "state_code": v.state.map_or(J::Null, |s| J::from(s.code())),
+        "pid": opt_int(v.pid),
+        "description": v.description.as_ref(),
+        "started_at": opt_int(v.start),
+        "stopped_at": opt_int(v.stop),
+        "uptime_seconds": if running && v.start > 0 { J::from((v.now - v.start).max(0)) } else { J::Null },
+        "exit_status": v.exitstatus,
+        "spawn_error": opt_text(&v.spawnerr),
+        "stdout_logfile": opt_text(&v.stdout_logfile),
+        "stderr_logfile": opt_text(&v.stderr_logfile),
+        "ready": ext.and_then(|e| e.ready).map_or(J::Null, |r| J::from(r == 1)),
+        "waiting_for": ext.and_then(|e| e.waiting_for.as_deref()).map_or(J::Null, opt_text),
+        "health": ext.and_then(|e| e.health.as_deref()).map_or(J::Null, J::from),
+        "restarts": J::Null,
+        "depends_on": J::Null,
+    })
 }

@@ -353,3 +353,37 @@ fn health_wait_and_graph() {
     let (out, code) = run("graph", vec![("ext.getDependencyGraph", unknown())]);
     assert!(out.contains("needs a daemon with the extension API") && code == 1, "{out}");
 }
+
+/// `status --json` (ours): one array, every key present, the plain
+/// status's exit code; against a daemon without ext.* our keys are null.
+#[test]
+fn status_json() {
+    let infos = || {
+        Ok(Value::Array(vec![
+            info("a", "a", 20, "RUNNING", "pid 42, uptime 0:00:05"),
+            info("g", "b", 0, "STOPPED", "Not started"),
+        ]))
+    };
+    let (out, code) = run(
+        "status --json",
+        vec![
+            ("ext.getAllProcessInfo", fault(1, "UNKNOWN_METHOD")),
+            ("supervisor.getAllProcessInfo", infos()),
+        ],
+    );
+    assert_eq!(code, exit::STATUS_NOT_RUNNING);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("valid JSON");
+    let rows = v.as_array().expect("an array");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["namespec"], "a");
+    assert_eq!(rows[0]["state"], "RUNNING");
+    assert_eq!(rows[0]["state_code"], 20);
+    assert_eq!(rows[0]["pid"], 42);
+    assert_eq!(rows[1]["namespec"], "g:b");
+    assert!(rows[1]["pid"].is_null() && rows[1]["ready"].is_null() && rows[1]["health"].is_null());
+    for key in ["started_at", "uptime_seconds", "exit_status", "spawn_error", "waiting_for"] {
+        assert!(rows[0].get(key).is_some(), "{key} present");
+    }
+    let (out, code) = run("status --json nosuch", vec![("ext.getAllProcessInfo", infos())]);
+    assert_eq!((out.trim(), code), ("[]", exit::STATUS_UNKNOWN));
+}
