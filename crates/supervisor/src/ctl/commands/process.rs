@@ -354,10 +354,30 @@ impl Ctl<'_> {
     }
 
     pub(super) fn avail(&mut self, arg: &str) -> Res {
-        if !self.no_args(arg, "avail") {
+        let json = arg.trim() == "--json";
+        if !json && !self.no_args(arg, "avail") {
             return Ok(());
         }
         match self.call("supervisor.getAllConfigInfo", &[]) {
+            Ok(v) if json => {
+                // Ours: one JSON array in `avail` order.
+                let rows: Vec<serde_json::Value> = ConfigInfo::list(&v)
+                    .iter()
+                    .map(|c| {
+                        serde_json::json!({
+                            "namespec": namespec(&c.group, &c.name),
+                            "name": c.name,
+                            "group": c.group,
+                            "in_use": c.inuse,
+                            "autostart": c.autostart,
+                            "group_priority": c.group_prio,
+                            "process_priority": c.process_prio,
+                            "command": c.command,
+                        })
+                    })
+                    .collect();
+                self.output(&serde_json::Value::Array(rows).to_string());
+            }
             Ok(v) => {
                 for c in ConfigInfo::list(&v) {
                     let ns = namespec(&c.group, &c.name);

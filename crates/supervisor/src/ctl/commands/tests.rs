@@ -387,3 +387,25 @@ fn status_json() {
     let (out, code) = run("status --json nosuch", vec![("ext.getAllProcessInfo", infos())]);
     assert_eq!((out.trim(), code), ("[]", exit::STATUS_UNKNOWN));
 }
+
+/// `avail --json` (ours): one array of every configured process.
+#[test]
+fn avail_json() {
+    let config = Value::Array(vec![Value::structure([
+        ("group", Value::from("g")),
+        ("name", Value::from("p")),
+        ("inuse", Value::Bool(true)),
+        ("autostart", Value::Bool(false)),
+        ("group_prio", Value::Int(999)),
+        ("process_prio", Value::Int(5)),
+        ("command", Value::from("sleep 1")),
+    ])]);
+    let (out, code) = run("avail --json", vec![("supervisor.getAllConfigInfo", Ok(config))]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("valid JSON");
+    assert_eq!(v[0]["namespec"], "g:p");
+    assert_eq!((v[0]["in_use"].as_bool(), v[0]["autostart"].as_bool()), (Some(true), Some(false)));
+    assert_eq!(v[0]["process_priority"], 5);
+    let (out, _) = run("avail extra", vec![]);
+    assert!(out.starts_with("Error: avail accepts no arguments"), "{out}");
+}
