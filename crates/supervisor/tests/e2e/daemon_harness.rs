@@ -199,3 +199,36 @@ impl Drop for Running<'_> {
         }
     }
 }
+
+/// XML-RPC to a test daemon's unix socket, through supervisorctl's client.
+pub struct Conn {
+    client: supervisor::ctl::client::Client,
+}
+
+impl Conn {
+    /// A connection to the daemon of the test directory `env`.
+    pub fn open(env: &Env) -> Conn {
+        use supervisor::ctl::client::{Client, Endpoint};
+        let endpoint = Endpoint::Unix(format!("{}/supervisor.sock", env.dir()));
+        Conn { client: Client { endpoint, username: None, password: None } }
+    }
+
+    /// A call; `Err` describes the fault or failure.
+    pub fn try_call(
+        &mut self,
+        method: &str,
+        params: &[sv_xmlrpc::Value],
+    ) -> Result<sv_xmlrpc::Value, String> {
+        self.client.call(method, params).map_err(|e| format!("{method}: {e:?}"))
+    }
+
+    /// A call that must succeed.
+    pub fn call(&mut self, method: &str, params: &[sv_xmlrpc::Value]) -> sv_xmlrpc::Value {
+        self.try_call(method, params).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `getProcessInfo(name)`.
+    pub fn info(&mut self, name: &str) -> sv_xmlrpc::Value {
+        self.call("supervisor.getProcessInfo", &[name.into()])
+    }
+}

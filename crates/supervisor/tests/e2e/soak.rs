@@ -6,9 +6,7 @@
 
 use std::time::Duration;
 
-use supervisor::ctl::client::{Client, Endpoint};
-
-use crate::daemon_harness::Running;
+use crate::daemon_harness::{Conn, Running};
 use crate::harness::Env;
 
 const T: Duration = Duration::from_secs(60);
@@ -21,25 +19,6 @@ fn rss_kb(pid: u32) -> u64 {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
-}
-
-/// XML-RPC to the daemon's unix socket, through supervisorctl's client.
-struct Conn {
-    client: Client,
-}
-
-impl Conn {
-    fn open(env: &Env) -> Conn {
-        let endpoint = Endpoint::Unix(format!("{}/supervisor.sock", env.dir()));
-        Conn { client: Client { endpoint, username: None, password: None } }
-    }
-
-    fn call(&mut self, method: &str, params: &[sv_xmlrpc::Value]) -> sv_xmlrpc::Value {
-        match self.client.call(method, params) {
-            Ok(v) => v,
-            Err(e) => panic!("{method}: {e:?}"),
-        }
-    }
 }
 
 #[test]
