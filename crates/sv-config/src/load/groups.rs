@@ -4,6 +4,19 @@
 use super::*;
 
 impl Loader<'_> {
+    /// The name after `kind:` in a section's name, checked as the
+    /// reference checks group and program names (the error recorded).
+    pub(super) fn section_name(&mut self, section: &str) -> Option<String> {
+        let suffix = section.split_once(':').map_or("", |p| p.1);
+        match dt::process_or_group_name(suffix) {
+            Ok(n) => Some(n),
+            Err(m) => {
+                self.err_section(m, section, Expect::Name);
+                None
+            }
+        }
+    }
+
     pub(super) fn groups(&mut self) -> Vec<GroupConfig> {
         let host = self.host;
         let all: Vec<String> = self.ini.section_names().map(String::from).collect();
@@ -12,14 +25,7 @@ impl Loader<'_> {
         let x = self.here_names();
 
         for section in all.iter().filter(|s| s.starts_with("group:")) {
-            let suffix = section.split_once(':').map_or("", |p| p.1);
-            let name = match dt::process_or_group_name(suffix) {
-                Ok(n) => n,
-                Err(m) => {
-                    self.err_section(m, section, Expect::Name);
-                    continue;
-                }
-            };
+            let Some(name) = self.section_name(section) else { continue };
             let programs = match self.get(section, "programs", None, &x) {
                 Ok(Some(g)) => dt::list_of_strings(&g.text),
                 _ => Vec::new(),
@@ -62,14 +68,7 @@ impl Loader<'_> {
         }
 
         for section in all.iter().filter(|s| s.starts_with("program:") && !exclude.contains(s)) {
-            let suffix = section.split_once(':').map_or("", |p| p.1);
-            let name = match dt::process_or_group_name(suffix) {
-                Ok(n) => n,
-                Err(m) => {
-                    self.err_section(m, section, Expect::Name);
-                    continue;
-                }
-            };
+            let Some(name) = self.section_name(section) else { continue };
             let priority = self.int(section, "priority", &x);
             let processes = self.processes_from_section(section, &name);
             groups.push(GroupConfig { name, priority, kind: GroupKind::Program, processes });
@@ -163,14 +162,7 @@ impl Loader<'_> {
 
         for section in all.iter().filter(|s| s.starts_with("fcgi-program:") && !exclude.contains(s))
         {
-            let suffix = section.split_once(':').map_or("", |p| p.1);
-            let name = match dt::process_or_group_name(suffix) {
-                Ok(n) => n,
-                Err(m) => {
-                    self.err_section(m, section, Expect::Name);
-                    continue;
-                }
-            };
+            let Some(name) = self.section_name(section) else { continue };
             let priority = self.int(section, "priority", &x);
             let mut fx = x.clone();
             fx.insert("program_name".into(), PyVal::Str(name.clone()));

@@ -26,14 +26,7 @@ impl Loader<'_> {
         group_name: &str,
     ) -> Vec<ProcessConfig> {
         let host = self.host;
-        let suffix = section.split_once(':').map_or("", |p| p.1);
-        let program_name = match dt::process_or_group_name(suffix) {
-            Ok(n) => n,
-            Err(m) => {
-                self.err_section(m, section, Expect::Name);
-                return Vec::new();
-            }
-        };
+        let Some(program_name) = self.section_name(section) else { return Vec::new() };
         // The reference mutates one dict of names as it goes; so do we.
         let mut c = Expansions::new();
         c.insert("here".into(), PyVal::Str(self.here.clone()));
