@@ -103,6 +103,8 @@ pub enum HttpServerConfig {
         username: Option<String>,
         /// Basic auth password (plain or `{SHA}hex`).
         password: Option<String>,
+        /// The endpoints of ours this server also serves.
+        endpoints: HttpEndpoints,
     },
     /// A unix socket server.
     Unix {
@@ -118,7 +120,34 @@ pub enum HttpServerConfig {
         username: Option<String>,
         /// Basic auth password.
         password: Option<String>,
+        /// The endpoints of ours this server also serves.
+        endpoints: HttpEndpoints,
     },
+}
+
+impl HttpServerConfig {
+    /// The endpoints of ours this server serves.
+    pub fn endpoints(&self) -> HttpEndpoints {
+        match self {
+            Self::Inet { endpoints, .. } | Self::Unix { endpoints, .. } => *endpoints,
+        }
+    }
+}
+
+/// The HTTP endpoints of ours a server may serve besides the reference's
+/// (all off by default, so that an unchanged configuration answers 404 on
+/// their paths, as the reference does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HttpEndpoints {
+    /// `GET /metrics` (Prometheus text format), with the auth of `/RPC2`.
+    pub metrics: bool,
+    /// `GET /livez`, `/readyz` and `/healthz`.
+    pub health: bool,
+    /// Whether bare health probes need the server's credentials (`?verbose`
+    /// always does).
+    pub health_auth: bool,
+    /// The read-only JSON view under `/api/v1/`, with the auth of `/RPC2`.
+    pub rest_api: bool,
 }
 
 /// Output settings for one stream (stdout or stderr) of a process.

@@ -22,6 +22,7 @@ pub mod events;
 pub mod namespec;
 pub mod pool;
 pub mod process;
+pub mod readiness;
 pub mod state;
 pub mod supervisor;
 

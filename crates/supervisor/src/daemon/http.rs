@@ -77,10 +77,10 @@ pub fn authorized(header: Option<&str>, creds: &Credentials) -> Auth {
     if user_ok & pass_ok { Auth::Granted } else { Auth::Denied }
 }
 
-type Body = UnsyncBoxBody<Bytes, Infallible>;
-type Resp = Response<Body>;
+pub(super) type Body = UnsyncBoxBody<Bytes, Infallible>;
+pub(super) type Resp = Response<Body>;
 
-fn full(b: impl Into<Bytes>) -> Body {
+pub(super) fn full(b: impl Into<Bytes>) -> Body {
     Full::new(b.into()).boxed_unsync()
 }
 
@@ -105,12 +105,21 @@ fn unauthorized() -> Resp {
     r
 }
 
+/// What every connection of one server shares: its credentials and the
+/// endpoints of ours it serves.
+pub struct ServerCtx {
+    /// What clients must send, if anything.
+    pub creds: Option<Credentials>,
+    /// The endpoints of ours it serves.
+    pub endpoints: sv_config::HttpEndpoints,
+}
+
 async fn handle(
     shared: Rc<Shared>,
-    creds: Option<Rc<Credentials>>,
+    server: Rc<ServerCtx>,
     req: Request<Incoming>,
 ) -> Result<Resp, Infallible> {
-    let mut resp = route(&shared, creds.as_deref(), req).await;
+    let mut resp = route(&shared, &server, req).await;
     resp.headers_mut().insert(header::SERVER, HeaderValue::from_static("Medusa/1.12"));
     Ok(resp)
 }
@@ -140,8 +149,14 @@ async fn refuse(req: Request<Incoming>, resp: Resp) -> Resp {
     resp
 }
 
-async fn route(shared: &Rc<Shared>, creds: Option<&Credentials>, req: Request<Incoming>) -> Resp {
-    if let Some(c) = creds {
+async fn route(shared: &Rc<Shared>, server: &ServerCtx, req: Request<Incoming>) -> Resp {
+    let path = req.uri().path().to_owned();
+    let ours = &server.endpoints;
+    if ours.health && !ours.health_auth && super::endpoints::bare_probe(&path, req.uri().query()) {
+        let resp = super::endpoints::serve(shared, &path, &req);
+        return refuse(req, resp).await;
+    }
+    if let Some(c) = &server.creds {
         let h = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         match authorized(h, c) {
             Auth::Granted => {}
@@ -149,7 +164,6 @@ async fn route(shared: &Rc<Shared>, creds: Option<&Credentials>, req: Request<In
             Auth::Malformed => return refuse(req, error_response(StatusCode::BAD_REQUEST)).await,
         }
     }
-    let path = req.uri().path().to_owned();
     if path.starts_with("/RPC2") {
         return rpc(shared, req).await;
     }
@@ -165,6 +179,10 @@ async fn route(shared: &Rc<Shared>, creds: Option<&Credentials>, req: Request<In
             return refuse(req, error_response(StatusCode::BAD_REQUEST)).await;
         }
         let resp = tail(shared, &percent_decode(&path));
+        return refuse(req, resp).await;
+    }
+    if super::endpoints::enabled(ours, &path) {
+        let resp = super::endpoints::serve(shared, &path, &req);
         return refuse(req, resp).await;
     }
     refuse(req, error_response(StatusCode::NOT_FOUND)).await
@@ -383,15 +401,16 @@ pub const MAX_CONNECTIONS: usize = 512;
 
 fn serve_connection<S>(
     shared: &Rc<Shared>,
-    creds: &Option<Rc<Credentials>>,
+    server: &Rc<ServerCtx>,
     stream: S,
     permit: tokio::sync::OwnedSemaphorePermit,
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + 'static,
 {
     let shared = shared.clone();
-    let creds = creds.clone();
-    let service = hyper::service::service_fn(move |req| handle(shared.clone(), creds.clone(), req));
+    let server = server.clone();
+    let service =
+        hyper::service::service_fn(move |req| handle(shared.clone(), server.clone(), req));
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(Duration::from_secs(30))
@@ -421,6 +440,8 @@ pub struct Server {
     pub section: String,
     /// What clients must send, if anything.
     pub creds: Option<Credentials>,
+    /// The endpoints of ours it serves.
+    pub endpoints: sv_config::HttpEndpoints,
     /// The bound socket.
     pub socket: Socket,
 }
@@ -449,7 +470,7 @@ fn accept_loop(shared: Rc<Shared>, server: Server) -> std::io::Result<()> {
             L::Unix(tokio::net::UnixListener::from_std(l)?)
         }
     };
-    let creds = server.creds.map(Rc::new);
+    let ctx = Rc::new(ServerCtx { creds: server.creds, endpoints: server.endpoints });
     let section = server.section;
     tokio::task::spawn_local(async move {
         let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
@@ -480,10 +501,10 @@ fn accept_loop(shared: Rc<Shared>, server: Server) -> std::io::Result<()> {
             let accepted = match &listener {
                 L::Tcp(l) => l.accept().await.map(|(s, _)| {
                     let _ = s.set_nodelay(true);
-                    serve_connection(&shared, &creds, s, permit);
+                    serve_connection(&shared, &ctx, s, permit);
                 }),
                 L::Unix(l) => {
-                    l.accept().await.map(|(s, _)| serve_connection(&shared, &creds, s, permit))
+                    l.accept().await.map(|(s, _)| serve_connection(&shared, &ctx, s, permit))
                 }
             };
             match accepted {

@@ -3,6 +3,7 @@
 //! file), the event loop, cleanup, and restart on SIGHUP.
 
 pub mod checks;
+pub mod endpoints;
 pub mod event_loop;
 pub mod http;
 pub mod logger;
@@ -60,7 +61,7 @@ pub fn bind_servers(cfg: &ServerConfig) -> Result<Listeners, SupervisordError> {
     };
     for s in &cfg.servers {
         match s {
-            HttpServerConfig::Inet { host, port, username, password, section } => {
+            HttpServerConfig::Inet { host, port, username, password, section, endpoints } => {
                 let addr = if host.is_empty() {
                     format!("0.0.0.0:{port}")
                 } else {
@@ -71,10 +72,19 @@ pub fn bind_servers(cfg: &ServerConfig) -> Result<Listeners, SupervisordError> {
                 l.servers.push(http::Server {
                     section: section.clone(),
                     creds: creds(username, password),
+                    endpoints: *endpoints,
                     socket: http::Socket::Tcp(listener),
                 });
             }
-            HttpServerConfig::Unix { file, chmod, chown, username, password, section } => {
+            HttpServerConfig::Unix {
+                file,
+                chmod,
+                chown,
+                username,
+                password,
+                section,
+                endpoints,
+            } => {
                 let path = Path::new(file);
                 if path.exists() {
                     // A live socket means another supervisord; a stale one is removed.
@@ -96,6 +106,7 @@ pub fn bind_servers(cfg: &ServerConfig) -> Result<Listeners, SupervisordError> {
                 l.servers.push(http::Server {
                     section: section.clone(),
                     creds: creds(username, password),
+                    endpoints: *endpoints,
                     socket: http::Socket::Unix(listener),
                 });
             }

@@ -208,9 +208,9 @@ pub fn to_json(r: &Result<Loaded<ServerConfig>, ConfigFailure>) -> Value {
         .servers
         .iter()
         .map(|sv| match sv {
-            HttpServerConfig::Inet { section, host, port, username, password } => json!({
+            HttpServerConfig::Inet { section, host, port, username, password, .. } => json!({
                 "section": section, "host": host, "port": port, "username": username, "password": password}),
-            HttpServerConfig::Unix { section, file, chmod, chown, username, password } => json!({
+            HttpServerConfig::Unix { section, file, chmod, chown, username, password, .. } => json!({
                 "section": section, "file": file, "chmod": chmod, "chown": [chown.0, chown.1],
                 "username": username, "password": password}),
         })

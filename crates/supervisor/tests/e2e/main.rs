@@ -42,5 +42,7 @@ mod soak;
 mod checks;
 // Container mode: essential programs, exit codes, shutdown_timeout (ours).
 mod containers;
+// Health endpoints, metrics and the JSON view over HTTP (ours).
+mod observe;
 // The harness: temp dirs, bounded runs, dumps.
 mod harness;

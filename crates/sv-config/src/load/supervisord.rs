@@ -187,6 +187,7 @@ impl Loader<'_> {
             .collect();
         for section in inet {
             let (username, password) = self.auth(&section);
+            let endpoints = self.endpoints(&section);
             match self.get(&section, "port", None, &none) {
                 Ok(Some(g)) => match dt::inet_address(&g.text) {
                     Ok((h, port)) => out.push(HttpServerConfig::Inet {
@@ -195,6 +196,7 @@ impl Loader<'_> {
                         port,
                         username,
                         password,
+                        endpoints,
                     }),
                     Err(m) => {
                         self.err_at(m, &section, "port", g.entry.as_ref(), Expect::InetAddress)
@@ -229,6 +231,7 @@ impl Loader<'_> {
                 Err(Reported) => None,
             };
             let (username, password) = self.auth(&section);
+            let endpoints = self.endpoints(&section);
             let chown = self
                 .optional(
                     &section,
@@ -257,9 +260,21 @@ impl Loader<'_> {
                     chown,
                     username,
                     password,
+                    endpoints,
                 });
             }
         }
         out
+    }
+
+    /// The keys of a server section that turn on endpoints of ours.
+    fn endpoints(&mut self, section: &str) -> HttpEndpoints {
+        let none = Expansions::new();
+        HttpEndpoints {
+            metrics: self.boolean(section, "metrics", &none),
+            health: self.boolean(section, "health_endpoints", &none),
+            health_auth: self.boolean(section, "health_auth", &none),
+            rest_api: self.boolean(section, "rest_api", &none),
+        }
     }
 }

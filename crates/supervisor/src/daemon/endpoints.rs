@@ -1,0 +1,89 @@
+//! The HTTP endpoints of ours, each off unless its server turns it on:
+//! `/livez`, `/readyz` and `/healthz` for orchestrators' probes. They
+//! answer from the model on the daemon's thread, so an answer also proves
+//! that the event loop turns.
+
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use sv_config::HttpEndpoints;
+use sv_core::readiness::{self, Count};
+
+use super::event_loop::Shared;
+use super::http::{Resp, error_response, full};
+
+const HEALTH: [&str; 3] = ["/livez", "/readyz", "/healthz"];
+
+/// Whether `path` is one of ours that this server serves.
+pub fn enabled(ours: &HttpEndpoints, path: &str) -> bool {
+    ours.health && HEALTH.contains(&path)
+}
+
+/// Whether a request may pass without credentials under
+/// `health_auth=false`: a health path without `verbose` (the bare answer
+/// names nothing).
+pub fn bare_probe(path: &str, query: Option<&str>) -> bool {
+    HEALTH.contains(&path) && !verbose(query)
+}
+
+fn verbose(query: Option<&str>) -> bool {
+    query.is_some_and(|q| q.split('&').any(|kv| kv.split('=').next() == Some("verbose")))
+}
+
+fn text(status: StatusCode, body: String) -> Resp {
+    let mut r = Response::new(full(body));
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// Answers one of our paths (the caller checked it is enabled and the
+/// request authorized).
+pub fn serve(shared: &Shared, path: &str, req: &Request<Incoming>) -> Resp {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return error_response(StatusCode::METHOD_NOT_ALLOWED);
+    }
+    match path {
+        "/livez" => text(StatusCode::OK, "ok".into()),
+        _ => readyz(shared, verbose(req.uri().query())),
+    }
+}
+
+/// `/readyz` (and `/healthz`): 200 when the daemon runs and every program
+/// that starts on its own is ready, finished as expected or stopped by an
+/// operator; 503 otherwise, and from the moment a shutdown begins.
+fn readyz(shared: &Shared, verbose: bool) -> Resp {
+    let d = shared.daemon.borrow();
+    let mut specs: Vec<(String, sv_core::supervisor::ProcId)> =
+        d.sv.ids()
+            .into_iter()
+            .map(|id| {
+                let group = &d.sv.groups[id.group].config.name;
+                (sv_core::namespec::make(group, &d.sv.process(id).config.name), id)
+            })
+            .collect();
+    specs.sort_by(|a, b| a.0.cmp(&b.0));
+    let (ready, verdicts) = readiness::daemon(
+        d.sv.mood,
+        specs.iter().map(|(spec, id)| (spec.as_str(), d.sv.process(*id))),
+    );
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    if !verbose {
+        return text(status, if ready { "ok" } else { "not ready" }.into());
+    }
+    let mut body = String::new();
+    if d.sv.mood != sv_core::state::SupervisorState::Running {
+        body.push_str(&format!("[-]supervisord {}\n", d.sv.mood.name()));
+    }
+    for (spec, count) in verdicts {
+        match count {
+            Count::Ready => body.push_str(&format!("[+]{spec} ok\n")),
+            Count::NotReady(why) => body.push_str(&format!("[-]{spec} not ready: {why}\n")),
+            Count::Ignored => {}
+        }
+    }
+    body.push_str(if ready { "readyz check passed\n" } else { "readyz check failed\n" });
+    text(status, body)
+}

@@ -1,0 +1,197 @@
+//! Observing the daemon over HTTP (ours): the health endpoints, `/metrics`
+//! and the read-only JSON view, each off unless its server turns it on.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+
+use crate::daemon_harness::Running;
+use crate::harness::{Env, bin};
+use crate::http::free_port;
+
+const T: Duration = Duration::from_secs(30);
+
+/// An HTTP answer: status, headers (lower-case names) and body.
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {:?}\n{}", self.status, self.headers, self.body)
+    }
+}
+
+fn parse(raw: &[u8]) -> Answer {
+    let text = String::from_utf8_lossy(raw);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Answer { status, headers, body: body.to_owned() }
+}
+
+fn request(stream: &mut (impl Read + Write), path: &str, auth: Option<(&str, &str)>) -> Answer {
+    let auth = auth
+        .map(|(u, p)| {
+            let token = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
+            format!("Authorization: Basic {token}\r\n")
+        })
+        .unwrap_or_default();
+    let req = format!("GET {path} HTTP/1.0\r\nHost: localhost\r\n{auth}\r\n");
+    stream.write_all(req.as_bytes()).expect("send");
+    let mut buf = Vec::new();
+    let _ = stream.read_to_end(&mut buf);
+    parse(&buf)
+}
+
+/// `GET path` on a TCP port, with Basic credentials if given.
+pub fn get(port: u16, path: &str, auth: Option<(&str, &str)>) -> Answer {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    request(&mut s, path, auth)
+}
+
+/// `GET path` on the test directory's unix socket.
+pub fn get_unix(env: &Env, path: &str) -> Answer {
+    let sock = format!("{}/supervisor.sock", env.dir());
+    let mut s = std::os::unix::net::UnixStream::connect(sock).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    request(&mut s, path, None)
+}
+
+/// Asks until `want` holds (within 30 s).
+fn until(
+    d: &Running<'_>,
+    what: &str,
+    mut ask: impl FnMut() -> Answer,
+    want: impl Fn(&Answer) -> bool,
+) {
+    let t0 = Instant::now();
+    loop {
+        let a = ask();
+        if want(&a) {
+            return;
+        }
+        assert!(t0.elapsed() < T, "{what}: last answer {a:?}\n{}", d.dump());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+const AUTH: Option<(&str, &str)> = Some(("user", "pw"));
+
+fn server(port: u16, keys: &str) -> String {
+    format!("[inet_http_server]\nport=127.0.0.1:{port}\nusername=user\npassword=pw\n{keys}\n")
+}
+
+fn ctl(env: &Env, d: &Running<'_>, args: &[&str]) -> String {
+    let conf = d.conf().to_string_lossy().into_owned();
+    let mut all = vec!["-c", conf.as_str()];
+    all.extend_from_slice(args);
+    let out = env.run(&bin("supervisorctl"), &all, T);
+    format!("{}{}", out.stdout, out.stderr)
+}
+
+/// `/readyz` goes 503 → 200 → 503 across start and shutdown, `/livez`
+/// answers throughout, bare probes pass without credentials with
+/// `health_auth=false` while `?verbose` still needs them, an operator's
+/// stop does not count against readiness, and a server without
+/// `health_endpoints` answers 404 as the reference does.
+#[test]
+fn health_endpoints_follow_start_and_shutdown() {
+    let env = Env::new();
+    let port = free_port();
+    let conf = format!(
+        "{}[program:db]\ncommand={{testprog}} sleep 1000\nready_check=exec:test -f {{dir}}/ready\n\
+         ready_check_interval=1\nready_timeout=120\nstartsecs=0\n\
+         [program:slow]\ncommand={{testprog}} ignore-term\nstartsecs=0\nstopwaitsecs=4\n\
+         [program:manual]\ncommand={{testprog}} sleep 1000\nautostart=false\n",
+        server(port, "health_endpoints=true\nhealth_auth=false")
+    )
+    .replace("{dir}", &env.dir());
+    let mut d = Running::start(&env, &conf);
+    d.wait_for("success: slow entered RUNNING", T);
+    let a = get(port, "/readyz", None);
+    d.check(a.status == 503 && a.body == "not ready", &format!("db not ready yet: {a:?}"));
+    let a = get(port, "/readyz?verbose", None);
+    d.check(a.status == 401, &format!("?verbose needs credentials: {a:?}"));
+    let a = get(port, "/readyz?verbose", AUTH);
+    d.check(
+        a.status == 503
+            && a.body.contains("[-]db not ready: STARTING")
+            && a.body.contains("[+]slow ok")
+            && !a.body.contains("manual")
+            && a.body.ends_with("readyz check failed\n"),
+        &format!("verbose lists each process: {a:?}"),
+    );
+    let a = get(port, "/livez", None);
+    d.check(
+        a.status == 200
+            && a.body == "ok"
+            && a.header("content-type") == Some("text/plain; charset=utf-8"),
+        &format!("livez: {a:?}"),
+    );
+    let a = get_unix(&env, "/readyz");
+    d.check(a.status == 404, &format!("off on the unix server: {a:?}"));
+    let a = get(port, "/metrics", AUTH);
+    d.check(a.status == 404, &format!("metrics off by default: {a:?}"));
+
+    env.write("ready", "");
+    until(&d, "ready once the flag exists", || get(port, "/readyz", None), |a| a.status == 200);
+    let a = get(port, "/healthz", None);
+    d.check(a.status == 200 && a.body == "ok", &format!("healthz is readyz: {a:?}"));
+    let a = get(port, "/readyz?verbose", AUTH);
+    d.check(
+        a.status == 200 && a.body.contains("[+]db ok") && a.body.ends_with("readyz check passed\n"),
+        &format!("verbose when ready: {a:?}"),
+    );
+    ctl(&env, &d, &["stop", "db"]);
+    let a = get(port, "/readyz", None);
+    d.check(a.status == 200, &format!("an operator's stop does not count: {a:?}"));
+
+    // A shutdown: slow ignores SIGTERM for 4 s, the servers keep answering.
+    d.signal(libc::SIGTERM);
+    d.wait_for("waiting for slow to die", T);
+    let a = get(port, "/readyz", None);
+    d.check(a.status == 503, &format!("not ready once the shutdown began: {a:?}"));
+    let a = get(port, "/livez", None);
+    d.check(a.status == 200, &format!("alive while shutting down: {a:?}"));
+    assert_eq!(d.wait_exit(T), 0);
+}
+
+/// With `health_auth` (the default) the probes need the server's
+/// credentials like `/RPC2`.
+#[test]
+fn health_probes_need_credentials_by_default() {
+    let env = Env::new();
+    let port = free_port();
+    let conf = format!(
+        "{}[program:a]\ncommand={{testprog}} sleep 1000\nstartsecs=0\n",
+        server(port, "health_endpoints=true")
+    );
+    let d = Running::start(&env, &conf);
+    d.wait_for("success: a entered RUNNING", T);
+    for path in ["/livez", "/readyz", "/healthz"] {
+        let a = get(port, path, None);
+        d.check(a.status == 401, &format!("{path} without credentials: {a:?}"));
+        let a = get(port, path, AUTH);
+        d.check(a.status == 200 && a.body == "ok", &format!("{path} with credentials: {a:?}"));
+    }
+}
