@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Runs the whole test suite. Installs what the tests need first: the reference
 # (Supervisor 4.3.0 and superlance, from PyPI) in .venv-ref, which the
-# differential tests run side by side with ours; and chromium with
+# differential tests run side by side with ours, with prometheus_client (whose
+# parser reads our /metrics in the tests); and chromium with
 # chromedriver (Debian packages) for the web page tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x .venv-ref/bin/supervisord ] || ! .venv-ref/bin/python -c 'import supervisor, superlance' 2>/dev/null; then
-  echo "==> installing the reference (supervisor==4.3.0, superlance) into .venv-ref"
+if [ ! -x .venv-ref/bin/supervisord ] || ! .venv-ref/bin/python -c 'import supervisor, superlance, prometheus_client' 2>/dev/null; then
+  echo "==> installing the reference (supervisor==4.3.0, superlance) and prometheus_client into .venv-ref"
   python3 -m venv .venv-ref
-  .venv-ref/bin/pip install --quiet --disable-pip-version-check supervisor==4.3.0 superlance
+  .venv-ref/bin/pip install --quiet --disable-pip-version-check supervisor==4.3.0 superlance prometheus_client
 fi
 [ "$(.venv-ref/bin/python -c 'import supervisor.options as o; print(o.VERSION)')" = "4.3.0" ]
 

@@ -649,3 +649,51 @@ fn restart_rate_of_programs_that_exit_at_once() {
         assert!(run(&mut p, at, pid), "respawn {pid} at once");
     }
 }
+
+#[test]
+fn stats_count_starts_restarts_and_exits() {
+    use crate::process::{RestartReason, Stats};
+    let mut p = Process::new(cfg("web"));
+    let mut fx = Vec::new();
+    start(&mut p, 0, &mut fx);
+    p.transition(t(1001), RUN, &mut fx);
+    // Killed three times from RUNNING: three unexpected exits, three
+    // restarts for "exit".
+    let mut now = 2000;
+    for _ in 0..3 {
+        p.finish(WaitStatus::Signaled(9, false), t(now), &mut fx);
+        p.transition(t(now + 1), RUN, &mut fx);
+        p.spawned(43, &mut fx);
+        p.transition(t(now + 1100), RUN, &mut fx);
+        assert_eq!(p.state(), S::Running);
+        now += 2000;
+    }
+    assert_eq!(p.stats, Stats { starts: 4, restarts: [3, 0, 0, 0], exits: [0, 3] });
+    // A failed start is retried: a "backoff" restart; the exit during
+    // STARTING is unexpected.
+    p.finish(WaitStatus::Exited(0), t(now), &mut fx);
+    assert_eq!(p.stats.exits, [1, 3], "exit 0 is expected");
+    p.transition(t(now + 1), RUN, &mut fx);
+    assert_eq!(p.state(), S::Exited, "and not restarted");
+    p.spawn(t(now + 1), &mut fx);
+    p.spawned(44, &mut fx);
+    p.finish(WaitStatus::Exited(1), t(now + 10), &mut fx);
+    assert_eq!(p.state(), S::Backoff);
+    p.transition(t(now + 2000), RUN, &mut fx);
+    assert_eq!(p.stats.restarts, [3, 1, 0, 0], "an operator's start is not a restart");
+    assert_eq!(p.stats.exits, [1, 4]);
+    // The daemon's cause wins over the default reason, once.
+    p.spawned(45, &mut fx);
+    p.transition(t(now + 4000), RUN, &mut fx);
+    p.restart_cause = Some(RestartReason::Watchdog);
+    p.finish(WaitStatus::Signaled(6, false), t(now + 5000), &mut fx);
+    p.transition(t(now + 5001), RUN, &mut fx);
+    assert_eq!(p.stats.restarts, [3, 1, 0, 1]);
+    assert_eq!(p.restart_cause, None);
+    // An operator's stop is not an exit.
+    p.spawned(46, &mut fx);
+    p.stop(t(now + 6000), &mut fx).unwrap();
+    p.finish(WaitStatus::Signaled(15, false), t(now + 6001), &mut fx);
+    assert_eq!(p.stats.exits, [1, 5], "only the watchdog's kill counted");
+    assert_eq!(p.stats.starts, 7);
+}

@@ -78,13 +78,15 @@ impl RotatingFile {
     }
 
     /// Appends `data`, then rotates if the file reached `maxbytes`.
-    pub fn write(&mut self, data: &[u8]) -> io::Result<()> {
+    /// Returns whether it rotated.
+    pub fn write(&mut self, data: &[u8]) -> io::Result<bool> {
         self.file.write_all(data)?;
         self.size += data.len() as u64;
         if self.maxbytes > 0 && self.size >= self.maxbytes {
             self.rollover()?;
+            return Ok(true);
         }
-        Ok(())
+        Ok(false)
     }
 
     fn backup(&self, n: u32) -> PathBuf {
@@ -177,7 +179,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("rot.log");
         let mut f = RotatingFile::open(&p, 200, 1).unwrap();
-        f.write(&[b'x'; 750]).unwrap();
+        assert!(f.write(&[b'x'; 750]).unwrap(), "rotated");
         assert_eq!(std::fs::read(dir.path().join("rot.log.1")).unwrap().len(), 750);
         assert_eq!(std::fs::read(&p).unwrap().len(), 0);
         let q = dir.path().join("nob.log");
@@ -185,7 +187,7 @@ mod tests {
         g.write(b"0123456789abc").unwrap();
         assert_eq!(std::fs::read(&q).unwrap().len(), 0);
         assert!(!dir.path().join("nob.log.1").exists());
-        g.write(b"abc").unwrap();
+        assert!(!g.write(b"abc").unwrap(), "not rotated");
         assert_eq!(std::fs::read(&q).unwrap(), b"abc");
     }
 

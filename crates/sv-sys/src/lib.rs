@@ -20,5 +20,6 @@ pub mod notify;
 pub mod process;
 pub mod socket;
 pub mod syslog;
+pub mod usage;
 
 pub use host::RealHost;

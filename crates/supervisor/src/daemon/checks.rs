@@ -35,6 +35,7 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::task::AbortHandle;
 
 use super::event_loop::Daemon;
+use super::output::{ProcCounters, bump};
 
 /// What a check found, for the event loop.
 #[derive(Debug)]
@@ -212,8 +213,8 @@ impl Checks {
         pid: u32,
         probe: Probe,
         exec: Option<SpawnSpec>,
-        interval: Duration,
-        timeout: Duration,
+        (interval, timeout): (Duration, Duration),
+        counters: Rc<ProcCounters>,
     ) {
         let runner = self.runner(exec);
         let tx = self.tx.clone();
@@ -223,6 +224,7 @@ impl Checks {
                     let _ = tx.send(CheckMsg::Ready(pid));
                     return;
                 }
+                bump(&counters.probe_failures[0], 1);
                 tokio::time::sleep(interval).await;
             }
         });
@@ -231,16 +233,14 @@ impl Checks {
 
     /// Checks the health of the child `pid` every `interval` after
     /// `initial_delay`, reporting each result.
-    #[allow(clippy::too_many_arguments)]
     pub fn health_probe(
         &self,
         pc: &mut ProcChecks,
         pid: u32,
         probe: Probe,
         exec: Option<SpawnSpec>,
-        initial_delay: Duration,
-        interval: Duration,
-        timeout: Duration,
+        (initial_delay, interval, timeout): (Duration, Duration, Duration),
+        counters: Rc<ProcCounters>,
     ) {
         let runner = self.runner(exec);
         let tx = self.tx.clone();
@@ -249,6 +249,9 @@ impl Checks {
             loop {
                 tokio::time::sleep_until(next.into()).await;
                 let (ok, detail) = runner.run(&probe, timeout).await;
+                if !ok {
+                    bump(&counters.probe_failures[1], 1);
+                }
                 if tx.send(CheckMsg::Health { pid, ok, detail }).is_err() {
                     return;
                 }
@@ -491,8 +494,9 @@ impl Daemon {
         };
         let (interval, timeout) = (checks.ready_check_interval, checks.ready_check_timeout);
         let Daemon { sv, checks: c, .. } = self;
-        let pc = &mut sv.process_mut(id).ext.checks;
-        c.ready_probe(pc, pid, probe.clone(), exec, interval, timeout);
+        let rt = &mut sv.process_mut(id).ext;
+        let counters = rt.counters.clone();
+        c.ready_probe(&mut rt.checks, pid, probe.clone(), exec, (interval, timeout), counters);
     }
 
     /// `ready_check=fd:N`: the first line the child writes on the pipe
@@ -534,7 +538,9 @@ impl Daemon {
             _ => None,
         };
         let Daemon { sv, checks: c, .. } = self;
-        let pc = &mut sv.process_mut(id).ext.checks;
+        let rt = &mut sv.process_mut(id).ext;
+        let counters = rt.counters.clone();
+        let pc = &mut rt.checks;
         pc.stop_all();
         let (ProcessState::Running, Some(pid)) = (to, pid) else { return };
         if let Some(h) = &cfg.checks.health {
@@ -542,7 +548,8 @@ impl Daemon {
                 Probe::Exec(cmd) => prepared.as_ref().map(|s| exec_spec(s, cmd)),
                 _ => None,
             };
-            c.health_probe(pc, pid, h.probe.clone(), exec, h.initial_delay, h.interval, h.timeout);
+            let times = (h.initial_delay, h.interval, h.timeout);
+            c.health_probe(pc, pid, h.probe.clone(), exec, times, counters);
         }
         if let Some(every) = cfg.checks.watchdog {
             c.watchdog(pc, pid, every);
@@ -583,6 +590,7 @@ impl Daemon {
                 let p = self.sv.process_mut(id);
                 match p.health_result(ok, &detail, &mut fx) {
                     Some(HealthAction::Restart) => {
+                        p.restart_cause = Some(sv_core::process::RestartReason::Health);
                         let _ = p.stop_then(Then::Restart, now, &mut fx);
                         p.administrative_stop = false;
                     }
@@ -640,7 +648,9 @@ impl Daemon {
             sv_core::state::signame(sig)
         );
         fx.push(Effect::Log(LogLevel::Warn, line));
-        let _ = self.sv.process_mut(id).signal(sig, fx);
+        let p = self.sv.process_mut(id);
+        p.restart_cause = Some(sv_core::process::RestartReason::Watchdog);
+        let _ = p.signal(sig, fx);
     }
 }
 

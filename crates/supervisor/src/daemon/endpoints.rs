@@ -1,7 +1,7 @@
 //! The HTTP endpoints of ours, each off unless its server turns it on:
-//! `/livez`, `/readyz` and `/healthz` for orchestrators' probes. They
-//! answer from the model on the daemon's thread, so an answer also proves
-//! that the event loop turns.
+//! `/livez`, `/readyz` and `/healthz` for orchestrators' probes, and
+//! `/metrics`. They answer from the model on the daemon's thread, so an
+//! answer also proves that the event loop turns.
 
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
@@ -16,7 +16,7 @@ const HEALTH: [&str; 3] = ["/livez", "/readyz", "/healthz"];
 
 /// Whether `path` is one of ours that this server serves.
 pub fn enabled(ours: &HttpEndpoints, path: &str) -> bool {
-    ours.health && HEALTH.contains(&path)
+    (ours.health && HEALTH.contains(&path)) || (ours.metrics && path == "/metrics")
 }
 
 /// Whether a request may pass without credentials under
@@ -47,6 +47,15 @@ pub fn serve(shared: &Shared, path: &str, req: &Request<Incoming>) -> Resp {
     }
     match path {
         "/livez" => text(StatusCode::OK, "ok".into()),
+        "/metrics" => {
+            let body = super::metrics::render(&shared.daemon.borrow());
+            let mut r = text(StatusCode::OK, body);
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(super::metrics::CONTENT_TYPE),
+            );
+            r
+        }
         _ => readyz(shared, verbose(req.uri().query())),
     }
 }

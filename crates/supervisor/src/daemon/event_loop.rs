@@ -53,6 +53,8 @@ pub struct Runtime {
     pub stdin: Option<OwnedFd>,
     /// Its readiness, health and watchdog checks.
     pub checks: checks::ProcChecks,
+    /// What the daemon counted for it (log bytes, rotations, probes).
+    pub counters: Rc<output::ProcCounters>,
 }
 
 impl Runtime {
@@ -65,6 +67,7 @@ impl Runtime {
             stderr: None,
             stdin: None,
             checks: checks::ProcChecks::default(),
+            counters: Rc::default(),
         }
     }
 }
@@ -116,6 +119,8 @@ pub struct Daemon {
     shutdown_began: Option<(Instant, bool)>,
     /// When adopted orphans were sent SIGTERM at shutdown.
     orphans_termed: Option<Instant>,
+    /// Counters of the control plane (for `/metrics`).
+    pub stats: super::metrics::DaemonStats,
 }
 
 /// How long adopted orphans have between SIGTERM and SIGKILL at shutdown.
@@ -202,6 +207,7 @@ impl Daemon {
             exit_code: None,
             shutdown_began: None,
             orphans_termed: None,
+            stats: Default::default(),
         };
         daemon.refresh_log_subscribed();
         daemon
@@ -511,6 +517,11 @@ impl Daemon {
     pub fn now(&self) -> Now {
         let elapsed = self.start.elapsed();
         Now { mono: elapsed.as_millis() as u64, wall: self.wall_start + elapsed.as_secs_f64() }
+    }
+
+    /// When the daemon started (Unix time, whole seconds).
+    pub fn started_at(&self) -> f64 {
+        self.wall_start.floor()
     }
 
     /// Writes to the main log.

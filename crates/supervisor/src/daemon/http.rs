@@ -280,7 +280,9 @@ async fn rpc(shared: &Rc<Shared>, req: Request<Incoming>) -> Resp {
         return error_response(StatusCode::BAD_REQUEST);
     };
     shared.daemon.borrow().log(LogLevel::Trace, &format!("XML-RPC method called: {method}()"));
-    let text = match super::rpc::call(shared, &method, &call.params).await {
+    let result = super::rpc::call(shared, &method, &call.params).await;
+    shared.daemon.borrow_mut().stats.rpc_call(&method, result.is_ok());
+    let text = match result {
         Ok(v) => {
             shared
                 .daemon

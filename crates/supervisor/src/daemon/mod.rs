@@ -8,6 +8,7 @@ pub mod event_loop;
 pub mod http;
 pub mod logger;
 pub mod logread;
+pub mod metrics;
 pub mod output;
 pub mod pyargs;
 pub mod rpc;

@@ -101,6 +101,23 @@ pub type ListenerOutput = (String, String, Vec<u8>);
 /// The channel listener output travels on to the event loop.
 pub type ListenerSender = tokio::sync::mpsc::UnboundedSender<ListenerOutput>;
 
+/// Counters of the daemon's own work for one process (for `/metrics`),
+/// shared with its pipe readers and probe tasks; they only grow.
+#[derive(Debug, Default)]
+pub struct ProcCounters {
+    /// Bytes read from the child, `[stdout, stderr]`.
+    pub log_bytes: [std::cell::Cell<u64>; 2],
+    /// Log file rotations, `[stdout, stderr]`.
+    pub log_rotations: [std::cell::Cell<u64>; 2],
+    /// Failed probes, `[ready, health]`.
+    pub probe_failures: [std::cell::Cell<u64>; 2],
+}
+
+/// Adds `n` to a counter.
+pub fn bump(c: &std::cell::Cell<u64>, n: u64) {
+    c.set(c.get().saturating_add(n));
+}
+
 /// Settings a reader task needs.
 pub struct Pump {
     /// Process name, for the debug echo.
@@ -126,6 +143,8 @@ pub struct Pump {
     pub capture: Option<sv_core::capture::Capture>,
     /// `ready_check=log:REGEX`: the lines are watched for the pattern.
     pub ready: Option<Box<LogReady>>,
+    /// The process's counters.
+    pub counters: Rc<ProcCounters>,
 }
 
 /// Watches a child's output lines for its `ready_check=log:` pattern, as
@@ -207,6 +226,13 @@ thread_local! {
         std::cell::RefCell::new(vec![0u8; READ_CHUNK].into_boxed_slice());
 }
 
+impl Pump {
+    /// 0 for stdout, 1 for stderr.
+    fn stream(&self) -> usize {
+        usize::from(self.channel == "stderr")
+    }
+}
+
 /// Reads a child's pipe until EOF, logging everything read.
 pub async fn pump(fd: OwnedFd, mut p: Pump) {
     let Ok(rx) = tokio::net::unix::pipe::Receiver::from_owned_fd(fd) else { return };
@@ -250,6 +276,7 @@ pub async fn pump(fd: OwnedFd, mut p: Pump) {
 
 /// What one read brought: to the listener protocol, the capture, the log.
 fn consume(p: &Pump, capture: Option<&mut sv_core::capture::Capture>, raw: &[u8]) {
+    bump(&p.counters.log_bytes[p.stream()], raw.len() as u64);
     let stripped;
     let data: &[u8] = if p.strip_ansi {
         stripped = strip_ansi(raw);
@@ -324,8 +351,10 @@ fn write_out(p: &Pump, data: &[u8]) {
     if data.is_empty() {
         return;
     }
-    if let Some(f) = p.file.borrow_mut().as_mut() {
-        let _ = f.write(data);
+    if let Some(f) = p.file.borrow_mut().as_mut()
+        && let Ok(true) = f.write(data)
+    {
+        bump(&p.counters.log_rotations[p.stream()], 1);
     }
     if let Some(tx) = p.tx.borrow().as_ref()
         && tx.receiver_count() > 0

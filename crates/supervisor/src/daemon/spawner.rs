@@ -248,6 +248,7 @@ impl Daemon {
                                 }
                                 _ => None,
                             },
+                            counters: self.sv.process(id).ext.counters.clone(),
                         };
                         tokio::task::spawn_local(output::pump(fd, pump));
                     }

@@ -195,3 +195,146 @@ fn health_probes_need_credentials_by_default() {
         d.check(a.status == 200 && a.body == "ok", &format!("{path} with credentials: {a:?}"));
     }
 }
+
+/// Parses a `/metrics` body with the Prometheus client library's own
+/// parser (from the test venv): every sample as `[name, labels, value]`,
+/// with each family's type and help.
+fn parse_metrics(env: &Env, body: &str) -> serde_json::Value {
+    let venv = crate::harness::ref_venv().expect("the test venv (scripts/test.sh makes it)");
+    let script = env.write(
+        "parse_metrics.py",
+        "import json, sys\n\
+         from prometheus_client.parser import text_string_to_metric_families\n\
+         out = {}\n\
+         for f in text_string_to_metric_families(sys.stdin.read()):\n\
+         \x20   out[f.name] = {'type': f.type, 'help': f.documentation,\n\
+         \x20                  'samples': [[s.name, s.labels, s.value] for s in f.samples]}\n\
+         print(json.dumps(out))\n",
+    );
+    let mut child = std::process::Command::new(venv.join("bin/python"))
+        .arg(&script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python");
+    child.stdin.take().expect("stdin").write_all(body.as_bytes()).expect("write");
+    let out = child.wait_with_output().expect("parser");
+    assert!(
+        out.status.success(),
+        "the parser refused it: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("parser output")
+}
+
+/// The value of the sample `name` whose labels include `labels`.
+fn sample(m: &serde_json::Value, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    let families = m.as_object()?;
+    families.values().flat_map(|f| f["samples"].as_array().into_iter().flatten()).find_map(|s| {
+        let matches = s[0] == name && labels.iter().all(|(k, v)| s[1][*k] == *v);
+        matches.then(|| s[2].as_f64()).flatten()
+    })
+}
+
+/// `/metrics` with the authentication of `/RPC2`, read by a real parser:
+/// every family typed and documented, one state series per state, counters
+/// that follow restarts, exits, log bytes, dropped events, RPC calls and
+/// reloads, and the daemon's own process metrics.
+#[test]
+fn metrics_parse_and_count() {
+    let env = Env::new();
+    let port = free_port();
+    let conf = format!(
+        "{}[program:web]\ncommand=sh -c 'echo hello; exec {{testprog}} sleep 1000'\n\
+         autorestart=true\nstartsecs=1\n\
+         [program:idle]\ncommand={{testprog}} sleep 1000\nautostart=false\n\
+         [eventlistener:lis]\ncommand={{testprog}} sleep 1000\nevents=PROCESS_STATE\nbuffer_size=1\n",
+        server(port, "metrics=true")
+    );
+    let d = Running::start(&env, &conf);
+    d.wait_for("success: web entered RUNNING", T);
+    let a = get(port, "/metrics", None);
+    d.check(a.status == 401, &format!("no credentials: {a:?}"));
+    let a = get(port, "/metrics", AUTH);
+    d.check(
+        a.status == 200
+            && a.header("content-type") == Some("text/plain; version=0.0.4; charset=utf-8"),
+        &format!("with credentials: {a:?}"),
+    );
+    let m = parse_metrics(&env, &a.body);
+    for (name, f) in m.as_object().expect("families") {
+        d.check(
+            f["type"] != "unknown" && !f["help"].as_str().unwrap_or("").is_empty(),
+            &format!("{name} has a TYPE and a HELP line"),
+        );
+    }
+    let web = [("name", "web"), ("group", "web")];
+    for state in
+        ["STOPPED", "STARTING", "RUNNING", "BACKOFF", "STOPPING", "EXITED", "FATAL", "UNKNOWN"]
+    {
+        let want = if state == "RUNNING" { 1.0 } else { 0.0 };
+        let labels = [web[0], web[1], ("state", state)];
+        let got = sample(&m, "supervisord_process_state", &labels);
+        d.check(got == Some(want), &format!("web {state}: {got:?}"));
+    }
+    let idle = [("name", "idle"), ("group", "idle")];
+    d.check(
+        sample(&m, "supervisord_process_starts_total", &idle) == Some(0.0)
+            && sample(&m, "supervisord_process_state", &[idle[0], ("state", "STOPPED")])
+                == Some(1.0),
+        "a never-started program has its series from the first scrape",
+    );
+    d.check(
+        sample(&m, "supervisord_state", &[("state", "RUNNING")]) == Some(1.0),
+        "daemon RUNNING",
+    );
+    d.check(sample(&m, "process_resident_memory_bytes", &[]).is_some_and(|v| v > 0.0), "own RSS");
+    d.check(sample(&m, "process_open_fds", &[]).is_some_and(|v| v > 0.0), "own fds");
+
+    // Three kills: three unexpected exits and three restarts for "exit".
+    for n in 1..=3 {
+        let pid = d.pid_of("web");
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::SIGKILL)
+            .expect("kill");
+        d.wait_count("success: web entered RUNNING", n + 1, T);
+    }
+    let mut c = crate::daemon_harness::Conn::open(&env);
+    c.call("supervisor.getState", &[]);
+    c.call("supervisor.getState", &[]);
+    let _ = c.try_call("supervisor.noSuchMethod", &[]);
+    c.call("supervisor.reloadConfig", &[]);
+    let m = parse_metrics(&env, &get(port, "/metrics", AUTH).body);
+    let at = |name: &str, extra: &[(&str, &str)]| {
+        let labels: Vec<(&str, &str)> = web.iter().chain(extra).copied().collect();
+        sample(&m, name, &labels)
+    };
+    d.check(at("supervisord_process_starts_total", &[]) == Some(4.0), "4 starts");
+    d.check(
+        at("supervisord_process_restarts_total", &[("reason", "exit")]) == Some(3.0)
+            && at("supervisord_process_restarts_total", &[("reason", "backoff")]) == Some(0.0),
+        "3 restarts for exit",
+    );
+    d.check(
+        at("supervisord_process_exits_total", &[("expected", "false")]) == Some(3.0)
+            && at("supervisord_process_exits_total", &[("expected", "true")]) == Some(0.0),
+        "3 unexpected exits",
+    );
+    d.check(at("supervisord_process_exit_status", &[]) == Some(137.0), "128+SIGKILL");
+    d.check(
+        at("supervisord_log_bytes_total", &[("stream", "stdout")]) == Some(24.0),
+        "four times hello\\n read",
+    );
+    let dropped = sample(&m, "supervisord_events_dropped_total", &[("pool", "lis")]).unwrap_or(0.0);
+    let lines = d.log().matches("pool lis event buffer overflowed").count();
+    d.check(dropped > 0.0 && dropped == lines as f64, &format!("dropped {dropped}, {lines} lines"));
+    let rpc = |method: &str, result: &str| {
+        sample(&m, "supervisord_rpc_requests_total", &[("method", method), ("result", result)])
+    };
+    d.check(rpc("supervisor.getState", "ok") == Some(2.0), "two getState calls");
+    d.check(rpc("other", "fault") == Some(1.0), "an unknown method counts as other");
+    d.check(
+        sample(&m, "supervisord_config_reloads_total", &[("result", "ok")]) == Some(1.0),
+        "one reload",
+    );
+}

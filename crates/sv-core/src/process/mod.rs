@@ -136,8 +136,53 @@ pub struct Process<X = ()> {
     /// How the last child that failed ended (not exit 0), since it last
     /// reached RUNNING.
     pub last_failure: Option<WaitStatus>,
+    /// What happened to it since it was added (for `/metrics`).
+    pub stats: Stats,
+    /// Why the next automatic restart happens, when the daemon knows
+    /// better than the exit itself (a health check or the watchdog).
+    pub restart_cause: Option<RestartReason>,
     /// The daemon's resources for this process.
     pub ext: X,
+}
+
+/// Why a process was restarted without anyone asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestartReason {
+    /// It exited and `autorestart` restarts it.
+    Exit = 0,
+    /// A failed start is retried.
+    Backoff = 1,
+    /// Its health check failed (`health_action=restart`).
+    Health = 2,
+    /// Its watchdog expired.
+    Watchdog = 3,
+}
+
+impl RestartReason {
+    /// Every reason, in index order.
+    pub const ALL: [RestartReason; 4] = [Self::Exit, Self::Backoff, Self::Health, Self::Watchdog];
+
+    /// `exit`, `backoff`, `health` or `watchdog`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Exit => "exit",
+            Self::Backoff => "backoff",
+            Self::Health => "health",
+            Self::Watchdog => "watchdog",
+        }
+    }
+}
+
+/// Counters of what happened to a process since it was added; they only
+/// grow (a program's, not a child's: kept across restarts).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Spawn attempts.
+    pub starts: u32,
+    /// Automatic restarts, by [`RestartReason`].
+    pub restarts: [u32; 4],
+    /// Exits on its own: `[expected, unexpected]`.
+    pub exits: [u32; 2],
 }
 
 /// A run that ends on its own within this many milliseconds of its start
@@ -172,6 +217,8 @@ impl<X> Process<X> {
             health: Health::default(),
             last_status: None,
             last_failure: None,
+            stats: Stats::default(),
+            restart_cause: None,
             ext,
         }
     }
@@ -269,6 +316,8 @@ impl<X> Process<X> {
         self.spawnerr = None;
         self.ready = false;
         self.health = Health::default();
+        self.stats.starts = self.stats.starts.saturating_add(1);
+        self.restart_cause = None;
         self.system_stop = false;
         self.administrative_stop = false;
         self.laststart = Some(now.mono);
@@ -299,6 +348,7 @@ impl<X> Process<X> {
         if mood > SupervisorState::Restarting {
             match state {
                 ProcessState::Exited if self.wants_restart() && now.mono >= self.restart_at() => {
+                    self.count_restart(RestartReason::Exit);
                     self.spawn(now, fx);
                 }
                 ProcessState::Stopped
@@ -311,6 +361,7 @@ impl<X> Process<X> {
                 ProcessState::Backoff
                     if self.backoff <= self.config.startretries && self.due(now, 1) =>
                 {
+                    self.count_restart(RestartReason::Backoff);
                     self.spawn(now, fx);
                 }
                 _ => {}
@@ -601,6 +652,14 @@ impl<X> Process<X> {
         }
     }
 
+    /// Counts an automatic restart: for `default`'s reason, unless the
+    /// daemon said why ([`Process::restart_cause`]).
+    fn count_restart(&mut self, default: RestartReason) {
+        let why = self.restart_cause.take().unwrap_or(default);
+        let n = &mut self.stats.restarts[why as usize];
+        *n = n.saturating_add(1);
+    }
+
     /// The child was reaped with `status` (the reference's `finish()`).
     pub fn finish(&mut self, status: WaitStatus, now: Now, fx: &mut Vec<Effect>) {
         self.last_status = Some(status);
@@ -642,6 +701,9 @@ impl<X> Process<X> {
             }
             Self::log(fx, level, format!("stopped: {name} ({msg})"));
             if then == Then::Restart {
+                if let Some(cause) = self.restart_cause {
+                    self.count_restart(cause);
+                }
                 self.spawn(now, fx);
             }
         } else if self.state() == ProcessState::Starting && (too_quickly || !self.is_ready()) {
@@ -651,8 +713,11 @@ impl<X> Process<X> {
                 "Exited before it was ready (process log may have details)".into()
             });
             self.back_off(now, fx);
+            self.stats.exits[1] = self.stats.exits[1].saturating_add(1);
             Self::log(fx, LogLevel::Warn, format!("exited: {name} ({msg}; not expected)"));
         } else {
+            let i = usize::from(!exit_expected);
+            self.stats.exits[i] = self.stats.exits[i].saturating_add(1);
             self.backoff = 0;
             if let Phase::Starting { pid: Some(pid) } = self.phase {
                 self.go(Phase::Running { pid }, true, fx);

@@ -442,6 +442,12 @@ fn send_process_stdin(d: &Daemon, name: &Value, chars: &Value) -> Result<bool, F
 /// `reloadConfig`: reads the file again and keeps its groups for
 /// `addProcessGroup`; answers what differs from the groups in use.
 fn reload_config(d: &mut Daemon) -> Result<ReloadDiff, Fault> {
+    let r = reread(d);
+    d.stats.reloads[usize::from(r.is_err())] += 1;
+    r
+}
+
+fn reread(d: &mut Daemon) -> Result<ReloadDiff, Fault> {
     let loaded = sv_config::load_server(&d.cfg.configfile, &sv_sys::RealHost, &d.overrides)
         .map_err(|f| {
             fault(

@@ -1,0 +1,372 @@
+//! `GET /metrics` (ours): the daemon and every process in the Prometheus
+//! text format (version 0.0.4), collected when scraped, never on a timer.
+//! Names follow Prometheus conventions: the `supervisord_` prefix, base
+//! units, counters ending in `_total`, a state as one 0/1 series per state.
+
+use std::fmt::{Display, Write};
+
+use sv_core::process::{HealthState, RestartReason};
+use sv_core::state::{ProcessState, SupervisorState, WaitStatus};
+
+use super::event_loop::Daemon;
+
+/// Counters of the daemon's control plane (reset when it restarts).
+#[derive(Debug, Default)]
+pub struct DaemonStats {
+    /// XML-RPC calls `[ok, fault]` by method: [`method_index`]'s slots.
+    pub rpc: Vec<[u64; 2]>,
+    /// `reloadConfig` calls `[ok, error]`.
+    pub reloads: [u64; 2],
+    /// Forwarded output lines dropped because supervisord's own output
+    /// could not keep up.
+    pub forward_dropped: u64,
+}
+
+/// Every method name a counter is kept for; any other name counts as
+/// `other`, so that clients cannot grow the label set.
+fn method_names() -> impl Iterator<Item = &'static str> {
+    crate::api::METHODS.iter().chain(crate::api::EXT_METHODS).map(|m| m.name)
+}
+
+/// The counter slot of an XML-RPC method name (the last slot: `other`).
+pub fn method_index(name: &str) -> usize {
+    method_names().position(|m| m == name).unwrap_or_else(|| method_names().count())
+}
+
+impl DaemonStats {
+    /// Counts one XML-RPC call of `method`.
+    pub fn rpc_call(&mut self, method: &str, ok: bool) {
+        let i = method_index(method);
+        if self.rpc.len() <= i {
+            self.rpc.resize(method_names().count() + 1, [0, 0]);
+        }
+        self.rpc[i][usize::from(!ok)] += 1;
+    }
+}
+
+const PROCESS_STATES: [ProcessState; 8] = [
+    ProcessState::Stopped,
+    ProcessState::Starting,
+    ProcessState::Running,
+    ProcessState::Backoff,
+    ProcessState::Stopping,
+    ProcessState::Exited,
+    ProcessState::Fatal,
+    ProcessState::Unknown,
+];
+
+/// The daemon's states; FATAL (code 2 in the reference's API) is never
+/// entered by a running daemon, and is always 0.
+const DAEMON_STATES: [(&str, Option<SupervisorState>); 4] = [
+    ("FATAL", None),
+    ("RUNNING", Some(SupervisorState::Running)),
+    ("RESTARTING", Some(SupervisorState::Restarting)),
+    ("SHUTDOWN", Some(SupervisorState::Shutdown)),
+];
+
+/// The content type of the text format.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// A label value as the text format writes it: `\`, `"` and newlines
+/// escaped.
+fn escape(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+struct Text(String);
+
+impl Text {
+    fn family(&mut self, name: &str, kind: &str, help: &str) {
+        let _ = writeln!(self.0, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    }
+
+    fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: impl Display) {
+        self.0.push_str(name);
+        if !labels.is_empty() {
+            self.0.push('{');
+            for (i, (k, v)) in labels.iter().enumerate() {
+                if i > 0 {
+                    self.0.push(',');
+                }
+                let _ = write!(self.0, "{k}=\"{}\"", escape(v));
+            }
+            self.0.push('}');
+        }
+        let _ = writeln!(self.0, " {value}");
+    }
+}
+
+/// One process as the metrics see it.
+struct Row<'a> {
+    name: String,
+    group: String,
+    p: &'a sv_core::process::Process<super::event_loop::Runtime>,
+    usage: Option<sv_sys::usage::Usage>,
+}
+
+/// The exit status a metric reports: the status, or 128+N for a signal
+/// (where `getProcessInfo` says -1).
+fn exit_status(s: Option<WaitStatus>) -> i32 {
+    match s {
+        Some(WaitStatus::Exited(c)) => c,
+        Some(WaitStatus::Signaled(n, _)) => 128 + n,
+        None => 0,
+    }
+}
+
+/// The whole exposition.
+pub fn render(d: &Daemon) -> String {
+    let mut ids = d.sv.ids();
+    ids.sort_by(|a, b| {
+        let (ga, gb) = (&d.sv.groups[a.group].config.name, &d.sv.groups[b.group].config.name);
+        ga.cmp(gb).then_with(|| d.sv.process(*a).config.name.cmp(&d.sv.process(*b).config.name))
+    });
+    let rows: Vec<Row<'_>> = ids
+        .into_iter()
+        .map(|id| {
+            let p = d.sv.process(id);
+            Row {
+                name: p.config.name.clone(),
+                group: d.sv.groups[id.group].config.name.clone(),
+                usage: p.pid().and_then(|pid| sv_sys::usage::of(pid as i32)),
+                p,
+            }
+        })
+        .collect();
+    let mut t = Text(String::with_capacity(256 + rows.len() * 2048));
+    daemon_families(&mut t, d);
+    process_families(&mut t, &rows);
+    output_families(&mut t, &rows);
+    control_families(&mut t, d);
+    own_process_families(&mut t);
+    t.0
+}
+
+fn daemon_families(t: &mut Text, d: &Daemon) {
+    t.family("supervisord_build_info", "gauge", "The version this daemon reports (always 1).");
+    let ours = env!("CARGO_PKG_VERSION");
+    let labels = [("version", crate::VERSION), ("api_version", "3.0"), ("rs_version", ours)];
+    t.sample("supervisord_build_info", &labels, 1);
+    t.family("supervisord_state", "gauge", "The daemon's state (1 for the current one).");
+    for (name, s) in DAEMON_STATES {
+        t.sample("supervisord_state", &[("state", name)], u8::from(Some(d.sv.mood) == s));
+    }
+    t.family("supervisord_start_time_seconds", "gauge", "When the daemon started (Unix time).");
+    t.sample("supervisord_start_time_seconds", &[], d.started_at());
+}
+
+fn process_families(t: &mut Text, rows: &[Row<'_>]) {
+    let l = |r: &Row<'_>| [("name", r.name.clone()), ("group", r.group.clone())];
+    let each = |t: &mut Text, name: &str, v: &dyn Fn(&Row<'_>) -> Option<f64>| {
+        for r in rows {
+            if let Some(x) = v(r) {
+                let [(a, av), (b, bv)] = l(r);
+                t.sample(name, &[(a, &av), (b, &bv)], x);
+            }
+        }
+    };
+    t.family("supervisord_process_state", "gauge", "The process's state (1 for the current one).");
+    for r in rows {
+        for s in PROCESS_STATES {
+            let on = u8::from(r.p.state() == s);
+            t.sample(
+                "supervisord_process_state",
+                &[("name", &r.name), ("group", &r.group), ("state", s.name())],
+                on,
+            );
+        }
+    }
+    t.family("supervisord_process_up", "gauge", "1 while STARTING, RUNNING or STOPPING.");
+    each(t, "supervisord_process_up", &|r| Some(f64::from(u8::from(r.p.pid().is_some()))));
+    t.family("supervisord_process_ready", "gauge", "1 when its ready_check passed (with one).");
+    each(t, "supervisord_process_ready", &|r| {
+        (r.p.config.checks.ready_check != sv_config::checks::ReadyCheck::None)
+            .then(|| f64::from(u8::from(r.p.state() == ProcessState::Running || r.p.ready)))
+    });
+    t.family("supervisord_process_healthy", "gauge", "1 healthy, 0 unhealthy (when checked).");
+    each(t, "supervisord_process_healthy", &|r| match r.p.config.checks.health {
+        Some(_) if r.p.state() == ProcessState::Running => match r.p.health.state {
+            HealthState::Healthy => Some(1.0),
+            HealthState::Unhealthy => Some(0.0),
+            HealthState::Unknown => None,
+        },
+        _ => None,
+    });
+    t.family("supervisord_process_start_time_seconds", "gauge", "Its last spawn (0: never).");
+    each(t, "supervisord_process_start_time_seconds", &|r| Some(r.p.laststart_wall.floor()));
+    t.family(
+        "supervisord_process_exit_status",
+        "gauge",
+        "How its last child ended: the exit status, or 128+N if killed by signal N.",
+    );
+    each(t, "supervisord_process_exit_status", &|r| Some(f64::from(exit_status(r.p.last_status))));
+    t.family("supervisord_process_starts_total", "counter", "Spawn attempts.");
+    each(t, "supervisord_process_starts_total", &|r| Some(f64::from(r.p.stats.starts)));
+    t.family(
+        "supervisord_process_restarts_total",
+        "counter",
+        "Restarts nobody asked for, by reason.",
+    );
+    for r in rows {
+        for why in RestartReason::ALL {
+            let n = r.p.stats.restarts[why as usize];
+            let labels = [("name", r.name.as_str()), ("group", &r.group), ("reason", why.name())];
+            t.sample("supervisord_process_restarts_total", &labels, n);
+        }
+    }
+    t.family("supervisord_process_exits_total", "counter", "Exits on its own, by expectedness.");
+    for r in rows {
+        for (i, expected) in ["true", "false"].into_iter().enumerate() {
+            let labels = [("name", r.name.as_str()), ("group", &r.group), ("expected", expected)];
+            t.sample("supervisord_process_exits_total", &labels, r.p.stats.exits[i]);
+        }
+    }
+    t.family("supervisord_process_probe_failures_total", "counter", "Failed probes, by check.");
+    for r in rows {
+        for (i, probe) in ["ready", "health"].into_iter().enumerate() {
+            let n = r.p.ext.counters.probe_failures[i].get();
+            let labels = [("name", r.name.as_str()), ("group", &r.group), ("probe", probe)];
+            t.sample("supervisord_process_probe_failures_total", &labels, n);
+        }
+    }
+    t.family(
+        "supervisord_process_cpu_seconds_total",
+        "counter",
+        "CPU time of its current child, by mode (0 when none runs).",
+    );
+    for r in rows {
+        let u = r.usage.unwrap_or_default();
+        for (mode, v) in [("user", u.user_seconds), ("system", u.system_seconds)] {
+            let labels = [("name", r.name.as_str()), ("group", &r.group), ("mode", mode)];
+            t.sample("supervisord_process_cpu_seconds_total", &labels, v);
+        }
+    }
+    t.family(
+        "supervisord_process_resident_memory_bytes",
+        "gauge",
+        "Resident memory of its current child (0 when none runs).",
+    );
+    each(t, "supervisord_process_resident_memory_bytes", &|r| {
+        Some(r.usage.map_or(0.0, |u| u.resident_bytes as f64))
+    });
+    t.family(
+        "supervisord_process_open_fds",
+        "gauge",
+        "Open file descriptors of its current child (0 when none runs).",
+    );
+    each(t, "supervisord_process_open_fds", &|r| {
+        Some(r.usage.and_then(|u| u.open_fds).unwrap_or(0) as f64)
+    });
+}
+
+fn output_families(t: &mut Text, rows: &[Row<'_>]) {
+    t.family("supervisord_log_bytes_total", "counter", "Bytes read from the process, by stream.");
+    for r in rows {
+        for (i, stream) in ["stdout", "stderr"].into_iter().enumerate() {
+            let n = r.p.ext.counters.log_bytes[i].get();
+            let labels = [("name", r.name.as_str()), ("group", &r.group), ("stream", stream)];
+            t.sample("supervisord_log_bytes_total", &labels, n);
+        }
+    }
+    t.family("supervisord_log_rotations_total", "counter", "Log file rotations, by stream.");
+    for r in rows {
+        for (i, stream) in ["stdout", "stderr"].into_iter().enumerate() {
+            let n = r.p.ext.counters.log_rotations[i].get();
+            let labels = [("name", r.name.as_str()), ("group", &r.group), ("stream", stream)];
+            t.sample("supervisord_log_rotations_total", &labels, n);
+        }
+    }
+}
+
+fn control_families(t: &mut Text, d: &Daemon) {
+    t.family("supervisord_event_queue_length", "gauge", "Events waiting for a listener, by pool.");
+    for (name, pool) in &d.pools {
+        t.sample("supervisord_event_queue_length", &[("pool", name)], pool.buffer.len());
+    }
+    t.family(
+        "supervisord_events_dropped_total",
+        "counter",
+        "Events discarded because a pool's buffer was full, by pool.",
+    );
+    for (name, pool) in &d.pools {
+        t.sample("supervisord_events_dropped_total", &[("pool", name)], pool.discarded);
+    }
+    t.family(
+        "supervisord_rpc_requests_total",
+        "counter",
+        "XML-RPC calls by method and result (methods called at least once).",
+    );
+    let names: Vec<&str> = method_names().chain(["other"]).collect();
+    for (i, counts) in d.stats.rpc.iter().enumerate() {
+        for (j, result) in ["ok", "fault"].into_iter().enumerate() {
+            if counts[0] + counts[1] > 0 {
+                let labels = [("method", names[i]), ("result", result)];
+                t.sample("supervisord_rpc_requests_total", &labels, counts[j]);
+            }
+        }
+    }
+    t.family("supervisord_config_reloads_total", "counter", "reloadConfig calls by result.");
+    for (i, result) in ["ok", "error"].into_iter().enumerate() {
+        t.sample("supervisord_config_reloads_total", &[("result", result)], d.stats.reloads[i]);
+    }
+    t.family(
+        "supervisord_forward_dropped_lines_total",
+        "counter",
+        "Forwarded output lines dropped because supervisord's output could not keep up.",
+    );
+    t.sample("supervisord_forward_dropped_lines_total", &[], d.stats.forward_dropped);
+}
+
+/// The usual metrics of the exporting process itself.
+fn own_process_families(t: &mut Text) {
+    let Some(u) = sv_sys::usage::of(std::process::id() as i32) else { return };
+    t.family("process_cpu_seconds_total", "counter", "CPU time of supervisord, seconds.");
+    t.sample("process_cpu_seconds_total", &[], u.user_seconds + u.system_seconds);
+    t.family("process_resident_memory_bytes", "gauge", "Resident memory of supervisord.");
+    t.sample("process_resident_memory_bytes", &[], u.resident_bytes);
+    t.family("process_virtual_memory_bytes", "gauge", "Virtual memory of supervisord.");
+    t.sample("process_virtual_memory_bytes", &[], u.virtual_bytes);
+    t.family("process_open_fds", "gauge", "Open file descriptors of supervisord.");
+    t.sample("process_open_fds", &[], u.open_fds.unwrap_or(0));
+    if let Some(max) = sv_sys::usage::max_fds() {
+        t.family("process_max_fds", "gauge", "The open files limit of supervisord.");
+        t.sample("process_max_fds", &[], max);
+    }
+    t.family("process_start_time_seconds", "gauge", "When supervisord started (Unix time).");
+    t.sample("process_start_time_seconds", &[], u.start_time.floor());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(escape(r#"a"b\c"#), r#"a\"b\\c"#);
+        assert_eq!(escape("x\ny"), "x\\ny");
+        let mut t = Text(String::new());
+        t.sample("m", &[("name", "we\"ird")], 1);
+        assert_eq!(t.0, "m{name=\"we\\\"ird\"} 1\n");
+    }
+
+    #[test]
+    fn rpc_methods_are_a_closed_set() {
+        let mut s = DaemonStats::default();
+        s.rpc_call("supervisor.getState", true);
+        s.rpc_call("supervisor.nosuch", false);
+        s.rpc_call("x".repeat(100).as_str(), false);
+        let other = method_names().count();
+        assert_eq!(s.rpc.len(), other + 1);
+        assert_eq!(s.rpc[method_index("supervisor.getState")], [1, 0]);
+        assert_eq!(s.rpc[other], [0, 2], "unknown names share one slot");
+    }
+}
