@@ -117,6 +117,41 @@ pub struct ProcessInfo<'a> {
     pub ext: Option<ExtInfo<'a>>,
 }
 
+impl ProcessInfo<'_> {
+    /// One process as `status --json` and `/api/v1/processes` show it: every key always present,
+    /// `null` where the daemon does not know (our members, against the
+    /// reference's daemon).
+    pub fn to_json(&self) -> serde_json::Value {
+        let v = self;
+        use serde_json::{Value as J, json};
+        let opt_int = |n: i64| if n == 0 { J::Null } else { J::from(n) };
+        let opt_text = |s: &str| if s.is_empty() { J::Null } else { J::from(s) };
+        let running = v.state == Some(ProcessState::Running);
+        let ext = v.ext.as_ref();
+        json!({
+            "namespec": v.namespec(),
+            "name": v.name.as_ref(),
+            "group": v.group.as_ref(),
+            "state": v.statename.as_ref(),
+            "state_code": v.state.map_or(J::Null, |s| J::from(s.code())),
+            "pid": opt_int(v.pid),
+            "description": v.description.as_ref(),
+            "started_at": opt_int(v.start),
+            "stopped_at": opt_int(v.stop),
+            "uptime_seconds": if running && v.start > 0 { J::from((v.now - v.start).max(0)) } else { J::Null },
+            "exit_status": v.exitstatus,
+            "spawn_error": opt_text(&v.spawnerr),
+            "stdout_logfile": opt_text(&v.stdout_logfile),
+            "stderr_logfile": opt_text(&v.stderr_logfile),
+            "ready": ext.and_then(|e| e.ready).map_or(J::Null, |r| J::from(r == 1)),
+            "waiting_for": ext.and_then(|e| e.waiting_for.as_deref()).map_or(J::Null, opt_text),
+            "health": ext.and_then(|e| e.health.as_deref()).map_or(J::Null, J::from),
+            "restarts": ext.and_then(|e| e.restarts).map_or(J::Null, J::from),
+            "depends_on": J::Null,
+        })
+    }
+}
+
 /// The `ext_*` members of a process's info: strings and 32-bit integers
 /// only, which every XML-RPC client reads or skips.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -135,6 +170,8 @@ pub struct ExtInfo<'a> {
     pub health_output: Option<Cow<'a, str>>,
     /// `ext_status_text`: the last `STATUS=` sent on the notify socket.
     pub status_text: Option<Cow<'a, str>>,
+    /// `ext_restarts`: automatic restarts since the program was added.
+    pub restarts: Option<i64>,
 }
 
 impl ExtInfo<'_> {
@@ -158,6 +195,9 @@ impl ExtInfo<'_> {
         if let Some(t) = &self.status_text {
             out.push(("ext_status_text", Field::Str(t)));
         }
+        if let Some(n) = self.restarts {
+            out.push(("ext_restarts", Field::Int(n)));
+        }
         out
     }
 
@@ -171,6 +211,7 @@ impl ExtInfo<'_> {
             health_failures: i("ext_health_failures"),
             health_output: s("ext_health_output"),
             status_text: s("ext_status_text"),
+            restarts: i("ext_restarts"),
         };
         (e != ExtInfo::default()).then_some(e)
     }

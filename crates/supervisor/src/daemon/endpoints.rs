@@ -1,6 +1,6 @@
 //! The HTTP endpoints of ours, each off unless its server turns it on:
 //! `/livez`, `/readyz` and `/healthz` for orchestrators' probes, and
-//! `/metrics`. They answer from the model on the daemon's thread, so an
+//! `/metrics`, and the read-only JSON view under `/api/v1/`. They answer from the model on the daemon's thread, so an
 //! answer also proves that the event loop turns.
 
 use hyper::body::Incoming;
@@ -16,7 +16,9 @@ const HEALTH: [&str; 3] = ["/livez", "/readyz", "/healthz"];
 
 /// Whether `path` is one of ours that this server serves.
 pub fn enabled(ours: &HttpEndpoints, path: &str) -> bool {
-    (ours.health && HEALTH.contains(&path)) || (ours.metrics && path == "/metrics")
+    (ours.health && HEALTH.contains(&path))
+        || (ours.metrics && path == "/metrics")
+        || (ours.rest_api && path.starts_with("/api/"))
 }
 
 /// Whether a request may pass without credentials under
@@ -47,6 +49,7 @@ pub fn serve(shared: &Shared, path: &str, req: &Request<Incoming>) -> Resp {
     }
     match path {
         "/livez" => text(StatusCode::OK, "ok".into()),
+        p if p.starts_with("/api/") => api(shared, p),
         "/metrics" => {
             let body = super::metrics::render(&shared.daemon.borrow());
             let mut r = text(StatusCode::OK, body);
@@ -57,6 +60,40 @@ pub fn serve(shared: &Shared, path: &str, req: &Request<Incoming>) -> Resp {
             r
         }
         _ => readyz(shared, verbose(req.uri().query())),
+    }
+}
+
+fn json(status: StatusCode, body: &serde_json::Value) -> Resp {
+    let mut r = Response::new(full(body.to_string()));
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// The read-only JSON view: `/api/v1/processes`, `/api/v1/processes/NAME`
+/// and `/api/v1/supervisor`.
+fn api(shared: &Shared, path: &str) -> Resp {
+    let d = shared.daemon.borrow();
+    let path = super::http::percent_decode(path);
+    let found = match path.trim_end_matches('/') {
+        "/api/v1/processes" => Some(super::rpc::processes_json(&d)),
+        "/api/v1/supervisor" => Some(super::rpc::supervisor_json(&d)),
+        p => match p.strip_prefix("/api/v1/processes/") {
+            Some(name) => match super::rpc::process_json(&d, name) {
+                Some(v) => Some(v),
+                None => {
+                    let e = serde_json::json!({"error": "no such process", "name": name});
+                    return json(StatusCode::NOT_FOUND, &e);
+                }
+            },
+            None => None,
+        },
+    };
+    match found {
+        Some(v) => json(StatusCode::OK, &v),
+        None => json(StatusCode::NOT_FOUND, &serde_json::json!({"error": "no such resource"})),
     }
 }
 

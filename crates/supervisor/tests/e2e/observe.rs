@@ -338,3 +338,56 @@ fn metrics_parse_and_count() {
         "one reload",
     );
 }
+
+/// The read-only JSON view: the same objects as `status --json`, the
+/// authentication of `/RPC2`, 404 when off.
+#[test]
+fn rest_view_matches_status_json() {
+    let env = Env::new();
+    let port = free_port();
+    let conf = format!(
+        "{}[group:g]\nprograms=a,b\n[program:a]\ncommand={{testprog}} sleep 1000\nstartsecs=0\n\
+         [program:b]\ncommand={{testprog}} sleep 1000\nautostart=false\n",
+        server(port, "rest_api=true")
+    );
+    let d = Running::start(&env, &conf);
+    d.wait_for("success: a entered RUNNING", T);
+    let a = get(port, "/api/v1/processes", None);
+    d.check(a.status == 401, &format!("no credentials: {a:?}"));
+    let a = get(port, "/api/v1/processes", AUTH);
+    d.check(
+        a.status == 200 && a.header("content-type") == Some("application/json"),
+        &format!("with credentials: {a:?}"),
+    );
+    let rest: serde_json::Value = serde_json::from_str(&a.body).expect("valid JSON");
+    let cli: serde_json::Value =
+        serde_json::from_str(ctl(&env, &d, &["status", "--json"]).trim()).expect("CLI JSON");
+    // Uptimes move between the two calls; everything else is the same.
+    let steady = |v: &serde_json::Value| {
+        let mut v = v.clone();
+        for o in v.as_array_mut().into_iter().flatten() {
+            o["uptime_seconds"] = serde_json::Value::Null;
+            o["description"] = serde_json::Value::Null;
+        }
+        v
+    };
+    d.check(steady(&rest) == steady(&cli), &format!("REST {rest}\nCLI {cli}"));
+    d.check(rest.as_array().map(Vec::len) == Some(2), "two processes");
+    let one = get(port, "/api/v1/processes/g%3Aa", AUTH);
+    let one_v: serde_json::Value = serde_json::from_str(&one.body).expect("JSON");
+    d.check(
+        one.status == 200 && one_v["namespec"] == "g:a" && one_v["state"] == "RUNNING",
+        &format!("one process: {one:?}"),
+    );
+    let none = get(port, "/api/v1/processes/nosuch", AUTH);
+    let none_v: serde_json::Value = serde_json::from_str(&none.body).expect("JSON");
+    d.check(none.status == 404 && none_v["error"] == "no such process", &format!("{none:?}"));
+    let sup = get(port, "/api/v1/supervisor", AUTH);
+    let sup_v: serde_json::Value = serde_json::from_str(&sup.body).expect("JSON");
+    d.check(
+        sup.status == 200 && sup_v["state"] == "RUNNING" && sup_v["pid"] == d.pid(),
+        &format!("{sup:?}"),
+    );
+    let off = get_unix(&env, "/api/v1/processes");
+    d.check(off.status == 404, &format!("off on the unix server: {off:?}"));
+}

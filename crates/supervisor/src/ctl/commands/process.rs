@@ -84,7 +84,7 @@ impl Ctl<'_> {
             out
         };
         if json {
-            let rows: Vec<serde_json::Value> = matching.iter().map(|v| status_json(v)).collect();
+            let rows: Vec<serde_json::Value> = matching.iter().map(|v| v.to_json()).collect();
             let text = serde_json::Value::Array(rows).to_string();
             self.output(&text);
             if matching.iter().any(|v| v.is_stopped()) {
@@ -398,36 +398,4 @@ impl Ctl<'_> {
         }
         Ok(())
     }
-}
-
-/// One process as `status --json` shows it: every key always present,
-/// `null` where the daemon does not know (our members, against the
-/// reference's daemon).
-fn status_json(v: &ProcessInfo<'_>) -> serde_json::Value {
-    use serde_json::{Value as J, json};
-    let opt_int = |n: i64| if n == 0 { J::Null } else { J::from(n) };
-    let opt_text = |s: &str| if s.is_empty() { J::Null } else { J::from(s) };
-    let running = v.state == Some(ProcessState::Running);
-    let ext = v.ext.as_ref();
-    json!({
-        "namespec": v.namespec(),
-        "name": v.name.as_ref(),
-        "group": v.group.as_ref(),
-        "state": v.statename.as_ref(),
-        "state_code": v.state.map_or(J::Null, |s| J::from(s.code())),
-        "pid": opt_int(v.pid),
-        "description": v.description.as_ref(),
-        "started_at": opt_int(v.start),
-        "stopped_at": opt_int(v.stop),
-        "uptime_seconds": if running && v.start > 0 { J::from((v.now - v.start).max(0)) } else { J::Null },
-        "exit_status": v.exitstatus,
-        "spawn_error": opt_text(&v.spawnerr),
-        "stdout_logfile": opt_text(&v.stdout_logfile),
-        "stderr_logfile": opt_text(&v.stderr_logfile),
-        "ready": ext.and_then(|e| e.ready).map_or(J::Null, |r| J::from(r == 1)),
-        "waiting_for": ext.and_then(|e| e.waiting_for.as_deref()).map_or(J::Null, opt_text),
-        "health": ext.and_then(|e| e.health.as_deref()).map_or(J::Null, J::from),
-        "restarts": J::Null,
-        "depends_on": J::Null,
-    })
 }

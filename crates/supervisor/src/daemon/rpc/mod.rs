@@ -439,6 +439,30 @@ fn send_process_stdin(d: &Daemon, name: &Value, chars: &Value) -> Result<bool, F
     Ok(true)
 }
 
+/// The read-only JSON view (`/api/v1/`, ours): every process, in status
+/// order, as `supervisorctl status --json` shows it.
+pub fn processes_json(d: &Daemon) -> serde_json::Value {
+    serde_json::Value::Array(ext::get_all_process_info(d).0.map(|i| i.to_json()).collect())
+}
+
+/// One process of the JSON view; `None` when there is no such process.
+pub fn process_json(d: &Daemon, name: &str) -> Option<serde_json::Value> {
+    ext::get_process_info(d, name).ok().map(|i| i.to_json())
+}
+
+/// The daemon in the JSON view.
+pub fn supervisor_json(d: &Daemon) -> serde_json::Value {
+    serde_json::json!({
+        "version": crate::VERSION,
+        "api_version": "3.0",
+        "state": d.sv.mood.name(),
+        "state_code": d.sv.mood.code(),
+        "pid": sv_sys::daemon::getpid(),
+        "identification": d.cfg.supervisord.identifier,
+        "started_at": d.started_at() as i64,
+    })
+}
+
 /// `reloadConfig`: reads the file again and keeps its groups for
 /// `addProcessGroup`; answers what differs from the groups in use.
 fn reload_config(d: &mut Daemon) -> Result<ReloadDiff, Fault> {
