@@ -7,10 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x .venv-ref/bin/supervisord ] || ! .venv-ref/bin/python -c 'import supervisor, superlance, prometheus_client' 2>/dev/null; then
+if [ ! -x .venv-ref/bin/supervisord ] || ! .venv-ref/bin/python -c 'import supervisor, superlance, prometheus_client, supervisor_stdlog' 2>/dev/null; then
   echo "==> installing the reference (supervisor==4.3.0, superlance) and prometheus_client into .venv-ref"
   python3 -m venv .venv-ref
-  .venv-ref/bin/pip install --quiet --disable-pip-version-check supervisor==4.3.0 superlance prometheus_client
+  .venv-ref/bin/pip install --quiet --disable-pip-version-check supervisor==4.3.0 superlance prometheus_client supervisor-stdlog
 fi
 [ "$(.venv-ref/bin/python -c 'import supervisor.options as o; print(o.VERSION)')" = "4.3.0" ]
 

@@ -173,6 +173,28 @@ pub fn integer(text: &str) -> Result<i64, Invalid> {
 const TRUTHY: [&str; 4] = ["yes", "true", "on", "1"];
 const FALSY: [&str; 4] = ["no", "false", "off", "0"];
 
+/// `forward_output_format` (ours).
+pub fn forward_format(text: &str) -> Result<crate::model::ForwardFormat, Invalid> {
+    use crate::model::ForwardFormat as F;
+    match text.trim().to_lowercase().as_str() {
+        "off" => Ok(F::Off),
+        "raw" => Ok(F::Raw),
+        "prefixed" => Ok(F::Prefixed),
+        "json" => Ok(F::Json),
+        "cri" => Ok(F::Cri),
+        _ => Err(Invalid::from(format!("invalid forward_output_format {text:?}"))),
+    }
+}
+
+/// `log_format` (ours).
+pub fn log_format(text: &str) -> Result<crate::model::LogFormat, Invalid> {
+    match text.trim().to_lowercase().as_str() {
+        "text" => Ok(crate::model::LogFormat::Text),
+        "json" => Ok(crate::model::LogFormat::Json),
+        _ => Err(Invalid::from(format!("invalid log_format {text:?}"))),
+    }
+}
+
 /// `boolean`.
 pub fn boolean(text: &str) -> Result<bool, Invalid> {
     let l = text.to_lowercase();

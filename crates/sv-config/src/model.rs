@@ -82,10 +82,45 @@ pub struct SupervisordConfig {
     /// Adopt the orphans of daemonizing children even when not PID 1, and
     /// stop them at shutdown (ours).
     pub subreaper: bool,
+    /// How child output is copied to supervisord's own stdout and stderr
+    /// (ours; off by default).
+    pub forward_output_format: ForwardFormat,
+    /// Bytes of forwarded output held while supervisord's output is slow;
+    /// lines beyond are dropped and counted (ours).
+    pub forward_output_buffer: usize,
+    /// How supervisord writes its own log lines (ours).
+    pub log_format: LogFormat,
     /// Environment added to every child.
     pub environment: EnvPairs,
     /// Identifier of this instance.
     pub identifier: String,
+}
+
+/// `forward_output_format`: how child output is copied to supervisord's
+/// own output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ForwardFormat {
+    /// Not copied (the reference's behaviour).
+    #[default]
+    Off,
+    /// The bytes as written; stderr to supervisord's stderr.
+    Raw,
+    /// `name | line`, names padded to the longest; stderr to stderr.
+    Prefixed,
+    /// One JSON object per line, on stdout.
+    Json,
+    /// CRI log lines (`TIME STREAM F|P line`), on stdout.
+    Cri,
+}
+
+/// `log_format`: how supervisord's own log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// The reference's `DATE TIME,ms LEVEL message`.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// One `[inet_http_server]` or `[unix_http_server]`.
@@ -220,6 +255,9 @@ pub struct ProcessConfig {
     pub serverurl: Option<String>,
     /// Shut supervisord down when this program ends for good (ours).
     pub essential: bool,
+    /// Copy its output to supervisord's own output, when
+    /// `forward_output_format` is not `off` (ours).
+    pub forward_output: bool,
     /// Readiness, health and dependency settings (ours; none by default).
     /// Shared: every copy of the configuration of a process points at one,
     /// and every process that uses none of them at the same default.
@@ -308,6 +346,11 @@ pub struct RpcInterfaceConfig {
 pub const STANDARD_RPC_FACTORY: &str = "supervisor.rpcinterface:make_main_rpcinterface";
 /// The standard event listener result handler.
 pub const DEFAULT_RESULT_HANDLER: &str = "supervisor.dispatchers:default_handler";
+
+/// The result handler of the `supervisor-stdlog` package, which writes each
+/// `PROCESS_LOG` event as `name | line` on supervisord's own output: done
+/// natively, since a Python handler cannot be loaded (ours).
+pub const STDLOG_RESULT_HANDLER: &str = "supervisor_stdlog:log_handler";
 
 /// Everything `supervisord` reads from its configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -275,6 +275,27 @@ pub const KEYS: &[Key] = &[
         "Adopt and reap the orphans of daemonizing children even when not PID 1, and stop them at shutdown (ours).",
     ),
     ext(
+        "forward_output_format",
+        &[Supervisord],
+        Expect::Other("off, raw, prefixed, json or cri"),
+        "off",
+        "Copy child output to supervisord's own stdout/stderr: raw, name-prefixed, JSON or CRI lines (ours).",
+    ),
+    ext(
+        "forward_output_buffer",
+        &[Supervisord],
+        Expect::Other("a byte count from 4KB to 1GB, e.g. 1MB"),
+        "1MB",
+        "Forwarded output held while supervisord's output is slow; whole lines beyond are dropped and counted (ours).",
+    ),
+    ext(
+        "log_format",
+        &[Supervisord],
+        Expect::Other("text or json"),
+        "text",
+        "How supervisord writes its own log lines: the usual text, or one JSON object per line (ours).",
+    ),
+    ext(
         "shutdown_timeout",
         &[Supervisord],
         Expect::Range(0, 86_400),
@@ -550,6 +571,13 @@ pub const KEYS: &[Key] = &[
         Expect::Boolean,
         "false",
         "When it ends for good (FATAL, or EXITED with no restart), supervisord shuts down with its exit code.",
+    ),
+    ext(
+        "forward_output",
+        PROCESS,
+        Expect::Boolean,
+        "true",
+        "Copy this process's output to supervisord's own output when forward_output_format is set (ours).",
     ),
     // Readiness, health and dependencies (ours; see docs/dependencies-and-health.md).
     ext(

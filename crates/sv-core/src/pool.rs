@@ -77,6 +77,21 @@ pub enum PoolEffect {
     },
     /// A main-log line.
     Log(LogLevel, String),
+    /// A listener's result, for a pool whose handler writes results out
+    /// ([`ResultHandler::Stdlog`]).
+    Result(Vec<u8>),
+}
+
+/// What a pool does with its listeners' results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ResultHandler {
+    /// The reference's default: `OK` accepts the event, anything else
+    /// rejects it and puts it back in the buffer.
+    #[default]
+    Default,
+    /// `supervisor_stdlog:log_handler`: every result is accepted and
+    /// written out as `name | line` (by the daemon).
+    Stdlog,
 }
 
 /// A pool of listeners and its event buffer.
@@ -94,6 +109,8 @@ pub struct Pool {
     pub discarded: u64,
     /// Its listeners.
     pub listeners: Vec<Listener>,
+    /// What it does with results.
+    pub handler: ResultHandler,
     poolserial: u64,
 }
 
@@ -121,6 +138,7 @@ impl Pool {
             buffer: VecDeque::new(),
             discarded: 0,
             listeners,
+            handler: ResultHandler::Default,
             poolserial: 0,
         }
     }
@@ -285,7 +303,13 @@ impl Pool {
                         if l.result.len() < n {
                             break;
                         }
-                        let ok = l.result == b"OK";
+                        let ok = match self.handler {
+                            ResultHandler::Default => l.result == b"OK",
+                            ResultHandler::Stdlog => {
+                                fx.push(PoolEffect::Result(l.result.clone()));
+                                true
+                            }
+                        };
                         l.result.clear();
                         l.result_len = None;
                         if ok {
@@ -331,7 +355,7 @@ mod tests {
         fx.iter()
             .filter_map(|e| match e {
                 PoolEffect::Send { bytes, .. } => Some(String::from_utf8_lossy(bytes).into_owned()),
-                PoolEffect::Log(..) => None,
+                PoolEffect::Log(..) | PoolEffect::Result(_) => None,
             })
             .collect()
     }
@@ -373,6 +397,22 @@ mod tests {
         p.output(0, b"RESULT 2\nOKREADY\n", &mut fx);
         assert_eq!(p.listeners[0].state, ListenerState::Ready);
         assert!(logs(&fx, LogLevel::Debug).contains(&"lis: event was processed".to_owned()));
+    }
+
+    #[test]
+    fn a_stdlog_pool_accepts_every_result_and_hands_it_out() {
+        let mut p = pool(10);
+        p.handler = ResultHandler::Stdlog;
+        let mut fx = Vec::new();
+        p.accept(&added("a"), 0, &mut fx);
+        p.output(0, b"READY\n", &mut fx);
+        p.dispatch("s", &mut fx);
+        let mut fx = Vec::new();
+        p.output(0, b"RESULT 4\nFAILREADY\n", &mut fx);
+        assert!(fx.contains(&PoolEffect::Result(b"FAIL".to_vec())));
+        assert!(logs(&fx, LogLevel::Warn).is_empty(), "not rejected");
+        assert!(p.buffer.is_empty());
+        assert_eq!(p.listeners[0].state, ListenerState::Ready);
     }
 
     #[test]

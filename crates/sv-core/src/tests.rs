@@ -47,6 +47,7 @@ pub(crate) fn cfg(name: &str) -> ProcessConfig {
         environment: vec![],
         serverurl: None,
         essential: false,
+        forward_output: true,
         checks: Default::default(),
     }
 }

@@ -121,6 +121,16 @@ pub struct Daemon {
     orphans_termed: Option<Instant>,
     /// Counters of the control plane (for `/metrics`).
     pub stats: super::metrics::DaemonStats,
+    /// Output forwarding (ours; `None` when off).
+    pub forwarder: Option<Rc<super::forward::Forwarder>>,
+}
+
+/// The main-log line about forwarded lines dropped (`n` so far).
+pub fn forward_drop_line(n: u64) -> String {
+    format!(
+        "forwarded output: supervisord's own output is not keeping up; whole lines are dropped \
+         ({n} so far)"
+    )
 }
 
 /// How long adopted orphans have between SIGTERM and SIGKILL at shutdown.
@@ -128,14 +138,18 @@ const ORPHAN_GRACE: Duration = Duration::from_secs(5);
 
 fn pool_for(config: &sv_config::GroupConfig) -> Option<sv_core::pool::Pool> {
     match &config.kind {
-        sv_config::GroupKind::EventListenerPool { buffer_size, events, .. } => {
+        sv_config::GroupKind::EventListenerPool { buffer_size, events, result_handler } => {
             let names: Vec<String> = config.processes.iter().map(|p| p.name.clone()).collect();
-            Some(sv_core::pool::Pool::new(
+            let mut pool = sv_core::pool::Pool::new(
                 &config.name,
                 events.clone(),
                 usize::try_from(*buffer_size).unwrap_or(1),
                 &names,
-            ))
+            );
+            if result_handler == sv_config::STDLOG_RESULT_HANDLER {
+                pool.handler = sv_core::pool::ResultHandler::Stdlog;
+            }
+            Some(pool)
         }
         _ => None,
     }
@@ -208,6 +222,7 @@ impl Daemon {
             shutdown_began: None,
             orphans_termed: None,
             stats: Default::default(),
+            forwarder: None,
         };
         daemon.refresh_log_subscribed();
         daemon
@@ -344,9 +359,19 @@ impl Daemon {
 
     fn pool_effects(&mut self, fx: Vec<sv_core::pool::PoolEffect>) {
         for e in fx {
-            if let sv_core::pool::PoolEffect::Log(level, msg) = e {
-                self.log(level, &msg);
+            match e {
+                sv_core::pool::PoolEffect::Log(level, msg) => self.log(level, &msg),
+                sv_core::pool::PoolEffect::Result(body) => self.stdlog(&body),
+                sv_core::pool::PoolEffect::Send { .. } => {}
             }
+        }
+    }
+
+    /// A result for the `supervisor_stdlog` handler, written natively.
+    fn stdlog(&mut self, body: &[u8]) {
+        let dropped = self.forwarder.as_ref().and_then(|f| f.stdlog(body));
+        if let Some(n) = dropped {
+            self.log(LogLevel::Warn, &forward_drop_line(n));
         }
     }
 
@@ -363,6 +388,7 @@ impl Daemon {
             for e in fx {
                 match e {
                     sv_core::pool::PoolEffect::Log(level, msg) => self.log(level, &msg),
+                    sv_core::pool::PoolEffect::Result(body) => self.stdlog(&body),
                     sv_core::pool::PoolEffect::Send { listener, bytes } => {
                         let Some(gi) = self.sv.groups.iter().position(|g| g.config.name == group)
                         else {

@@ -16,6 +16,10 @@ pub struct Logger {
     file: Option<RotatingFile>,
     echo: bool,
     syslog: bool,
+    /// How lines are written (ours: `log_format`).
+    pub format: sv_config::LogFormat,
+    /// Where the copy on stdout goes when output is forwarded (ours).
+    pub forward: Option<std::sync::Arc<super::forward::Sink>>,
 }
 
 /// Now, in local time, as the log prints it.
@@ -47,7 +51,15 @@ impl Logger {
             None => None,
         };
         let (tx, _) = tokio::sync::broadcast::channel(1024);
-        Ok(Logger { tx, level, syslog: file.is_none(), file, echo })
+        Ok(Logger {
+            tx,
+            level,
+            syslog: file.is_none(),
+            file,
+            echo,
+            format: sv_config::LogFormat::Text,
+            forward: None,
+        })
     }
 
     /// Whether `level` is written.
@@ -60,7 +72,10 @@ impl Logger {
         if !self.enabled(level) {
             return;
         }
-        let line = format_line(timestamp(), level, msg);
+        let line = match self.format {
+            sv_config::LogFormat::Text => format_line(timestamp(), level, msg),
+            sv_config::LogFormat::Json => super::forward::json_log_line(level.tag(), msg),
+        };
         if self.tx.receiver_count() > 0 {
             let _ = self.tx.send(bytes::Bytes::from(line.clone()));
         }
@@ -75,7 +90,11 @@ impl Logger {
                 sv_sys::syslog::send(l);
             }
         }
-        if self.echo {
+        if self.echo
+            && let Some(sink) = &self.forward
+        {
+            let _ = sink.push(super::forward::Fd::Out, line.as_bytes(), 1);
+        } else if self.echo {
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(line.as_bytes());
             let _ = out.flush();

@@ -17,9 +17,6 @@ pub struct DaemonStats {
     pub rpc: Vec<[u64; 2]>,
     /// `reloadConfig` calls `[ok, error]`.
     pub reloads: [u64; 2],
-    /// Forwarded output lines dropped because supervisord's own output
-    /// could not keep up.
-    pub forward_dropped: u64,
 }
 
 /// Every method name a counter is kept for; any other name counts as
@@ -323,7 +320,8 @@ fn control_families(t: &mut Text, d: &Daemon) {
         "counter",
         "Forwarded output lines dropped because supervisord's output could not keep up.",
     );
-    t.sample("supervisord_forward_dropped_lines_total", &[], d.stats.forward_dropped);
+    let dropped = d.forwarder.as_ref().map_or(0, |f| f.sink.dropped());
+    t.sample("supervisord_forward_dropped_lines_total", &[], dropped);
 }
 
 /// The usual metrics of the exporting process itself.

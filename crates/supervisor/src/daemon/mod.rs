@@ -5,6 +5,7 @@
 pub mod checks;
 pub mod endpoints;
 pub mod event_loop;
+pub mod forward;
 pub mod http;
 pub mod logger;
 pub mod logread;
@@ -116,6 +117,57 @@ pub fn bind_servers(cfg: &ServerConfig) -> Result<Listeners, SupervisordError> {
     Ok(l)
 }
 
+/// Output forwarding (ours), when `forward_output_format` is set or a pool
+/// uses the `supervisor_stdlog` result handler: the forwarder, also given
+/// to the logger so that its copy on stdout goes the same way (one writer:
+/// lines never interleave).
+fn start_forwarding(
+    cfg: &ServerConfig,
+    logger: &Rc<RefCell<Logger>>,
+) -> Option<Rc<forward::Forwarder>> {
+    let s = &cfg.supervisord;
+    let stdlog: Vec<&str> = cfg
+        .groups
+        .iter()
+        .filter(|g| {
+            matches!(&g.kind, sv_config::GroupKind::EventListenerPool { result_handler, .. }
+                if result_handler == sv_config::STDLOG_RESULT_HANDLER)
+        })
+        .map(|g| g.name.as_str())
+        .collect();
+    if s.forward_output_format == sv_config::ForwardFormat::Off && stdlog.is_empty() {
+        return None;
+    }
+    let pad = cfg
+        .groups
+        .iter()
+        .flat_map(|g| &g.processes)
+        .filter(|p| p.forward_output)
+        .map(|p| p.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let fwd = match forward::Forwarder::new(s.forward_output_format, s.forward_output_buffer, pad) {
+        Ok(f) => f,
+        Err(e) => {
+            logger.borrow_mut().log(LogLevel::Error, &format!("cannot forward output: {e}"));
+            return None;
+        }
+    };
+    let mut lg = logger.borrow_mut();
+    lg.forward = Some(fwd.sink.clone());
+    for pool in stdlog {
+        lg.log(
+            LogLevel::Info,
+            &format!(
+                "[eventlistener:{pool}] result_handler {} is built in: each result is written as \
+                 'name | line' on supervisord's stdout or stderr",
+                sv_config::STDLOG_RESULT_HANDLER
+            ),
+        );
+    }
+    Some(fwd)
+}
+
 /// Runs the daemon on a loaded configuration until a shutdown or a
 /// restart; `Err` is a startup failure (usage error, exit 2).
 pub fn run_once(
@@ -155,6 +207,7 @@ pub fn run_once(
         format!("could not open the log file {}: {e}", s.logfile.as_deref().unwrap_or(""))
     })?;
     let logger = Rc::new(RefCell::new(logger));
+    logger.borrow_mut().format = s.log_format;
     {
         let mut lg = logger.borrow_mut();
         for m in &criticals {
@@ -218,6 +271,9 @@ pub fn run_once(
         }
         sv_sys::daemon::set_umask(s.umask);
     }
+    // After daemonizing: the writer thread would not survive the fork.
+    let forwarder = start_forwarding(cfg, &logger);
+    daemon.forwarder = forwarder.clone();
     if s.subreaper
         && let Err(e) = sv_sys::daemon::become_subreaper()
     {
@@ -253,6 +309,10 @@ pub fn run_once(
         }
         Err(e) => Err(e),
     };
+    if let Some(f) = forwarder {
+        logger.borrow_mut().forward = None;
+        f.sink.close(std::time::Duration::from_secs(2));
+    }
     if pidfile_written {
         let _ = std::fs::remove_file(&s.pidfile);
     }

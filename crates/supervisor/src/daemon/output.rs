@@ -145,6 +145,8 @@ pub struct Pump {
     pub ready: Option<Box<LogReady>>,
     /// The process's counters.
     pub counters: Rc<ProcCounters>,
+    /// Forwarding to supervisord's own output (ours), when on for it.
+    pub forward: Option<Box<super::forward::Pipe>>,
 }
 
 /// Watches a child's output lines for its `ready_check=log:` pattern, as
@@ -239,7 +241,22 @@ pub async fn pump(fd: OwnedFd, mut p: Pump) {
     let mut capture = p.capture.take();
     let mut grown = false;
     loop {
-        if rx.readable().await.is_err() {
+        // A forwarded line still waiting for its newline (a prompt) goes
+        // out when no more comes within a second; otherwise no timer.
+        let waiting = p.forward.as_ref().filter(|f| f.has_partial());
+        let readable = match waiting {
+            Some(f) => {
+                match tokio::time::timeout(super::forward::PARTIAL_WAIT, rx.readable()).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        forwarded(&p, f.flush(false));
+                        continue;
+                    }
+                }
+            }
+            None => rx.readable().await,
+        };
+        if readable.is_err() {
             break;
         }
         let (eof, full) = READ_BUF.with_borrow_mut(|buf| match rx.try_read(buf) {
@@ -271,6 +288,17 @@ pub async fn pump(fd: OwnedFd, mut p: Pump) {
         for piece in c.finish() {
             handle_piece(&p, piece);
         }
+    }
+    if let Some(f) = &p.forward {
+        forwarded(&p, f.flush(true));
+    }
+}
+
+/// Says in the main log that forwarded lines were dropped (`Some(total)`:
+/// the first drop in a minute).
+fn forwarded(p: &Pump, dropped: Option<u64>) {
+    if let Some(n) = dropped {
+        p.logger.borrow_mut().log(LogLevel::Warn, &super::event_loop::forward_drop_line(n));
     }
 }
 
@@ -355,6 +383,9 @@ fn write_out(p: &Pump, data: &[u8]) {
         && let Ok(true) = f.write(data)
     {
         bump(&p.counters.log_rotations[p.stream()], 1);
+    }
+    if let Some(f) = &p.forward {
+        forwarded(p, f.feed(data));
     }
     if let Some(tx) = p.tx.borrow().as_ref()
         && tx.receiver_count() > 0

@@ -249,6 +249,7 @@ impl Daemon {
                                 _ => None,
                             },
                             counters: self.sv.process(id).ext.counters.clone(),
+                            forward: self.forward_pipe(id, channel, sp.pid, plain),
                         };
                         tokio::task::spawn_local(output::pump(fd, pump));
                     }
@@ -262,5 +263,28 @@ impl Daemon {
             }
         }
         out
+    }
+
+    /// Forwarding for one pipe of a new child (ours): when a format is set,
+    /// the process has `forward_output`, and the pipe is not a listener's
+    /// protocol (`plain`).
+    fn forward_pipe(
+        &self,
+        id: ProcId,
+        channel: &'static str,
+        pid: u32,
+        plain: bool,
+    ) -> Option<Box<super::forward::Pipe>> {
+        let fwd = self.forwarder.as_ref()?;
+        let cfg = &self.sv.process(id).config;
+        if fwd.format == sv_config::ForwardFormat::Off || !cfg.forward_output || !plain {
+            return None;
+        }
+        let group = &self.sv.groups[id.group].config.name;
+        let program = cfg.section.split_once(':').map_or(cfg.section.as_str(), |(_, n)| n);
+        let namespec = sv_core::namespec::make(group, &cfg.name);
+        let origin =
+            super::forward::Origin { name: &cfg.name, program, group, namespec: &namespec, pid };
+        Some(Box::new(super::forward::Pipe::new(fwd.clone(), channel, &origin)))
     }
 }

@@ -44,5 +44,7 @@ mod checks;
 mod containers;
 // Health endpoints, metrics and the JSON view over HTTP (ours).
 mod observe;
+// Output forwarding to supervisord's own stdout/stderr (ours).
+mod forwarding;
 // The harness: temp dirs, bounded runs, dumps.
 mod harness;

@@ -101,14 +101,14 @@ impl Loader<'_> {
                     Ok(Some(g)) => g.text,
                     _ => DEFAULT_RESULT_HANDLER.to_owned(),
                 };
-            if result_handler != DEFAULT_RESULT_HANDLER {
+            if result_handler != DEFAULT_RESULT_HANDLER && result_handler != STDLOG_RESULT_HANDLER {
                 self.err_at(
                     format!("{result_handler} cannot be resolved within [{section}]"),
                     section,
                     "result_handler",
                     None,
                     Expect::Other(
-                        "supervisor.dispatchers:default_handler (Python handlers cannot be loaded into this implementation)",
+                        "supervisor.dispatchers:default_handler or supervisor_stdlog:log_handler (other Python handlers cannot be loaded into this implementation)",
                     ),
                 );
             }

@@ -205,6 +205,7 @@ impl Loader<'_> {
             };
             let checks = self.checks(s, &c).shared();
             let essential = b(self, &c, "essential");
+            let forward_output = b(self, &c, "forward_output");
             programs.push(ProcessConfig {
                 name,
                 group: group_name.to_owned(),
@@ -230,6 +231,7 @@ impl Loader<'_> {
                 environment,
                 serverurl: serverurl.clone(),
                 essential,
+                forward_output,
                 checks,
             });
         }

@@ -71,6 +71,25 @@ impl Loader<'_> {
         // Ours, read after every key of the reference.
         let exit_on_fatal = self.boolean(s, "exit_on_fatal", &x);
         let subreaper = self.boolean(s, "subreaper", &x);
+        let forward_output_format = self.value(
+            s,
+            "forward_output_format",
+            &x,
+            dt::forward_format,
+            Expect::Other("off, raw, prefixed, json or cri"),
+        );
+        let forward_output_buffer = self.value(
+            s,
+            "forward_output_buffer",
+            &x,
+            |t| {
+                let n = in_range(dt::byte_size(t)?, 4096, 1 << 30)?;
+                Ok(usize::try_from(n).unwrap_or(1 << 20))
+            },
+            Expect::Other("a byte count from 4KB to 1GB, e.g. 1MB"),
+        );
+        let log_format =
+            self.value(s, "log_format", &x, dt::log_format, Expect::Other("text or json"));
         let shutdown_timeout = Some(self.int(s, "shutdown_timeout", &x))
             .filter(|n| *n > 0)
             .map(|n| std::time::Duration::from_secs(n.unsigned_abs()));
@@ -94,6 +113,9 @@ impl Loader<'_> {
             exit_on_fatal,
             shutdown_timeout,
             subreaper,
+            forward_output_format,
+            forward_output_buffer,
+            log_format,
             environment,
             identifier,
         }
