@@ -57,6 +57,25 @@ fn an_essential_program_ends_supervisord_with_its_code() {
     let left =
         left.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
     assert!(left.is_empty(), "left behind: {left}");
+
+    // SIGTERM to that init (supervisord, PID 1 inside): exit 0.
+    let env = Env::new();
+    let mut d = Running::start_with(
+        &env,
+        std::path::Path::new("/usr/bin/unshare"),
+        &["--pid", "--fork", "--kill-child=SIGTERM", &ours.to_string_lossy()],
+        "[program:main]\ncommand={testprog} sleep 1000\nessential=true\nstartsecs=0\n",
+        &["-n"],
+    );
+    d.wait_for("success: main entered RUNNING", T);
+    let children = std::fs::read_to_string(format!("/proc/{}/task/{}/children", d.pid(), d.pid()))
+        .unwrap_or_default();
+    let init: i32 = children.split_whitespace().next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    assert!(init > 0, "the namespace's init: {children:?}");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(init), nix::sys::signal::SIGTERM)
+        .expect("kill");
+    assert_eq!(d.wait_exit(T), 0, "SIGTERM still exits 0\n{}", d.dump());
+    assert!(d.log().contains("stopped: main (terminated by SIGTERM)"), "{}", d.log());
 }
 
 /// `exit_on_fatal`: a program that cannot be started (missing command)
