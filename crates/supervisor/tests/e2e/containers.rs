@@ -187,3 +187,24 @@ fn status_json_against_ours_and_the_reference() {
     assert!(rows[1]["ready"].is_null() && rows[1]["health"].is_null(), "no extension: null");
     assert!(rows[1]["pid"].as_i64().is_some_and(|p| p > 0));
 }
+
+/// An operator's `stop` of an essential program, and the stops of a
+/// shutdown, never end supervisord with the program's code.
+#[test]
+fn an_operators_stop_of_an_essential_program_changes_nothing() {
+    let env = Env::new();
+    let conf = "[program:main]\ncommand={testprog} sleep 1000\nessential=true\nstartsecs=0\n\
+                autorestart=false\n[program:side]\ncommand={testprog} sleep 1000\nstartsecs=0\n";
+    let mut d = Running::start(&env, conf);
+    d.wait_for("success: main entered RUNNING", T);
+    let c = d.conf().to_string_lossy().into_owned();
+    let out = env.run(&bin("supervisorctl"), &["-c", &c, "stop", "main"], T);
+    assert!(out.stdout.contains("main: stopped"), "{out:?}");
+    std::thread::sleep(Duration::from_millis(500));
+    let out = env.run(&bin("supervisorctl"), &["-c", &c, "status", "side"], T);
+    assert!(out.stdout.contains("RUNNING") && out.code == 0, "still running: {out:?}");
+    assert!(!d.log().contains("an essential program"), "{}", d.log());
+    let out = env.run(&bin("supervisorctl"), &["-c", &c, "start", "main"], T);
+    assert!(out.stdout.contains("main: started"), "{out:?}");
+    assert_eq!(d.stop(), 0, "the shutdown's own stop of main is no trigger");
+}
