@@ -49,6 +49,9 @@ python3 scripts/bench_logtail.py --reps 3 \
 # Readiness and health checks at scale (ours only; the reference has none).
 python3 scripts/bench_checks.py --reps 3 ours target/release/supervisord target/release/supervisorctl \
   2>&1 | tee -a "$raw"
+# Output forwarding and metrics scrapes (container mode).
+python3 scripts/bench_observe.py --reps 3 .venv-ref/bin/supervisord target/release/supervisord \
+  target/release/supervisorctl 2>&1 | tee -a "$raw"
 python3 scripts/bench_table.py "$raw" | tee "$table"
 echo "raw output: $raw"
 echo "table:      $table"

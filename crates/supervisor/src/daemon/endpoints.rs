@@ -41,6 +41,21 @@ fn text(status: StatusCode, body: String) -> Resp {
     r
 }
 
+/// `GET /metrics`: the children's use is read from `/proc` on other
+/// threads while the event loop goes on; the text is made from the model
+/// once it is there.
+pub async fn metrics(shared: &Shared) -> Resp {
+    let pids = super::metrics::pids(&shared.daemon.borrow());
+    let usage = tokio::task::spawn_blocking(move || super::metrics::read_usage(&pids))
+        .await
+        .unwrap_or_default();
+    let body = super::metrics::render(&shared.daemon.borrow(), &usage);
+    let mut r = text(StatusCode::OK, body);
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(super::metrics::CONTENT_TYPE));
+    r
+}
+
 /// Answers one of our paths (the caller checked it is enabled and the
 /// request authorized).
 pub fn serve(shared: &Shared, path: &str, req: &Request<Incoming>) -> Resp {
@@ -50,15 +65,8 @@ pub fn serve(shared: &Shared, path: &str, req: &Request<Incoming>) -> Resp {
     match path {
         "/livez" => text(StatusCode::OK, "ok".into()),
         p if p.starts_with("/api/") => api(shared, p),
-        "/metrics" => {
-            let body = super::metrics::render(&shared.daemon.borrow());
-            let mut r = text(StatusCode::OK, body);
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(super::metrics::CONTENT_TYPE),
-            );
-            r
-        }
+        // GET and HEAD are answered by `metrics`.
+        "/metrics" => error_response(StatusCode::METHOD_NOT_ALLOWED),
         _ => readyz(shared, verbose(req.uri().query())),
     }
 }

@@ -181,6 +181,10 @@ async fn route(shared: &Rc<Shared>, server: &ServerCtx, req: Request<Incoming>) 
         let resp = tail(shared, &percent_decode(&path));
         return refuse(req, resp).await;
     }
+    if path == "/metrics" && ours.metrics && matches!(*req.method(), Method::GET | Method::HEAD) {
+        let resp = super::endpoints::metrics(shared).await;
+        return refuse(req, resp).await;
+    }
     if super::endpoints::enabled(ours, &path) {
         let resp = super::endpoints::serve(shared, &path, &req);
         return refuse(req, resp).await;
