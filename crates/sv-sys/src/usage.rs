@@ -43,16 +43,19 @@ pub fn of(pid: i32) -> Option<Usage> {
         Mode::empty(),
     )
     .ok()?;
+    // The kernel makes the whole line on the first read when it fits: a
+    // read that leaves room in the buffer has seen the end (no second read
+    // for the end of file).
     let mut buf = [0u8; 1024];
     let mut len = 0;
     loop {
         match nix::unistd::read(&fd, &mut buf[len..]) {
             Ok(0) => break,
             Ok(n) => len += n,
-            Err(nix::errno::Errno::EINTR) => {}
+            Err(nix::errno::Errno::EINTR) => continue,
             Err(_) => return None,
         }
-        if len == buf.len() {
+        if len == buf.len() || buf[len - 1] == b'\n' {
             break;
         }
     }

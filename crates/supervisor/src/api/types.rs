@@ -147,7 +147,15 @@ impl ProcessInfo<'_> {
             "waiting_for": ext.and_then(|e| e.waiting_for.as_deref()).map_or(J::Null, opt_text),
             "health": ext.and_then(|e| e.health.as_deref()).map_or(J::Null, J::from),
             "restarts": ext.and_then(|e| e.restarts).map_or(J::Null, J::from),
-            "depends_on": J::Null,
+            "depends_on": ext.and_then(|e| e.depends_on.as_deref()).map_or(J::Null, |d| {
+            d.split(',')
+                .filter(|item| !item.is_empty())
+                .map(|item| {
+                    let (target, condition) = item.split_once('=').unwrap_or((item, ""));
+                    json!({"target": target, "condition": condition})
+                })
+                .collect()
+        }),
         })
     }
 }
@@ -172,6 +180,9 @@ pub struct ExtInfo<'a> {
     pub status_text: Option<Cow<'a, str>>,
     /// `ext_restarts`: automatic restarts since the program was added.
     pub restarts: Option<i64>,
+    /// `ext_depends_on`: its dependencies as `TARGET=CONDITION` items
+    /// separated by commas (empty: none).
+    pub depends_on: Option<Cow<'a, str>>,
 }
 
 impl ExtInfo<'_> {
@@ -198,6 +209,9 @@ impl ExtInfo<'_> {
         if let Some(n) = self.restarts {
             out.push(("ext_restarts", Field::Int(n)));
         }
+        if let Some(d) = &self.depends_on {
+            out.push(("ext_depends_on", Field::Str(d)));
+        }
         out
     }
 
@@ -212,6 +226,7 @@ impl ExtInfo<'_> {
             health_output: s("ext_health_output"),
             status_text: s("ext_status_text"),
             restarts: i("ext_restarts"),
+            depends_on: s("ext_depends_on"),
         };
         (e != ExtInfo::default()).then_some(e)
     }

@@ -34,6 +34,10 @@ struct Queues {
     writing: bool,
 }
 
+/// How long the writer gathers lines before writing them (the most a
+/// forwarded line waits).
+const GATHER: Duration = Duration::from_millis(5);
+
 /// The bounded queue between the event loop and the writer thread.
 pub struct Sink {
     queues: Mutex<Queues>,
@@ -104,7 +108,11 @@ impl Sink {
         self.dropped.load(Ordering::Relaxed)
     }
 
-    /// Writes what is queued until [`Sink::close`].
+    /// Writes what is queued until [`Sink::close`]. Woken by the first
+    /// line after a pause, it gathers for [`GATHER`] before writing, so that
+    /// a busy fleet costs one write per stream every few milliseconds
+    /// rather than a wake-up and a write per line; when nothing comes it
+    /// sleeps until something does.
     fn run(&self) {
         let mut spare: [Vec<u8>; 2] = Default::default();
         loop {
@@ -121,7 +129,14 @@ impl Sink {
                     self.wake.notify_all();
                     return;
                 }
+                // No more wake-ups until this batch is written.
                 q.writing = true;
+                let urgent = q.closed || q.bufs.iter().any(|b| b.len() >= self.limit / 4);
+                drop(q);
+                if !urgent {
+                    std::thread::sleep(GATHER);
+                }
+                let Ok(mut q) = self.queues.lock() else { return };
                 for (mine, queued) in spare.iter_mut().zip(q.bufs.iter_mut()) {
                     std::mem::swap(mine, queued);
                 }
@@ -263,7 +278,7 @@ impl Pipe {
             let lines = data.iter().filter(|b| **b == b'\n').count() as u64;
             return self.send_raw(data, lines);
         }
-        let now = Stamp::now();
+        let now = Stamp::now(self.fwd.format);
         let mut out = self.out.borrow_mut();
         out.clear();
         let mut lines = 0u64;
@@ -303,7 +318,7 @@ impl Pipe {
         }
         let mut out = self.out.borrow_mut();
         out.clear();
-        self.format_line(&mut out, &Stamp::now(), &partial, !end);
+        self.format_line(&mut out, &Stamp::now(self.fwd.format), &partial, !end);
         partial.clear();
         drop(partial);
         self.send(&out, 1)
@@ -330,7 +345,7 @@ impl Pipe {
             }
             ForwardFormat::Json => {
                 out.extend_from_slice(b"{\"time\":\"");
-                out.extend_from_slice(now.micros.as_bytes());
+                out.extend_from_slice(now.0.as_bytes());
                 out.push(b'"');
                 out.extend_from_slice(self.head.as_bytes());
                 json_str(out, &String::from_utf8_lossy(line));
@@ -340,7 +355,7 @@ impl Pipe {
                 out.extend_from_slice(b"}\n");
             }
             ForwardFormat::Cri => {
-                out.extend_from_slice(now.nanos.as_bytes());
+                out.extend_from_slice(now.0.as_bytes());
                 out.push(b' ');
                 out.extend_from_slice(self.stream.as_bytes());
                 out.extend_from_slice(if partial { b" P " } else { b" F " });
@@ -351,21 +366,18 @@ impl Pipe {
     }
 }
 
-/// The time of one read, in the two forms the formats use.
-struct Stamp {
-    /// RFC 3339 UTC with microseconds (JSON).
-    micros: String,
-    /// RFC 3339 UTC with nanoseconds (CRI).
-    nanos: String,
-}
+/// The time of one read, as the format writes it: RFC 3339 UTC with
+/// microseconds (JSON) or nanoseconds (CRI); nothing for the others.
+struct Stamp(String);
 
 impl Stamp {
-    fn now() -> Self {
-        let t = chrono::Utc::now();
-        Stamp {
-            micros: t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
-            nanos: t.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string(),
-        }
+    fn now(format: ForwardFormat) -> Self {
+        let pattern = match format {
+            ForwardFormat::Json => "%Y-%m-%dT%H:%M:%S%.6fZ",
+            ForwardFormat::Cri => "%Y-%m-%dT%H:%M:%S%.9fZ",
+            _ => return Stamp(String::new()),
+        };
+        Stamp(chrono::Utc::now().format(pattern).to_string())
     }
 }
 

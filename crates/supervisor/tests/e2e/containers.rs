@@ -174,6 +174,25 @@ fn status_json_against_ours_and_the_reference() {
     );
     assert_eq!(rows[1]["state"], "RUNNING");
     assert_eq!(rows[1]["ready"], true, "our daemon knows readiness");
+    assert_eq!(rows[1]["restarts"], 0, "and restarts");
+    assert_eq!(rows[1]["depends_on"], serde_json::json!([]), "and dependencies (none)");
+    drop(d);
+
+    // With dependencies: each as {target, condition}.
+    let env = Env::new();
+    let d = Running::start(
+        &env,
+        "[program:db]\ncommand={testprog} sleep 1000\nstartsecs=0\n\
+         [program:web]\ncommand={testprog} sleep 1000\nstartsecs=0\ndepends_on=db\n",
+    );
+    d.wait_for("success: web entered RUNNING", T);
+    let (v, code) = status(&env, &d);
+    assert_eq!(code, 0);
+    assert_eq!(
+        v[1]["depends_on"],
+        serde_json::json!([{"target": "db", "condition": "running"}]),
+        "{v}"
+    );
     drop(d);
 
     let Some(venv) = crate::harness::ref_venv() else { return };
@@ -185,6 +204,7 @@ fn status_json_against_ours_and_the_reference() {
     let rows = v.as_array().expect("an array");
     assert_eq!(rows[1]["state"], "RUNNING");
     assert!(rows[1]["ready"].is_null() && rows[1]["health"].is_null(), "no extension: null");
+    assert!(rows[1]["restarts"].is_null() && rows[1]["depends_on"].is_null());
     assert!(rows[1]["pid"].as_i64().is_some_and(|p| p > 0));
 }
 

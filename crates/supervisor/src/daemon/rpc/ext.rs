@@ -25,6 +25,16 @@ fn full_info(d: &Daemon, id: ProcId, now: i64) -> ProcessInfo<'_> {
     e.health_failures.get_or_insert(i64::from(p.health.failures));
     e.health_output.get_or_insert_with(|| p.health.output.as_str().into());
     e.status_text.get_or_insert_with(|| "".into());
+    e.depends_on = Some(
+        p.config
+            .checks
+            .depends_on
+            .iter()
+            .map(|d| format!("{}={}", d.target.describe(), d.condition.name()))
+            .collect::<Vec<_>>()
+            .join(",")
+            .into(),
+    );
     let restarts: u32 = p.stats.restarts.iter().sum();
     e.restarts = Some(i64::from(restarts.min(i32::MAX as u32)));
     info.ext = Some(e);
