@@ -168,9 +168,59 @@ fn the_shipped_example_config_is_valid() {
     let out = env.run(&bin("supervisord"), &["-c", &example, "--check-config"], LIMIT);
     env.check(
         &out,
-        out.code == 0 && out.stderr.is_empty(),
-        "example passes --check-config cleanly",
+        out.code == 0 && out.stderr.is_empty() && out.stdout.contains("2 HTTP servers"),
+        "example passes --check-config cleanly, with its web page",
     );
+}
+
+/// The README's first contact: supervisord on the example serves the web
+/// page on 127.0.0.1:9001 and supervisorctl controls it with the same file
+/// (run here with the example's /tmp paths and port moved into the test's
+/// own directory and a free port).
+#[test]
+fn the_example_serves_its_web_page_and_answers_supervisorctl() {
+    let env = Env::new();
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/supervisord.conf");
+    let text = std::fs::read_to_string(example).expect("example");
+    assert!(text.contains("port=127.0.0.1:9001"), "the example serves the page on 9001");
+    let port = crate::http::free_port();
+    let text = text
+        .replace("/tmp/", &format!("{}/", env.dir()))
+        .replace("childlogdir=/tmp", &format!("childlogdir={}", env.dir()))
+        .replace("127.0.0.1:9001", &format!("127.0.0.1:{port}"));
+    let conf = env.write("example.conf", &text);
+    let conf = conf.to_string_lossy().into_owned();
+    let daemon = std::process::Command::new(bin("supervisord"))
+        .args(["-n", "-c", &conf])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("supervisord");
+    /// Stops supervisord (and so its programs) whatever happens.
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let pid = nix::unistd::Pid::from_raw(self.0.id() as i32);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::SIGTERM);
+            let _ = self.0.wait();
+        }
+    }
+    let mut daemon = Stop(daemon);
+    let deadline = std::time::Instant::now() + LIMIT;
+    let status = loop {
+        let out = env.run(&bin("supervisorctl"), &["-c", &conf, "status"], LIMIT);
+        if out.stdout.matches("RUNNING").count() == 3 || std::time::Instant::now() > deadline {
+            break out;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let page = crate::observe::get(port, "/", None);
+    let _ = env.run(&bin("supervisorctl"), &["-c", &conf, "shutdown"], LIMIT);
+    let stopped = daemon.0.wait().map(|s| s.code());
+    env.check(&status, status.stdout.matches("RUNNING").count() == 3, "clock and two workers");
+    assert!(page.status == 200 && page.body.contains("clock"), "the web page: {page:?}");
+    assert_eq!(stopped.ok().flatten(), Some(0));
 }
 
 #[test]
@@ -200,4 +250,31 @@ fn config_is_found_on_the_search_path_without_c() {
             "the reference's message",
         );
     }
+}
+
+/// `cargo install --path crates/supervisor` installs exactly the four
+/// programs of Supervisor: every binary target without required features
+/// (the test helper needs the `testprog` feature).
+#[test]
+fn cargo_install_installs_the_four_programs() {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata");
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
+    let pkg = meta["packages"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["name"] == "supervisor"))
+        .expect("the supervisor package");
+    let mut installed: Vec<&str> = pkg["targets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| t["kind"].as_array().is_some_and(|k| k.iter().any(|k| k == "bin")))
+        .filter(|t| t["required-features"].as_array().is_none_or(|f| f.is_empty()))
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    installed.sort_unstable();
+    assert_eq!(installed, ["echo_supervisord_conf", "pidproxy", "supervisorctl", "supervisord"]);
 }
