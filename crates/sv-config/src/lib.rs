@@ -20,6 +20,7 @@
 
 pub mod checks;
 pub mod datatypes;
+pub mod diff;
 pub mod error;
 pub mod expand;
 pub mod host;

@@ -238,6 +238,12 @@ pub const EXT_METHODS: &[Method] = &[
         "struct",
     ),
     read(
+        "ext.planUpdate",
+        "What update would do to the named groups (or all), and which keys changed; changes nothing.",
+        &[p("names", "array")],
+        "array",
+    ),
+    read(
         "ext.waitReady",
         "Wait until the named processes (or all) are RUNNING and, with a health check, healthy.",
         &[p("names", "array"), p("timeout", "int")],

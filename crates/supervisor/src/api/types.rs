@@ -774,3 +774,72 @@ mod tests {
         assert_eq!(Tail::from_value(&tail.clone().into_value()), tail);
     }
 }
+
+/// `ext.planUpdate`'s answer for one group: what `update` would do to it,
+/// and why (the keys that changed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupPlan {
+    /// The group.
+    pub group: String,
+    /// `add`, `remove` or `change`.
+    pub action: String,
+    /// For `change`: each key that differs.
+    pub changes: Vec<sv_config::diff::KeyChange>,
+}
+
+impl GroupPlan {
+    /// The plan of an update, from the pure diff.
+    pub fn from_plan(plan: Vec<(String, sv_config::diff::GroupPlan)>) -> Vec<GroupPlan> {
+        use sv_config::diff::GroupPlan as P;
+        plan.into_iter()
+            .map(|(group, p)| {
+                let (action, changes) = match p {
+                    P::Add => ("add", Vec::new()),
+                    P::Remove => ("remove", Vec::new()),
+                    P::Change(c) => ("change", c),
+                };
+                GroupPlan { group, action: action.into(), changes }
+            })
+            .collect()
+    }
+
+    /// Decodes a list of them.
+    pub fn list(v: &Value) -> Vec<GroupPlan> {
+        list(v, |g| GroupPlan {
+            group: text(g, "group"),
+            action: text(g, "action"),
+            changes: list(g.get("changes").unwrap_or(&Value::Nil), |c| {
+                sv_config::diff::KeyChange {
+                    process: text(c, "process"),
+                    key: text(c, "key"),
+                    old: text(c, "old"),
+                    new: text(c, "new"),
+                    in_place: c.get("in_place").and_then(Value::as_int) == Some(1),
+                }
+            }),
+        })
+    }
+}
+
+impl Reply for GroupPlan {
+    fn into_value(self) -> Value {
+        let changes = self
+            .changes
+            .into_iter()
+            .map(|c| {
+                Value::structure([
+                    ("process", Value::from(c.process)),
+                    ("key", Value::from(c.key)),
+                    ("old", Value::from(c.old)),
+                    ("new", Value::from(c.new)),
+                    ("in_place", Value::from(i64::from(c.in_place))),
+                ])
+            })
+            .collect();
+        Value::structure([
+            ("group", Value::from(self.group)),
+            ("action", Value::from(self.action)),
+            ("changes", Value::Array(changes)),
+        ])
+    }
+}

@@ -228,3 +228,60 @@ fn an_operators_stop_of_an_essential_program_changes_nothing() {
     assert!(out.stdout.contains("main: started"), "{out:?}");
     assert_eq!(d.stop(), 0, "the shutdown's own stop of main is no trigger");
 }
+
+/// `update --dry-run` and `reread --diff` (ours): the plan and the changed
+/// keys, with no effect at all, diff's exit codes; `reread --diff` is
+/// `reread` plus indented key lines.
+#[test]
+fn update_dry_run_and_reread_diff() {
+    use crate::daemon_harness::{HEADER, testprog};
+    let env = Env::new();
+    let first = "[program:web]\ncommand={testprog} sleep 1000\nstartsecs=0\n\
+                 environment=API_TOKEN=one,MODE=a\n\
+                 [program:old]\ncommand={testprog} sleep 1000\nstartsecs=0\n";
+    let d = Running::start(&env, first);
+    d.wait_for("success: web entered RUNNING", T);
+    d.wait_for("success: old entered RUNNING", T);
+    let c = d.conf().to_string_lossy().into_owned();
+    let ctl = |args: &[&str]| {
+        let mut all = vec!["-c", c.as_str()];
+        all.extend_from_slice(args);
+        env.run(&bin("supervisorctl"), &all, T)
+    };
+    let out = ctl(&["update", "--dry-run"]);
+    assert_eq!((out.stdout.as_str(), out.code), ("No config updates to processes\n", 0), "{out:?}");
+
+    let write = |text: &str| {
+        let text = format!("{HEADER}{text}").replace("{testprog}", &testprog().to_string_lossy());
+        env.write("supervisord.conf", &text);
+    };
+    write(
+        "[program:web]\ncommand={testprog} sleep 2000\nstartsecs=0\n\
+         environment=API_TOKEN=two,MODE=b\n\
+         [program:new]\ncommand={testprog} sleep 1000\nstartsecs=0\n",
+    );
+    let web = d.pid_of("web");
+    let avail_before = ctl(&["avail"]).stdout;
+    let out = ctl(&["update", "--dry-run"]);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(out.code, 1, "changes planned: {out:?}");
+    assert_eq!(lines[0], "old: would stop and remove (gone from the configuration)", "{out:?}");
+    assert_eq!(lines[1], "web: would stop, remove and add again", "{out:?}");
+    assert!(lines.iter().any(|l| l.starts_with("  web command: ") && l.ends_with("sleep 2000")));
+    assert!(lines.contains(&"  web environment API_TOKEN: *** -> ***"), "secrets masked: {out:?}");
+    assert!(lines.contains(&"  web environment MODE: \"a\" -> \"b\""), "{out:?}");
+    assert_eq!(lines.last(), Some(&"new: would add"), "{out:?}");
+    assert_eq!(ctl(&["avail"]).stdout, avail_before, "nothing recorded");
+    assert_eq!(d.pid_of("web"), web, "nothing restarted");
+
+    let diff = ctl(&["reread", "--diff"]);
+    let plain = ctl(&["reread"]);
+    let without: Vec<&str> = diff.stdout.lines().filter(|l| !l.starts_with("  ")).collect();
+    assert_eq!(without, plain.stdout.lines().collect::<Vec<_>>(), "{diff:?}\n{plain:?}");
+    assert!(diff.stdout.contains("web: changed\n  web command: "), "{diff:?}");
+
+    write("[program:web]\ncommand={testprog} sleep 1000\nstartsecs=abc\n");
+    let out = ctl(&["update", "--dry-run"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stdout.starts_with("ERROR: CANT_REREAD: "), "{out:?}");
+}

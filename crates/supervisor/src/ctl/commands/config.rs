@@ -2,6 +2,7 @@
 //! remove, shutdown, reload, open, version.
 
 use super::*;
+use crate::api::types::GroupPlan;
 
 impl Ctl<'_> {
     pub(super) fn reload_config(&mut self) -> Result<Option<[Vec<String>; 3]>, CallError> {
@@ -9,10 +10,61 @@ impl Ctl<'_> {
         Ok(Some([diff.added, diff.changed, diff.removed]))
     }
 
+    /// The plan of an update (ours: `ext.planUpdate`), for `reread --diff`
+    /// and `update --dry-run`.
+    fn plan_update(&mut self, names: &[&str]) -> Result<Vec<GroupPlan>, CallError> {
+        let names = Value::Array(names.iter().map(|n| Value::from(*n)).collect());
+        Ok(GroupPlan::list(&self.call("ext.planUpdate", &[names])?))
+    }
+
+    /// `  web command: '/a' -> '/b'`: one key of a changed group.
+    fn change_lines(plan: &GroupPlan) -> Vec<String> {
+        fn shorten(v: &str) -> String {
+            let chars: Vec<char> = v.chars().collect();
+            if chars.len() <= 120 {
+                return v.to_owned();
+            }
+            let head: String = chars[..58].iter().collect();
+            let tail: String = chars[chars.len() - 58..].iter().collect();
+            format!("{head}...{tail}")
+        }
+        plan.changes
+            .iter()
+            .map(|c| {
+                let how = if c.in_place { " (supervision only)" } else { "" };
+                if c.old.is_empty() && c.new.is_empty() {
+                    format!("  {} {}{how}", c.process, c.key)
+                } else {
+                    let (old, new) = (shorten(&c.old), shorten(&c.new));
+                    format!("  {} {}: {old} -> {new}{how}", c.process, c.key)
+                }
+            })
+            .collect()
+    }
+
     pub(super) fn reread(&mut self, arg: &str) -> Res {
-        if !self.no_args(arg, "reread") {
+        // Ours: `reread --diff` adds the changed keys under each `changed`
+        // line; everything else is the reference's reread.
+        let diff = arg.trim() == "--diff";
+        if !diff && !self.no_args(arg, "reread") {
             return Ok(());
         }
+        let details = if diff {
+            match self.plan_update(&[]) {
+                Ok(p) => p,
+                Err(CallError::Fault(fault)) if fault.code == f::CANT_REREAD => {
+                    self.exitstatus = exit::GENERIC;
+                    self.output(&format!("ERROR: {}", fault.text));
+                    return Ok(());
+                }
+                Err(e) => {
+                    self.exitstatus = exit::GENERIC;
+                    return Err(e.into());
+                }
+            }
+        } else {
+            Vec::new()
+        };
         match self.reload_config() {
             Ok(Some([added, changed, removed])) => {
                 let mut lines: Vec<(String, &str)> = Vec::new();
@@ -30,6 +82,11 @@ impl Ctl<'_> {
                 }
                 for (n, what) in lines {
                     self.output(&format!("{n}: {what}"));
+                    if let Some(plan) = details.iter().find(|p| p.group == n && what == "changed") {
+                        for l in Self::change_lines(plan) {
+                            self.output(&l);
+                        }
+                    }
                 }
             }
             Ok(None) => {}
@@ -96,7 +153,49 @@ impl Ctl<'_> {
         Ok(())
     }
 
+    /// `update --dry-run [NAME...]` (ours): what `update` would do and why,
+    /// with no effect at all; exit 0 when nothing would change, 1 when
+    /// something would, 2 on an error (diff's convention).
+    fn update_dry_run(&mut self, names: &[&str]) -> Res {
+        let plan = match self.plan_update(names) {
+            Ok(p) => p,
+            Err(CallError::Fault(fault)) => {
+                self.exitstatus = 2;
+                self.output(&format!("ERROR: {}: {}", f::fault_name(fault.code), fault.text));
+                return Ok(());
+            }
+            Err(e) => {
+                self.exitstatus = 2;
+                return Err(e.into());
+            }
+        };
+        if plan.is_empty() {
+            self.output("No config updates to processes");
+            return Ok(());
+        }
+        for p in &plan {
+            let line = match p.action.as_str() {
+                "remove" => {
+                    format!("{}: would stop and remove (gone from the configuration)", p.group)
+                }
+                "add" => format!("{}: would add", p.group),
+                _ => format!("{}: would stop, remove and add again", p.group),
+            };
+            self.output(&line);
+            for l in Self::change_lines(p) {
+                self.output(&l);
+            }
+        }
+        self.exitstatus = 1;
+        Ok(())
+    }
+
     pub(super) fn update(&mut self, arg: &str) -> Res {
+        let mut words: Vec<&str> = arg.split_whitespace().collect();
+        if words.first() == Some(&"--dry-run") {
+            words.remove(0);
+            return self.update_dry_run(&words);
+        }
         let [added, changed, removed] = match self.reload_config() {
             Ok(Some(r)) => r,
             Ok(None) => return Ok(()),

@@ -369,28 +369,7 @@ async fn many_now(shared: &Shared, ids: Vec<ProcId>, wait: bool, start: bool) ->
     results
 }
 
-/// Group equality as the reference sees it: AUTO log files match any.
-pub(super) fn same_group(a: &sv_config::GroupConfig, b: &sv_config::GroupConfig) -> bool {
-    fn stream(x: &sv_config::StreamConfig, y: &sv_config::StreamConfig) -> bool {
-        let logs =
-            x.logfile == y.logfile || x.logfile == LogFile::Auto || y.logfile == LogFile::Auto;
-        let mut x = x.clone();
-        x.logfile = y.logfile.clone();
-        logs && x == *y
-    }
-    fn process(x: &sv_config::ProcessConfig, y: &sv_config::ProcessConfig) -> bool {
-        let mut x2 = x.clone();
-        x2.stdout = y.stdout.clone();
-        x2.stderr = y.stderr.clone();
-        x2.section = y.section.clone();
-        stream(&x.stdout, &y.stdout) && stream(&x.stderr, &y.stderr) && x2 == *y
-    }
-    a.name == b.name
-        && a.priority == b.priority
-        && a.kind == b.kind
-        && a.processes.len() == b.processes.len()
-        && a.processes.iter().zip(&b.processes).all(|(x, y)| process(x, y))
-}
+pub(super) use sv_config::diff::same_group;
 
 /// Truncates a process's logs, only while it runs (reference quirk Q8).
 pub(super) fn clear_process(d: &Daemon, id: ProcId) -> std::io::Result<()> {

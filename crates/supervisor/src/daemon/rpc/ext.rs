@@ -3,6 +3,7 @@
 //! added to `supervisor.*` or `system.*`.
 
 use super::*;
+use crate::api::types::GroupPlan;
 
 /// Whether `ext.*` is listed by `system.listMethods`: only when some
 /// process uses readiness, health or dependency keys.
@@ -140,4 +141,28 @@ pub(super) async fn wait_ready(
             Err(fault(FAILED, Some(&format!("not ready: {late}"))))
         }
     }
+}
+
+/// `ext.planUpdate(names)`: what `update` would do, read from the file
+/// again without keeping anything (unlike `reloadConfig`), against the
+/// groups in use; only the named groups (all for none or `all`).
+pub(super) fn plan_update(d: &Daemon, names: &Value) -> Result<Vec<GroupPlan>, Fault> {
+    let names: Vec<String> = match names {
+        Value::Array(items) => items.iter().map(|v| pyargs::py_str(v).into_owned()).collect(),
+        other => vec![pyargs::py_str(other).into_owned()],
+    };
+    let loaded = sv_config::load_server(&d.cfg.configfile, &sv_sys::RealHost, &d.overrides)
+        .map_err(|f| {
+            fault(
+                CANT_REREAD,
+                Some(&f.errors.first().map(|e| e.message.clone()).unwrap_or_default()),
+            )
+        })?;
+    let running: Vec<sv_config::GroupConfig> =
+        d.sv.groups.iter().map(|g| g.config.clone()).collect();
+    let mut plan = sv_config::diff::plan(&running, &loaded.config.groups);
+    if !names.is_empty() && !names.iter().any(|n| n == "all") {
+        plan.retain(|(g, _)| names.contains(g));
+    }
+    Ok(GroupPlan::from_plan(plan))
 }

@@ -233,6 +233,7 @@ async fn ext_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> RpcResult 
         "ext.getAllProcessInfo" => reply(Ok(ext::get_all_process_info(&d()))),
         "ext.getDependencyGraph" => reply(Ok(ext::get_dependency_graph(&d()))),
         "ext.waitReady" => reply(ext::wait_ready(shared, a.get(0)?, a.int(1)?).await),
+        "ext.planUpdate" => reply(ext::plan_update(&d(), a.get(0)?)),
         _ => Err(fault(UNKNOWN_METHOD, None)),
     }
 }
