@@ -831,6 +831,71 @@ pub fn reference() -> String {
     s
 }
 
+/// Text for a roff page: backslashes, leading dots and quotes escaped.
+fn roff(text: &str) -> String {
+    let t = text.replace('\\', "\\e").replace('-', "\\-");
+    if t.starts_with('.') || t.starts_with('\'') { format!("\\&{t}") } else { t }
+}
+
+/// The `supervisord.conf(5)` manual page, generated from [`KEYS`] (every
+/// key with its value, default and meaning); a test keeps
+/// `docs/man/supervisord.conf.5` equal to it.
+pub fn man_page() -> String {
+    let mut s = String::from(
+        ".\\\" Generated from the key table (crates/sv-config/src/schema.rs); do not edit.\n\
+         .TH SUPERVISORD.CONF 5 \"\" \"rs-supervisor\" \"File Formats\"\n\
+         .SH NAME\n\
+         supervisord.conf \\- configuration of supervisord and supervisorctl\n\
+         .SH DESCRIPTION\n\
+         An INI file read by\n\
+         .BR supervisord (8)\n\
+         and\n\
+         .BR supervisorctl (1)\n\
+         (found as\n\
+         .I supervisord.conf\n\
+         in the current directory, its\n\
+         .IR etc/ ,\n\
+         .I /etc\n\
+         or\n\
+         .I /etc/supervisor\n\
+         unless given with\n\
+         .BR \\-c ).\n\
+         Sections hold keys written as\n\
+         .IR key = value ;\n\
+         values may use\n\
+         .BI %( name )s\n\
+         expansions where noted.\n\
+         Keys marked (ours) are not known to Python Supervisor, which ignores them; a file without\n\
+         them behaves as with Supervisor 4.3.0.\n\
+         .BR \"supervisord \\-\\-check\\-config\"\n\
+         checks a file and names the file, line, section and key of every error.\n",
+    );
+    for section in Section::ALL {
+        s.push_str(&format!(".SH \"{}\"\n", section.header().to_uppercase()));
+        for k in KEYS.iter().filter(|k| k.sections.contains(&section)) {
+            let default = match k.default {
+                Default::Unset => "none".to_owned(),
+                Default::Text(t) if t.is_empty() => "empty".to_owned(),
+                Default::Text(t) => roff(t),
+                Default::Computed(t) => roff(t),
+            };
+            let ours = if k.extension && !k.doc.contains("(ours") { " (ours)" } else { "" };
+            s.push_str(&format!(
+                ".TP\n.B {}\n{}{ours}\n.br\nValue: {}.\n.br\nDefault: {}.\n",
+                roff(k.name),
+                roff(k.doc),
+                roff(&k.value.describe()),
+                default
+            ));
+        }
+    }
+    s.push_str(
+        ".SH SEE ALSO\n.BR supervisord (8),\n.BR supervisorctl (1),\n.BR echo_supervisord_conf (1),\n\
+         .BR pidproxy (1)\n",
+    );
+    s
+}
+
 /// The closest known word, when it is close enough to be a likely typo.
 pub fn suggest<'a>(word: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     known
@@ -892,6 +957,12 @@ mod tests {
         }
         let on_disk = std::fs::read_to_string(path).unwrap_or_default();
         assert!(on_disk == reference(), "docs/configuration-keys.md is stale: UPDATE_GOLDEN=1");
+        let man = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/man/supervisord.conf.5");
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(man, man_page()).expect("write the manual page");
+        }
+        let on_disk = std::fs::read_to_string(man).unwrap_or_default();
+        assert!(on_disk == man_page(), "docs/man/supervisord.conf.5 is stale: UPDATE_GOLDEN=1");
     }
 
     /// Every default written in the table converts with its key's

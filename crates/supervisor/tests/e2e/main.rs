@@ -46,5 +46,7 @@ mod containers;
 mod observe;
 // Output forwarding to supervisord's own stdout/stderr (ours).
 mod forwarding;
+// The manual pages (docs/man).
+mod man;
 // The harness: temp dirs, bounded runs, dumps.
 mod harness;
