@@ -875,7 +875,7 @@ pub fn man_page() -> String {
         for k in KEYS.iter().filter(|k| k.sections.contains(&section)) {
             let default = match k.default {
                 Default::Unset => "none".to_owned(),
-                Default::Text(t) if t.is_empty() => "empty".to_owned(),
+                Default::Text("") => "empty".to_owned(),
                 Default::Text(t) => roff(t),
                 Default::Computed(t) => roff(t),
             };
