@@ -65,3 +65,66 @@ fn manual_pages_render_and_name_every_option_and_key() {
         assert!(flat.contains(key), "supervisord.conf(5) does not name {key}");
     }
 }
+
+/// Runs the bash completion for the command line `line` (completing at
+/// its end) and returns the candidates.
+fn complete_bash(line: &str) -> Vec<String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../completions/supervisorctl.bash");
+    let dir = bin("supervisorctl").parent().expect("bin dir").to_string_lossy().into_owned();
+    // COMP_WORDS as bash splits them: at spaces, and ':' as a word of its own.
+    let words: Vec<String> = line
+        .split(' ')
+        .flat_map(|w| {
+            let mut parts = Vec::new();
+            for (i, p) in w.split(':').enumerate() {
+                if i > 0 {
+                    parts.push(":".to_owned());
+                }
+                if !p.is_empty() || i == 0 {
+                    parts.push(p.to_owned());
+                }
+            }
+            parts
+        })
+        .collect();
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let program = format!(
+        "source '{}'; COMP_WORDS=({}); COMP_CWORD={}; COMP_LINE='{line}'; \
+         COMP_POINT=${{#COMP_LINE}}; _supervisorctl; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display(),
+        quoted.join(" "),
+        words.len() - 1
+    );
+    let out = Command::new("bash")
+        .args(["-c", &program])
+        .env("PATH", format!("{dir}:{}", std::env::var("PATH").unwrap_or_default()))
+        .output()
+        .expect("bash");
+    let mut got: Vec<String> =
+        String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect();
+    got.sort();
+    got
+}
+
+/// The bash completion completes actions, and process and group names from
+/// a live daemon (also after `group:`).
+#[test]
+fn bash_completion_completes_names_from_a_live_daemon() {
+    let env = crate::harness::Env::new();
+    let d = crate::daemon_harness::Running::start(
+        &env,
+        "[program:web]\ncommand={testprog} sleep 1000\nstartsecs=0\n\
+         [group:g]\nprograms=alpha,beta\n\
+         [program:alpha]\ncommand={testprog} sleep 1000\nstartsecs=0\n\
+         [program:beta]\ncommand={testprog} sleep 1000\nstartsecs=0\n",
+    );
+    d.wait_for("success: web entered RUNNING", std::time::Duration::from_secs(30));
+    let conf = d.conf().to_string_lossy().into_owned();
+    assert_eq!(complete_bash("supervisorctl sta"), ["start", "status"]);
+    assert_eq!(complete_bash(&format!("supervisorctl -c {conf} stop w")), ["web"]);
+    assert_eq!(
+        complete_bash(&format!("supervisorctl -c {conf} restart g:")),
+        ["*", "alpha", "beta"]
+    );
+    assert_eq!(complete_bash(&format!("supervisorctl -c {conf} start a")), ["all"]);
+}
