@@ -46,7 +46,9 @@ mod containers;
 mod observe;
 // Output forwarding to supervisord's own stdout/stderr (ours).
 mod forwarding;
-// The manual pages (docs/man).
+// The manual pages (docs/man) and the shell completions.
 mod man;
+// The Debian package (scripts/package-deb.sh).
+mod package;
 // The harness: temp dirs, bounded runs, dumps.
 mod harness;
