@@ -26,6 +26,7 @@ if [ -z "$bin_dir" ]; then
 fi
 
 name=supervisor-rs
+maintainer="${DEBFULLNAME:-rs-supervisor packagers} <${DEBEMAIL:-packagers@rs-supervisor.org}>"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)-1
 arch=$(dpkg --print-architecture)
 mkdir -p "$out"
@@ -36,7 +37,8 @@ install -d "$stage/DEBIAN" "$stage/usr/bin" "$stage/etc/supervisor/conf.d" \
   "$stage/var/log/supervisor" "$stage/lib/systemd/system" \
   "$stage/usr/share/man/man1" "$stage/usr/share/man/man5" "$stage/usr/share/man/man8" \
   "$stage/usr/share/bash-completion/completions" "$stage/usr/share/zsh/vendor-completions" \
-  "$stage/usr/share/fish/vendor_completions.d" "$stage/usr/share/doc/$name"
+  "$stage/usr/share/fish/vendor_completions.d" "$stage/usr/share/doc/$name" \
+  "$stage/usr/share/lintian/overrides"
 for b in supervisord supervisorctl echo_supervisord_conf pidproxy; do
   install -m 0755 "$bin_dir/$b" "$stage/usr/bin/$b"
   strip --strip-unneeded "$stage/usr/bin/$b"
@@ -48,6 +50,7 @@ for page in docs/man/*.[158]; do
   section=${page##*.}
   gzip -9n < "$page" > "$stage/usr/share/man/man$section/$(basename "$page").gz"
 done
+install -m 0644 packaging/debian/lintian-overrides "$stage/usr/share/lintian/overrides/$name"
 install -m 0644 completions/supervisorctl.bash "$stage/usr/share/bash-completion/completions/supervisorctl"
 install -m 0644 completions/_supervisorctl "$stage/usr/share/zsh/vendor-completions/_supervisorctl"
 install -m 0644 completions/supervisorctl.fish "$stage/usr/share/fish/vendor_completions.d/supervisorctl.fish"
@@ -56,18 +59,18 @@ Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: rs-supervisor
 
 Files: *
-Copyright: the rs-supervisor authors
+Copyright: 2026 the rs-supervisor authors
 License: MIT
 COPY
-printf '%s (%s) unstable; urgency=medium\n\n  * Package of rs-supervisor.\n\n -- rs-supervisor <rs-supervisor@localhost>  %s\n' \
-  "$name" "$version" "$(date -R -u -d @0)" | gzip -9n > "$stage/usr/share/doc/$name/changelog.Debian.gz"
+printf '%s (%s) unstable; urgency=medium\n\n  * Package of rs-supervisor.\n\n -- %s  %s\n' \
+  "$name" "$version" "$maintainer" "$(date -R -u -d @0)" | gzip -9n > "$stage/usr/share/doc/$name/changelog.Debian.gz"
 echo /etc/supervisor/supervisord.conf > "$stage/DEBIAN/conffiles"
 size=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
 cat > "$stage/DEBIAN/control" <<CONTROL
 Package: $name
 Version: $version
 Architecture: $arch
-Maintainer: rs-supervisor <rs-supervisor@localhost>
+Maintainer: $maintainer
 Installed-Size: $size
 Depends: libc6
 Provides: supervisor

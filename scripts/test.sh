@@ -2,7 +2,7 @@
 # Runs the whole test suite. Installs what the tests need first: the reference
 # (Supervisor 4.3.0 and superlance, from PyPI) in .venv-ref, which the
 # differential tests run side by side with ours, with prometheus_client (whose
-# parser reads our /metrics in the tests); and chromium with
+# parser reads our /metrics in the tests); lintian (Debian package test); and chromium with
 # chromedriver (Debian packages) for the web page tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +22,16 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   [ "$(id -u)" = 0 ] || as_root="sudo -n"
   $as_root apt-get install -y -q chromium chromium-driver >/dev/null \
     || { $as_root apt-get update -q >/dev/null && $as_root apt-get install -y -q chromium chromium-driver >/dev/null; }
+fi
+
+# The package test checks the Debian package with lintian.
+if ! command -v lintian >/dev/null || ! command -v dpkg-deb >/dev/null; then
+  echo "==> installing lintian (Debian package test)"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root=""
+  [ "$(id -u)" = 0 ] || as_root="sudo -n"
+  $as_root apt-get install -y -q lintian >/dev/null \
+    || { $as_root apt-get update -q >/dev/null && $as_root apt-get install -y -q lintian >/dev/null; }
 fi
 
 export SV_REQUIRE_REF=1

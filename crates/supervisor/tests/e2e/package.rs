@@ -52,6 +52,17 @@ fn the_debian_package_installs_and_runs() {
         assert!(files.lines().any(|l| l.ends_with(f)), "{f} missing:\n{files}");
     }
     assert!(!files.contains("sv-testprog"), "the test helper is not packaged");
+    // lintian: no error and no warning (the two overridden ones are
+    // explained in packaging/debian/lintian-overrides).
+    match Command::new("lintian").args(["--tag-display-limit", "0", &deb]).output() {
+        Ok(out) => {
+            let report = String::from_utf8_lossy(&out.stdout);
+            let bad: Vec<&str> =
+                report.lines().filter(|l| l.starts_with("E:") || l.starts_with("W:")).collect();
+            assert!(bad.is_empty() && out.status.success(), "lintian:\n{report}");
+        }
+        Err(_) => assert!(std::env::var_os("SV_REQUIRE_REF").is_none(), "lintian is needed"),
+    }
 
     let root = env.path().join("root");
     let root_s = root.to_string_lossy().into_owned();
