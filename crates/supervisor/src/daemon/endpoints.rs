@@ -47,6 +47,16 @@ fn text(status: StatusCode, body: String) -> Resp {
 /// about 2 ms with 1000 children); the text is made from the model once it
 /// is there.
 pub async fn metrics(shared: &Shared) -> Resp {
+    // One scrape reads /proc at a time: concurrent scrapes wait their turn
+    // instead of each starting its threads.
+    thread_local! {
+        static ONE_AT_A_TIME: std::rc::Rc<tokio::sync::Semaphore> =
+            std::rc::Rc::new(tokio::sync::Semaphore::new(1));
+    }
+    let gate = ONE_AT_A_TIME.with(std::rc::Rc::clone);
+    let Ok(_turn) = gate.acquire().await else {
+        return error_response(StatusCode::SERVICE_UNAVAILABLE);
+    };
     let pids = super::metrics::pids(&shared.daemon.borrow());
     let (tx, rx) = tokio::sync::oneshot::channel();
     let reader = std::thread::Builder::new().name("metrics".into()).spawn(move || {

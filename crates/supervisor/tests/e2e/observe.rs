@@ -262,6 +262,15 @@ fn metrics_parse_and_count() {
             && a.header("content-type") == Some("text/plain; version=0.0.4; charset=utf-8"),
         &format!("with credentials: {a:?}"),
     );
+    // Concurrent scrapes take turns: every one is answered in full.
+    let bodies: Vec<Answer> = std::thread::scope(|s| {
+        let all: Vec<_> = (0..16).map(|_| s.spawn(|| get(port, "/metrics", AUTH))).collect();
+        all.into_iter().map(|h| h.join().expect("scrape")).collect()
+    });
+    d.check(
+        bodies.iter().all(|b| b.status == 200 && b.body.contains("supervisord_build_info")),
+        "16 concurrent scrapes answered",
+    );
     let m = parse_metrics(&env, &a.body);
     for (name, f) in m.as_object().expect("families") {
         d.check(
