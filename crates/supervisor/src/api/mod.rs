@@ -243,6 +243,12 @@ pub const EXT_METHODS: &[Method] = &[
         &[p("names", "array")],
         "array",
     ),
+    change(
+        "ext.reconfigureProcess",
+        "Give one process the settings reloadConfig last read for it (supervision-only ones while it runs).",
+        &[NAME],
+        "boolean",
+    ),
     read(
         "ext.waitReady",
         "Wait until the named processes (or all) are RUNNING and, with a health check, healthy.",

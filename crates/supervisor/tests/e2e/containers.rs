@@ -285,3 +285,54 @@ fn update_dry_run_and_reread_diff() {
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stdout.starts_with("ERROR: CANT_REREAD: "), "{out:?}");
 }
+
+/// `update --per-process` (ours): only the processes whose settings changed
+/// restart; supervision-only keys apply in place; `--keep-stopped` leaves
+/// a stopped program stopped with its new settings.
+#[test]
+fn update_per_process_and_keep_stopped() {
+    use crate::daemon_harness::{HEADER, testprog};
+    let env = Env::new();
+    let first = "[group:g]\nprograms=a,b\n\
+                 [program:a]\ncommand={testprog} sleep 1000\nstartsecs=0\n\
+                 [program:b]\ncommand={testprog} sleep 1000\nstartsecs=0\n\
+                 [program:c]\ncommand={testprog} sleep 1000\nstartsecs=0\n";
+    let d = Running::start(&env, first);
+    for p in ["a", "b", "c"] {
+        d.wait_for(&format!("success: {p} entered RUNNING"), T);
+    }
+    let conf = d.conf().to_string_lossy().into_owned();
+    let ctl = |args: &[&str]| {
+        let mut all = vec!["-c", conf.as_str()];
+        all.extend_from_slice(args);
+        env.run(&bin("supervisorctl"), &all, T)
+    };
+    let out = ctl(&["stop", "c"]);
+    assert!(out.stdout.contains("c: stopped"), "{out:?}");
+    let (a, b) = (d.pid_of("a"), d.pid_of("b"));
+    let second = "[group:g]\nprograms=a,b\n\
+                  [program:a]\ncommand={testprog} sleep 2000\nstartsecs=0\n\
+                  [program:b]\ncommand={testprog} sleep 1000\nstartsecs=0\nessential=true\n\
+                  [program:c]\ncommand={testprog} sleep 3000\nstartsecs=0\n";
+    let text = format!("{HEADER}{second}").replace("{testprog}", &testprog().to_string_lossy());
+    env.write("supervisord.conf", &text);
+    let out = ctl(&["update", "--per-process", "--keep-stopped"]);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        ["c: updated, left stopped", "g:a: restarted", "g:b: updated in place"],
+        "{out:?}\n{}",
+        d.dump()
+    );
+    assert_ne!(d.pid_of("a"), a, "a restarted");
+    assert_eq!(d.pid_of("b"), b, "b kept running");
+    let status = ctl(&["status"]).stdout;
+    assert!(status.lines().any(|l| l.starts_with("c ") && l.contains("STOPPED")), "{status}");
+    assert!(status.lines().filter(|l| l.contains("RUNNING")).count() == 2, "{status}");
+    let info = crate::daemon_harness::Conn::open(&env).call("supervisor.getAllConfigInfo", &[]);
+    let text = format!("{info:?}");
+    assert!(text.contains("sleep 2000") && text.contains("sleep 3000"), "new settings in use");
+    // Nothing left to do: the groups in use are the file's.
+    let out = ctl(&["update", "--dry-run"]);
+    assert_eq!((out.stdout.as_str(), out.code), ("No config updates to processes\n", 0), "{out:?}");
+}

@@ -190,11 +190,130 @@ impl Ctl<'_> {
         Ok(())
     }
 
+    /// `update --per-process` and `--keep-stopped` (ours): a changed group
+    /// is updated process by process: a process whose supervision-only keys
+    /// changed gets them while it runs; one with other changes is stopped,
+    /// given its new settings and started again (if it was running, or with
+    /// autostart unless `--keep-stopped`); the others are left alone.
+    /// Groups whose own settings changed (priority, processes) are replaced
+    /// as plain `update` does, and added and removed groups too.
+    fn update_per_process(&mut self, names: &[&str], keep_stopped: bool) -> Res {
+        let plan = match self.plan_update(names) {
+            Ok(p) => p,
+            Err(CallError::Fault(fault)) => {
+                self.exitstatus = exit::GENERIC;
+                self.output(&format!("ERROR: {}: {}", f::fault_name(fault.code), fault.text));
+                return Ok(());
+            }
+            Err(e) => {
+                self.exitstatus = exit::GENERIC;
+                return Err(e.into());
+            }
+        };
+        self.call("supervisor.reloadConfig", &[])?;
+        let infos = ProcessInfo::list(&self.call("supervisor.getAllProcessInfo", &[])?);
+        let configs = ConfigInfo::list(&self.call("supervisor.getAllConfigInfo", &[])?);
+        for p in &plan {
+            let g = p.group.as_str();
+            let group_level = p.changes.iter().any(|c| {
+                c.process == g
+                    && matches!(
+                        c.key.as_str(),
+                        "priority" | "kind" | "processes" | "other settings"
+                    )
+            });
+            match p.action.as_str() {
+                "remove" => {
+                    self.call("supervisor.stopProcessGroup", &[g.into()])?;
+                    self.output(&format!("{g}: stopped"));
+                    self.call("supervisor.removeProcessGroup", &[g.into()])?;
+                    self.output(&format!("{g}: removed process group"));
+                }
+                "add" => {
+                    self.call("supervisor.addProcessGroup", &[g.into()])?;
+                    self.output(&format!("{g}: added process group"));
+                }
+                _ if group_level => {
+                    self.call("supervisor.stopProcessGroup", &[g.into()])?;
+                    self.output(&format!("{g}: stopped"));
+                    self.call("supervisor.removeProcessGroup", &[g.into()])?;
+                    self.call("supervisor.addProcessGroup", &[g.into()])?;
+                    self.output(&format!("{g}: updated process group"));
+                }
+                _ => {
+                    let mut specs: Vec<&str> = Vec::new();
+                    for c in &p.changes {
+                        if !specs.contains(&c.process.as_str()) {
+                            specs.push(&c.process);
+                        }
+                    }
+                    for spec in specs {
+                        let in_place =
+                            p.changes.iter().filter(|c| c.process == spec).all(|c| c.in_place);
+                        if in_place {
+                            self.call("ext.reconfigureProcess", &[spec.into()])?;
+                            self.output(&format!("{spec}: updated in place"));
+                            continue;
+                        }
+                        let state =
+                            infos.iter().find(|i| i.namespec() == spec).and_then(|i| i.state);
+                        let running = matches!(
+                            state,
+                            Some(
+                                ProcessState::Running
+                                    | ProcessState::Starting
+                                    | ProcessState::Backoff
+                            )
+                        );
+                        let has_child = matches!(
+                            state,
+                            Some(
+                                ProcessState::Running
+                                    | ProcessState::Starting
+                                    | ProcessState::Stopping
+                            )
+                        );
+                        if has_child {
+                            let _ =
+                                self.call("supervisor.stopProcess", &[spec.into(), true.into()]);
+                        }
+                        self.call("ext.reconfigureProcess", &[spec.into()])?;
+                        let autostart = configs
+                            .iter()
+                            .find(|c| namespec(&c.group, &c.name) == spec)
+                            .is_some_and(|c| c.autostart);
+                        if running || (autostart && !keep_stopped) {
+                            let _ =
+                                self.call("supervisor.startProcess", &[spec.into(), true.into()]);
+                            self.output(&format!("{spec}: restarted"));
+                        } else {
+                            self.output(&format!("{spec}: updated, left stopped"));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub(super) fn update(&mut self, arg: &str) -> Res {
         let mut words: Vec<&str> = arg.split_whitespace().collect();
         if words.first() == Some(&"--dry-run") {
             words.remove(0);
             return self.update_dry_run(&words);
+        }
+        let (mut per_process, mut keep_stopped) = (false, false);
+        while let Some(w) = words.first() {
+            match *w {
+                "--per-process" => per_process = true,
+                "--keep-stopped" => keep_stopped = true,
+                _ => break,
+            }
+            words.remove(0);
+        }
+        if per_process || keep_stopped {
+            words.retain(|w| *w != "all");
+            return self.update_per_process(&words, keep_stopped);
         }
         let [added, changed, removed] = match self.reload_config() {
             Ok(Some(r)) => r,

@@ -166,3 +166,50 @@ pub(super) fn plan_update(d: &Daemon, names: &Value) -> Result<Vec<GroupPlan>, F
     }
     Ok(GroupPlan::from_plan(plan))
 }
+
+/// `ext.reconfigureProcess(name)`: gives one process the settings
+/// `reloadConfig` last read for it, leaving the rest of its group alone.
+/// Settings that steer supervision only (readiness, health, dependencies,
+/// `essential`, `forward_output`) are applied while it runs (its checks
+/// start again with them); any other change needs the process stopped
+/// (`STILL_RUNNING` otherwise). `false` when nothing differs.
+pub(super) fn reconfigure_process(d: &mut Daemon, name: &str) -> Result<bool, Fault> {
+    let id = lookup_process(d, name)?;
+    let group = d.sv.groups[id.group].config.name.clone();
+    let current = &d.sv.process(id).config;
+    let new = d
+        .loaded_groups
+        .iter()
+        .find(|g| g.name == group)
+        .and_then(|g| g.processes.iter().find(|p| p.name == current.name))
+        .cloned()
+        .ok_or_else(|| fault(BAD_NAME, Some(name)))?;
+    let changes = sv_config::diff::process_changes(&group, current, &new);
+    if changes.is_empty() {
+        return Ok(false);
+    }
+    let restart = changes.iter().any(|c| !c.in_place);
+    if restart && d.sv.process(id).pid().is_some() {
+        return Err(fault(STILL_RUNNING, Some(name)));
+    }
+    let logs_changed = changes.iter().any(|c| {
+        c.key.starts_with("stdout_") || c.key.starts_with("stderr_") || c.key == "redirect_stderr"
+    });
+    if logs_changed {
+        let s = &d.cfg.supervisord;
+        let paths = crate::daemon::output::log_paths(&new, &s.childlogdir, &s.identifier);
+        d.sv.process_mut(id).ext.paths = paths;
+    }
+    let state = d.sv.process(id).state();
+    if let Some(slot) =
+        d.sv.groups[id.group].config.processes.iter_mut().find(|p| p.name == new.name)
+    {
+        *slot = new.clone();
+    }
+    d.sv.process_mut(id).config = new;
+    d.has_deps = d.sv.has_deps();
+    if !restart {
+        d.checks_for_state(id, state);
+    }
+    Ok(true)
+}
