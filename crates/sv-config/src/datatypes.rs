@@ -186,6 +186,18 @@ pub fn forward_format(text: &str) -> Result<crate::model::ForwardFormat, Invalid
     }
 }
 
+/// `timestamp_format` (ours): `rfc3339`, `local`, or a strftime pattern
+/// (it must hold a `%` directive).
+pub fn timestamp_format(text: &str) -> Result<crate::model::TimestampFormat, Invalid> {
+    use crate::model::TimestampFormat as T;
+    match text.trim() {
+        "rfc3339" => Ok(T::Rfc3339),
+        "local" => Ok(T::Local),
+        t if t.contains('%') && !t.contains('\n') => Ok(T::Pattern(t.to_owned())),
+        _ => Err(Invalid::from(format!("invalid timestamp_format {text:?}"))),
+    }
+}
+
 /// `log_format` (ours).
 pub fn log_format(text: &str) -> Result<crate::model::LogFormat, Invalid> {
     match text.trim().to_lowercase().as_str() {

@@ -178,6 +178,7 @@ pub fn process_changes(group: &str, a: &ProcessConfig, b: &ProcessConfig) -> Vec
     }
     key("essential", a.essential.to_string(), b.essential.to_string(), true);
     key("forward_output", a.forward_output.to_string(), b.forward_output.to_string(), true);
+    key("timestamp_format", text(&a.timestamp_format), text(&b.timestamp_format), false);
     if a.checks != b.checks {
         key("readiness, health or dependency keys", text(&a.checks), text(&b.checks), true);
     }
@@ -230,6 +231,9 @@ fn stream_changes(
     );
     key(&k("events_enabled"), a.events_enabled.to_string(), b.events_enabled.to_string(), false);
     key(&k("syslog"), a.syslog.to_string(), b.syslog.to_string(), false);
+    if a.timestamped != LogFile::Auto || b.timestamped != LogFile::Auto {
+        key(&k("timestamped_logfile"), logfile(&a.timestamped), logfile(&b.timestamped), false);
+    }
 }
 
 #[cfg(test)]

@@ -200,6 +200,21 @@ pub struct StreamConfig {
     pub events_enabled: bool,
     /// Also send the output to syslog.
     pub syslog: bool,
+    /// A second log whose every line starts with the time it was read
+    /// (ours; `None` by default: the raw log stays byte for byte).
+    pub timestamped: LogFile,
+}
+
+/// `timestamp_format`: how the timestamped logs write the time (ours).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum TimestampFormat {
+    /// RFC 3339 in UTC with microseconds (`2026-11-30T10:57:01.123456Z`).
+    #[default]
+    Rfc3339,
+    /// The main log's local time (`2026-11-30 11:57:01,123`).
+    Local,
+    /// A strftime pattern, in local time.
+    Pattern(String),
 }
 
 /// One process, after `numprocs` expansion.
@@ -258,6 +273,8 @@ pub struct ProcessConfig {
     /// Copy its output to supervisord's own output, when
     /// `forward_output_format` is not `off` (ours).
     pub forward_output: bool,
+    /// How its timestamped logs write the time (ours).
+    pub timestamp_format: TimestampFormat,
     /// Readiness, health and dependency settings (ours; none by default).
     /// Shared: every copy of the configuration of a process points at one,
     /// and every process that uses none of them at the same default.

@@ -573,6 +573,27 @@ pub const KEYS: &[Key] = &[
         "When it ends for good (FATAL, or EXITED with no restart), supervisord shuts down with its exit code.",
     ),
     ext(
+        "stdout_timestamped_logfile",
+        PROCESS,
+        Expect::LogFile,
+        "NONE",
+        "A second stdout log whose lines start with the time they were read; rotated like stdout_logfile (ours).",
+    ),
+    ext(
+        "stderr_timestamped_logfile",
+        PROCESS,
+        Expect::LogFile,
+        "NONE",
+        "A second stderr log whose lines start with the time they were read; rotated like stderr_logfile (ours).",
+    ),
+    ext(
+        "timestamp_format",
+        PROCESS,
+        Expect::Other("rfc3339, local, or a strftime pattern such as %H:%M:%S%.3f"),
+        "rfc3339",
+        "How the timestamped logs write the time: RFC 3339 UTC with microseconds, the main log's local time, or a pattern (ours).",
+    ),
+    ext(
         "forward_output",
         PROCESS,
         Expect::Boolean,

@@ -18,6 +18,7 @@ pub(crate) fn stream() -> StreamConfig {
         capture_maxbytes: 0,
         events_enabled: false,
         syslog: false,
+        timestamped: LogFile::None,
     }
 }
 
@@ -48,6 +49,7 @@ pub(crate) fn cfg(name: &str) -> ProcessConfig {
         serverurl: None,
         essential: false,
         forward_output: true,
+        timestamp_format: Default::default(),
         checks: Default::default(),
     }
 }

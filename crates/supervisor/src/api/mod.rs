@@ -250,6 +250,12 @@ pub const EXT_METHODS: &[Method] = &[
         "boolean",
     ),
     read(
+        "ext.tailTimestampedLog",
+        "The last bytes of a process's timestamped log (stdout or stderr).",
+        &[NAME, p("channel", "string"), LENGTH],
+        "string",
+    ),
+    read(
         "ext.waitReady",
         "Wait until the named processes (or all) are RUNNING and, with a health check, healthy.",
         &[p("names", "array"), p("timeout", "int")],

@@ -49,6 +49,8 @@ pub struct Runtime {
     pub stdout: Option<SharedFile>,
     /// The open stderr log.
     pub stderr: Option<SharedFile>,
+    /// The open timestamped logs, `[stdout, stderr]` (ours).
+    pub stamped: [Option<SharedFile>; 2],
     /// The write end of its stdin.
     pub stdin: Option<OwnedFd>,
     /// Its readiness, health and watchdog checks.
@@ -65,6 +67,7 @@ impl Runtime {
             paths,
             stdout: None,
             stderr: None,
+            stamped: [None, None],
             stdin: None,
             checks: checks::ProcChecks::default(),
             counters: Rc::default(),
@@ -646,7 +649,8 @@ impl Daemon {
                 self.log(LogLevel::Info, "supervisord logreopen");
                 self.logger.borrow_mut().reopen();
                 for rt in self.sv.groups.iter().flat_map(|g| g.processes.iter().map(|p| &p.ext)) {
-                    for f in [&rt.stdout, &rt.stderr].into_iter().flatten() {
+                    let [ts_out, ts_err] = &rt.stamped;
+                    for f in [&rt.stdout, &rt.stderr, ts_out, ts_err].into_iter().flatten() {
                         if let Some(file) = f.borrow_mut().as_mut() {
                             let _ = file.reopen();
                         }

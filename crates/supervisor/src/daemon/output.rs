@@ -28,6 +28,10 @@ pub struct LogPaths {
     pub stdout: Option<PathBuf>,
     /// stderr log path.
     pub stderr: Option<PathBuf>,
+    /// Timestamped stdout log path (ours).
+    pub stdout_ts: Option<PathBuf>,
+    /// Timestamped stderr log path (ours).
+    pub stderr_ts: Option<PathBuf>,
 }
 
 fn auto_path(dir: &str, process: &str, channel: &str, identifier: &str) -> io::Result<PathBuf> {
@@ -41,13 +45,13 @@ fn auto_path(dir: &str, process: &str, channel: &str, identifier: &str) -> io::R
 }
 
 fn path_for(
-    stream: &StreamConfig,
+    logfile: &LogFile,
     cfg: &ProcessConfig,
     channel: &str,
     childlogdir: &str,
     ident: &str,
 ) -> Option<PathBuf> {
-    match &stream.logfile {
+    match logfile {
         LogFile::Path(p) => Some(PathBuf::from(p)),
         LogFile::Auto => auto_path(childlogdir, &cfg.name, channel, ident).ok(),
         LogFile::None | LogFile::Syslog => None,
@@ -56,12 +60,19 @@ fn path_for(
 
 /// Decides (and for AUTO, creates) the log files of a process.
 pub fn log_paths(cfg: &ProcessConfig, childlogdir: &str, identifier: &str) -> LogPaths {
+    let (dir, id) = (childlogdir, identifier);
     LogPaths {
-        stdout: path_for(&cfg.stdout, cfg, "stdout", childlogdir, identifier),
+        stdout: path_for(&cfg.stdout.logfile, cfg, "stdout", dir, id),
         stderr: if cfg.redirect_stderr {
             None
         } else {
-            path_for(&cfg.stderr, cfg, "stderr", childlogdir, identifier)
+            path_for(&cfg.stderr.logfile, cfg, "stderr", dir, id)
+        },
+        stdout_ts: path_for(&cfg.stdout.timestamped, cfg, "stdout_timestamped", dir, id),
+        stderr_ts: if cfg.redirect_stderr {
+            None
+        } else {
+            path_for(&cfg.stderr.timestamped, cfg, "stderr_timestamped", dir, id)
         },
     }
 }
@@ -147,6 +158,62 @@ pub struct Pump {
     pub counters: Rc<ProcCounters>,
     /// Forwarding to supervisord's own output (ours), when on for it.
     pub forward: Option<Box<super::forward::Pipe>>,
+    /// The timestamped log (ours), when configured.
+    pub stamped: Option<Stamped>,
+}
+
+/// A timestamped log: each line starts with the time its first byte was
+/// read (the lines of one read share it).
+pub struct Stamped {
+    /// The file.
+    pub file: SharedFile,
+    /// How the time is written.
+    pub format: sv_config::TimestampFormat,
+    /// Whether the next byte starts a line.
+    at_start: std::cell::Cell<bool>,
+}
+
+impl Stamped {
+    /// A timestamped log writing to `file`.
+    pub fn new(file: SharedFile, format: sv_config::TimestampFormat) -> Self {
+        Stamped { file, format, at_start: std::cell::Cell::new(true) }
+    }
+
+    fn stamp(&self) -> String {
+        match &self.format {
+            sv_config::TimestampFormat::Rfc3339 => {
+                chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+            }
+            sv_config::TimestampFormat::Local => {
+                chrono::Local::now().format("%Y-%m-%d %H:%M:%S,%3f").to_string()
+            }
+            sv_config::TimestampFormat::Pattern(p) => {
+                use std::fmt::Write;
+                let mut out = String::new();
+                // A pattern chrono cannot write leaves the time out rather
+                // than stopping the log.
+                let _ = write!(out, "{}", chrono::Local::now().format(p));
+                out
+            }
+        }
+    }
+
+    /// Writes what one read brought, a time at the start of each line.
+    fn write(&self, data: &[u8]) {
+        let mut f = self.file.borrow_mut();
+        let Some(f) = f.as_mut() else { return };
+        let stamp = self.stamp();
+        let mut out = Vec::with_capacity(data.len() + 32);
+        for piece in data.split_inclusive(|b| *b == b'\n') {
+            if self.at_start.get() {
+                out.extend_from_slice(stamp.as_bytes());
+                out.push(b' ');
+            }
+            out.extend_from_slice(piece);
+            self.at_start.set(piece.ends_with(b"\n"));
+        }
+        let _ = f.write(&out);
+    }
 }
 
 /// Watches a child's output lines for its `ready_check=log:` pattern, as
@@ -387,6 +454,9 @@ fn write_out(p: &Pump, data: &[u8]) {
     if let Some(f) = &p.forward {
         forwarded(p, f.feed(data));
     }
+    if let Some(s) = &p.stamped {
+        s.write(data);
+    }
     if let Some(tx) = p.tx.borrow().as_ref()
         && tx.receiver_count() > 0
     {
@@ -404,5 +474,25 @@ fn write_out(p: &Pump, data: &[u8]) {
             Err(_) => format!("Undecodable: {:?}", String::from_utf8_lossy(data)),
         };
         logger.log(LogLevel::Debug, &format!("'{}' {} output:\n{text}", p.name, p.channel));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each line gets the time once, at its first byte, however the reads
+    /// cut it; a pattern format writes the pattern.
+    #[test]
+    fn stamped_lines_across_reads() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("ts.log");
+        let file = Rc::new(RefCell::new(Some(RotatingFile::open(&path, 0, 0).expect("open"))));
+        let fmt = sv_config::TimestampFormat::Pattern("[T]".into());
+        let s = Stamped::new(file, fmt);
+        s.write(b"a\npar");
+        s.write(b"tial\nb\n");
+        s.write(b"c");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "[T] a\n[T] partial\n[T] b\n[T] c");
     }
 }

@@ -165,7 +165,11 @@ impl Daemon {
             output::open_log(rt.paths.stderr.as_deref(), &cfg.stderr).map(|e| (o, e))
         });
         let tails = [rt.tails[0].clone(), rt.tails[1].clone()];
-        let (out_file, err_file) = match files {
+        let stamped = output::open_log(rt.paths.stdout_ts.as_deref(), &cfg.stdout).and_then(|o| {
+            output::open_log(rt.paths.stderr_ts.as_deref(), &cfg.stderr).map(|e| [o, e])
+        });
+        let files = files.and_then(|f| stamped.map(|s| (f, s)));
+        let ((out_file, err_file), stamped) = match files {
             Ok(f) => f,
             Err(e) => {
                 let name = e.raw_os_error().and_then(sv_sys::errno::name).unwrap_or("EUNKNOWN");
@@ -250,6 +254,12 @@ impl Daemon {
                             },
                             counters: self.sv.process(id).ext.counters.clone(),
                             forward: self.forward_pipe(id, channel, sp.pid, plain),
+                            stamped: {
+                                let f = &stamped[usize::from(channel == "stderr")];
+                                (plain && f.borrow().is_some()).then(|| {
+                                    output::Stamped::new(f.clone(), cfg.timestamp_format.clone())
+                                })
+                            },
                         };
                         tokio::task::spawn_local(output::pump(fd, pump));
                     }
@@ -257,6 +267,7 @@ impl Daemon {
                 let rt = &mut self.sv.process_mut(id).ext;
                 rt.stdout = Some(out_file);
                 rt.stderr = Some(err_file);
+                rt.stamped = stamped.map(Some);
                 rt.stdin = sp.stdin;
                 self.sv.process_mut(id).spawned(sp.pid, &mut out);
                 self.start_ready_checks(id, sp.pid, &spec);

@@ -336,3 +336,48 @@ fn update_per_process_and_keep_stopped() {
     let out = ctl(&["update", "--dry-run"]);
     assert_eq!((out.stdout.as_str(), out.code), ("No config updates to processes\n", 0), "{out:?}");
 }
+
+/// `stdout_timestamped_logfile` (ours): the raw log stays byte for byte
+/// (offsets unchanged), and `tail -t` shows each line with the time it was
+/// read.
+#[test]
+fn timestamped_logs_leave_the_raw_log_alone() {
+    let env = Env::new();
+    let conf = "[program:p]\ncommand=sh -c 'echo a; sleep 1.2; echo b; exec sleep 1000'\n\
+                startsecs=0\nstdout_timestamped_logfile=AUTO\n\
+                [program:plain]\ncommand={testprog} sleep 1000\nstartsecs=0\n";
+    let d = Running::start(&env, conf);
+    d.wait_for("success: p entered RUNNING", T);
+    let c = d.conf().to_string_lossy().into_owned();
+    let t0 = Instant::now();
+    let mut conn = crate::daemon_harness::Conn::open(&env);
+    let tail = loop {
+        let v = conn.call("supervisor.tailProcessStdoutLog", &["p".into(), 0.into(), 100.into()]);
+        if format!("{v:?}").contains("b\\n") || t0.elapsed() > T {
+            break v;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(
+        tail,
+        sv_xmlrpc::Value::Array(vec!["a\nb\n".into(), 4.into(), false.into()]),
+        "the raw log is what the child wrote"
+    );
+    let out = env.run(&bin("supervisorctl"), &["-c", &c, "tail", "-t", "p"], T);
+    // Printed as plain `tail` prints a log: the text, then a line end.
+    let lines: Vec<&str> = out.stdout.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 2, "{out:?}");
+    let mut times = Vec::new();
+    for (l, want) in lines.iter().zip(["a", "b"]) {
+        let (time, text) = l.split_once(' ').unwrap_or_default();
+        assert_eq!(text, want, "{l}");
+        let t = chrono::DateTime::parse_from_rfc3339(time).expect("RFC 3339 time");
+        assert!(time.len() == 27 && time.ends_with('Z'), "microseconds, UTC: {time}");
+        times.push(t);
+    }
+    let gap = times[1] - times[0];
+    assert!(gap.num_milliseconds() >= 1100, "the time each line was read: {gap}");
+    let out = env.run(&bin("supervisorctl"), &["-c", &c, "tail", "-t", "plain"], T);
+    assert_eq!(out.stdout, "ERROR: no timestamped log for plain\n");
+    assert_ne!(out.code, 0);
+}

@@ -160,6 +160,30 @@ impl Loader<'_> {
                          avoid filling up filesystem unintentionally"
                     ));
                 }
+                let ts_key = format!("{k}_timestamped_logfile");
+                let timestamped = match self.get(s, &ts_key, None, &c) {
+                    Ok(Some(g)) => match self.expand_or_report(&g.text, &c, &ts_key, s, &ts_key) {
+                        Some(text) => match dt::logfile_name(host, &text) {
+                            Ok(LogFile::Syslog) => {
+                                self.err_at(
+                                    String::from("syslog is not a timestamped log"),
+                                    s,
+                                    &ts_key,
+                                    g.entry.as_ref(),
+                                    Expect::LogFile,
+                                );
+                                LogFile::None
+                            }
+                            Ok(l) => l,
+                            Err(m) => {
+                                self.err_at(m, s, &ts_key, g.entry.as_ref(), Expect::LogFile);
+                                LogFile::None
+                            }
+                        },
+                        None => LogFile::None,
+                    },
+                    Ok(None) | Err(Reported) => LogFile::None,
+                };
                 let (capture_maxbytes, events_enabled) = if k == "stdout" {
                     (stdout_cap, stdout_events)
                 } else {
@@ -172,6 +196,7 @@ impl Loader<'_> {
                     capture_maxbytes,
                     events_enabled,
                     syslog,
+                    timestamped,
                 });
             }
             let (Some(mut stderr), Some(stdout)) = (streams.pop(), streams.pop()) else {
@@ -206,6 +231,13 @@ impl Loader<'_> {
             let checks = self.checks(s, &c).shared();
             let essential = b(self, &c, "essential");
             let forward_output = b(self, &c, "forward_output");
+            let timestamp_format = self.value(
+                s,
+                "timestamp_format",
+                &c,
+                dt::timestamp_format,
+                Expect::Other("rfc3339, local, or a strftime pattern such as %H:%M:%S%.3f"),
+            );
             programs.push(ProcessConfig {
                 name,
                 group: group_name.to_owned(),
@@ -232,6 +264,7 @@ impl Loader<'_> {
                 serverurl: serverurl.clone(),
                 essential,
                 forward_output,
+                timestamp_format,
                 checks,
             });
         }

@@ -67,6 +67,23 @@ impl Ctl<'_> {
         let mut bytes: i64 = 1600;
         if let Some(m) = modifier {
             let what = &m[1..];
+            if what == "t" || m == "--timestamps" {
+                // Ours: the timestamped log.
+                let args = [name.into(), channel.as_str().into(), Value::Int(bytes)];
+                match self.call("ext.tailTimestampedLog", &args) {
+                    Ok(v) => self.output(v.as_str().unwrap_or("")),
+                    Err(CallError::Fault(fault)) if fault.code == f::NO_FILE => {
+                        self.output(&format!("ERROR: no timestamped log for {name}"));
+                        self.exitstatus = exit::GENERIC;
+                    }
+                    Err(CallError::Fault(fault)) if fault.code == f::BAD_NAME => {
+                        self.output(&format!("{name}: ERROR (no such process name)"));
+                        self.exitstatus = exit::GENERIC;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+                return Ok(());
+            }
             if what == "f" {
                 return self.follow(&format!("/logtail/{name}/{channel}"));
             }

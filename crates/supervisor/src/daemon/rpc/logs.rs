@@ -93,3 +93,23 @@ pub(super) async fn tail_process_log(
 ) -> Result<Tail, Fault> {
     read_log(len > 1 << 20, move || logread::tail_file(path.as_deref(), off, len)).await
 }
+
+/// `ext.tailTimestampedLog(name, channel, length)` (ours): the last
+/// `length` bytes of a process's timestamped log; `NO_FILE` without one.
+pub(super) async fn tail_timestamped(
+    shared: &Shared,
+    name: &str,
+    channel: &str,
+    length: i64,
+) -> Result<String, Fault> {
+    let path = {
+        let d = shared.daemon.borrow();
+        let id = lookup_process(&d, name)?;
+        let rt = &d.sv.process(id).ext;
+        let p = if channel == "stderr" { &rt.paths.stderr_ts } else { &rt.paths.stdout_ts };
+        p.as_ref().map(|p| p.display().to_string())
+    };
+    let path = path.ok_or_else(|| fault(NO_FILE, Some(name)))?;
+    let length = length.clamp(0, 1 << 20);
+    read_log(false, move || logread::read_file(&path, -length, 0)).await?
+}

@@ -234,6 +234,10 @@ async fn ext_call(shared: &Rc<Shared>, method: &str, a: &Args<'_>) -> RpcResult 
         "ext.getDependencyGraph" => reply(Ok(ext::get_dependency_graph(&d()))),
         "ext.waitReady" => reply(ext::wait_ready(shared, a.get(0)?, a.int(1)?).await),
         "ext.planUpdate" => reply(ext::plan_update(&d(), a.get(0)?)),
+        "ext.tailTimestampedLog" => {
+            let channel = a.text(1)?;
+            reply(logs::tail_timestamped(shared, a.namespec(0)?, &channel, a.int(2)?).await)
+        }
         "ext.reconfigureProcess" => {
             reply(ext::reconfigure_process(&mut shared.daemon.borrow_mut(), a.namespec(0)?))
         }
