@@ -345,7 +345,10 @@ fn timestamped_logs_leave_the_raw_log_alone() {
     let env = Env::new();
     let conf = "[program:p]\ncommand=sh -c 'echo a; sleep 1.2; echo b; exec sleep 1000'\n\
                 startsecs=0\nstdout_timestamped_logfile=AUTO\n\
-                [program:plain]\ncommand={testprog} sleep 1000\nstartsecs=0\n";
+                [program:plain]\ncommand={testprog} sleep 1000\nstartsecs=0\n\
+                [program:r]\ncommand={testprog} write 3000 100\nstartsecs=0\n\
+                stdout_logfile_maxbytes=1KB\nstdout_logfile_backups=2\n\
+                stdout_timestamped_logfile=AUTO\n";
     let d = Running::start(&env, conf);
     d.wait_for("success: p entered RUNNING", T);
     let c = d.conf().to_string_lossy().into_owned();
@@ -380,4 +383,19 @@ fn timestamped_logs_leave_the_raw_log_alone() {
     let out = env.run(&bin("supervisorctl"), &["-c", &c, "tail", "-t", "plain"], T);
     assert_eq!(out.stdout, "ERROR: no timestamped log for plain\n");
     assert_ne!(out.code, 0);
+    // The timestamped log rotates with the stream's settings.
+    let rotated = || {
+        std::fs::read_dir(env.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("r-stdout_timestamped---") && n.ends_with(".log.1"))
+            .count()
+    };
+    let t0 = Instant::now();
+    while rotated() == 0 && t0.elapsed() < T {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(rotated(), 1, "r's timestamped log rotated at 1KB\n{}", d.dump());
 }
