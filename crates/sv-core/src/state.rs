@@ -37,19 +37,21 @@ impl ProcessState {
         }
     }
 
+    /// Every state, in the order of their codes.
+    pub const ALL: [ProcessState; 8] = [
+        ProcessState::Stopped,
+        ProcessState::Starting,
+        ProcessState::Running,
+        ProcessState::Backoff,
+        ProcessState::Stopping,
+        ProcessState::Exited,
+        ProcessState::Fatal,
+        ProcessState::Unknown,
+    ];
+
     /// The state of a numeric code, if it is one.
     pub fn from_code(code: i64) -> Option<ProcessState> {
-        const ALL: [ProcessState; 8] = [
-            ProcessState::Stopped,
-            ProcessState::Starting,
-            ProcessState::Running,
-            ProcessState::Backoff,
-            ProcessState::Stopping,
-            ProcessState::Exited,
-            ProcessState::Fatal,
-            ProcessState::Unknown,
-        ];
-        ALL.into_iter().find(|s| i64::from(s.code()) == code)
+        Self::ALL.into_iter().find(|s| i64::from(s.code()) == code)
     }
 
     /// The reference's name (`RUNNING`).

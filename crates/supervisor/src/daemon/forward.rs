@@ -64,16 +64,21 @@ impl Sink {
     /// A sink holding at most `limit` bytes per stream, and its writer
     /// thread.
     pub fn start(limit: usize) -> std::io::Result<Arc<Sink>> {
-        let sink = Arc::new(Sink {
+        let sink = Arc::new(Sink::new(limit));
+        let writer = sink.clone();
+        std::thread::Builder::new().name("forward".into()).spawn(move || writer.run())?;
+        Ok(sink)
+    }
+
+    /// A sink holding at most `limit` bytes per stream, with no writer yet.
+    fn new(limit: usize) -> Sink {
+        Sink {
             queues: Mutex::new(Queues::default()),
             wake: Condvar::new(),
             limit,
             dropped: AtomicU64::new(0),
             said: Mutex::new(None),
-        });
-        let writer = sink.clone();
-        std::thread::Builder::new().name("forward".into()).spawn(move || writer.run())?;
-        Ok(sink)
+        }
     }
 
     /// Queues whole lines (`lines` of them, for the count of drops).
@@ -470,13 +475,7 @@ mod tests {
 
     fn pipe(format: ForwardFormat, limit: usize) -> (Pipe, Arc<Sink>) {
         // A sink whose writer never runs: what is queued stays to be read.
-        let sink = Arc::new(Sink {
-            queues: Mutex::new(Queues::default()),
-            wake: Condvar::new(),
-            limit,
-            dropped: AtomicU64::new(0),
-            said: Mutex::new(None),
-        });
+        let sink = Arc::new(Sink::new(limit));
         let fwd =
             Rc::new(Forwarder { format, sink: sink.clone(), pad: 5, stdlog: RefCell::default() });
         let origin =

@@ -42,17 +42,6 @@ impl DaemonStats {
     }
 }
 
-const PROCESS_STATES: [ProcessState; 8] = [
-    ProcessState::Stopped,
-    ProcessState::Starting,
-    ProcessState::Running,
-    ProcessState::Backoff,
-    ProcessState::Stopping,
-    ProcessState::Exited,
-    ProcessState::Fatal,
-    ProcessState::Unknown,
-];
-
 /// The daemon's states; FATAL (code 2 in the reference's API) is never
 /// entered by a running daemon, and is always 0.
 const DAEMON_STATES: [(&str, Option<SupervisorState>); 4] = [
@@ -243,7 +232,7 @@ fn process_families(t: &mut Text, rows: &[Row<'_>]) {
     };
     t.family("supervisord_process_state", "gauge", "The process's state (1 for the current one).");
     for r in rows {
-        for s in PROCESS_STATES {
+        for s in ProcessState::ALL {
             let on = u8::from(r.p.state() == s);
             t.process("supervisord_process_state", r, Some(("state", s.name())), on);
         }

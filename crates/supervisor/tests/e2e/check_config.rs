@@ -197,16 +197,7 @@ fn the_example_serves_its_web_page_and_answers_supervisorctl() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("supervisord");
-    /// Stops supervisord (and so its programs) whatever happens.
-    struct Stop(std::process::Child);
-    impl Drop for Stop {
-        fn drop(&mut self) {
-            let pid = nix::unistd::Pid::from_raw(self.0.id() as i32);
-            let _ = nix::sys::signal::kill(pid, nix::sys::signal::SIGTERM);
-            let _ = self.0.wait();
-        }
-    }
-    let mut daemon = Stop(daemon);
+    let mut daemon = crate::harness::Stop(daemon);
     let deadline = std::time::Instant::now() + LIMIT;
     let status = loop {
         let out = env.run(&bin("supervisorctl"), &["-c", &conf, "status"], LIMIT);

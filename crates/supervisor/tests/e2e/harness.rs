@@ -184,3 +184,16 @@ impl Env {
         assert!(ok, "expectation failed: {what}\n{}", out.dump(self.path()));
     }
 }
+
+/// A supervisord started by a test outside [`crate::daemon_harness`]: sent
+/// SIGTERM (so it stops its programs) and reaped when dropped, whatever
+/// happens.
+pub struct Stop(pub std::process::Child);
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        let pid = nix::unistd::Pid::from_raw(self.0.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::SIGTERM);
+        let _ = self.0.wait();
+    }
+}

@@ -94,16 +94,7 @@ fn the_debian_package_installs_and_runs() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("installed supervisord");
-    /// Stops supervisord (and so its program) whatever happens.
-    struct Stop(std::process::Child);
-    impl Drop for Stop {
-        fn drop(&mut self) {
-            let pid = nix::unistd::Pid::from_raw(self.0.id() as i32);
-            let _ = nix::sys::signal::kill(pid, nix::sys::signal::SIGTERM);
-            let _ = self.0.wait();
-        }
-    }
-    let mut daemon = Stop(daemon);
+    let mut daemon = crate::harness::Stop(daemon);
     let ctl = root.join("usr/bin/supervisorctl");
     let t0 = Instant::now();
     let status = loop {

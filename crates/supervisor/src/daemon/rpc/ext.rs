@@ -151,13 +151,7 @@ pub(super) fn plan_update(d: &Daemon, names: &Value) -> Result<Vec<GroupPlan>, F
         Value::Array(items) => items.iter().map(|v| pyargs::py_str(v).into_owned()).collect(),
         other => vec![pyargs::py_str(other).into_owned()],
     };
-    let loaded = sv_config::load_server(&d.cfg.configfile, &sv_sys::RealHost, &d.overrides)
-        .map_err(|f| {
-            fault(
-                CANT_REREAD,
-                Some(&f.errors.first().map(|e| e.message.clone()).unwrap_or_default()),
-            )
-        })?;
+    let loaded = read_config_again(d)?;
     let running: Vec<sv_config::GroupConfig> =
         d.sv.groups.iter().map(|g| g.config.clone()).collect();
     let mut plan = sv_config::diff::plan(&running, &loaded.config.groups);

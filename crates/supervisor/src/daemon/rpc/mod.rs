@@ -479,14 +479,16 @@ fn reload_config(d: &mut Daemon) -> Result<ReloadDiff, Fault> {
     r
 }
 
+/// The configuration file read again (with the command line's values), or
+/// `CANT_REREAD` with its first error.
+fn read_config_again(d: &Daemon) -> Result<sv_config::Loaded<sv_config::ServerConfig>, Fault> {
+    sv_config::load_server(&d.cfg.configfile, &sv_sys::RealHost, &d.overrides).map_err(|f| {
+        fault(CANT_REREAD, Some(&f.errors.first().map(|e| e.message.clone()).unwrap_or_default()))
+    })
+}
+
 fn reread(d: &mut Daemon) -> Result<ReloadDiff, Fault> {
-    let loaded = sv_config::load_server(&d.cfg.configfile, &sv_sys::RealHost, &d.overrides)
-        .map_err(|f| {
-            fault(
-                CANT_REREAD,
-                Some(&f.errors.first().map(|e| e.message.clone()).unwrap_or_default()),
-            )
-        })?;
+    let loaded = read_config_again(d)?;
     let new = loaded.config.groups;
     let cur: Vec<&sv_config::GroupConfig> = d.sv.groups.iter().map(|g| &g.config).collect();
     let names = |gs: Vec<&sv_config::GroupConfig>| gs.into_iter().map(|g| g.name.clone()).collect();
