@@ -46,7 +46,10 @@ fn text(status: StatusCode, body: String) -> Resp {
 /// scrape answers sooner than tokio's blocking pool, whose hand-over cost
 /// about 2 ms with 1000 children); the text is made from the model once it
 /// is there.
-pub async fn metrics(shared: &Shared) -> Resp {
+pub async fn metrics(shared: &Shared, method: &Method) -> Resp {
+    if method != Method::GET && method != Method::HEAD {
+        return error_response(StatusCode::METHOD_NOT_ALLOWED);
+    }
     // One scrape reads /proc at a time: concurrent scrapes wait their turn
     // instead of each starting its threads.
     thread_local! {
@@ -82,8 +85,6 @@ pub fn serve(shared: &Shared, path: &str, req: &Request<Incoming>) -> Resp {
     match path {
         "/livez" => text(StatusCode::OK, "ok".into()),
         p if p.starts_with("/api/") => api(shared, p),
-        // GET and HEAD are answered by `metrics`.
-        "/metrics" => error_response(StatusCode::METHOD_NOT_ALLOWED),
         _ => readyz(shared, verbose(req.uri().query())),
     }
 }

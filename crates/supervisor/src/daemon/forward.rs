@@ -311,7 +311,7 @@ impl Pipe {
             }
         }
         drop(partial);
-        self.send(&out, lines)
+        self.send_raw(&out, lines)
     }
 
     /// Forwards the held partial line (its newline did not come in time,
@@ -326,11 +326,7 @@ impl Pipe {
         self.format_line(&mut out, &Stamp::now(self.fwd.format), &partial, !end);
         partial.clear();
         drop(partial);
-        self.send(&out, 1)
-    }
-
-    fn send(&self, out: &[u8], lines: u64) -> Option<u64> {
-        self.send_raw(out, lines)
+        self.send_raw(&out, 1)
     }
 
     fn send_raw(&self, out: &[u8], lines: u64) -> Option<u64> {

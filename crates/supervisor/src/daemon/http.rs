@@ -181,8 +181,8 @@ async fn route(shared: &Rc<Shared>, server: &ServerCtx, req: Request<Incoming>) 
         let resp = tail(shared, &percent_decode(&path));
         return refuse(req, resp).await;
     }
-    if path == "/metrics" && ours.metrics && matches!(*req.method(), Method::GET | Method::HEAD) {
-        let resp = super::endpoints::metrics(shared).await;
+    if path == "/metrics" && ours.metrics {
+        let resp = super::endpoints::metrics(shared, req.method()).await;
         return refuse(req, resp).await;
     }
     if super::endpoints::enabled(ours, &path) {

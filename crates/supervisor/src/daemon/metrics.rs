@@ -78,6 +78,21 @@ impl Text {
         let _ = writeln!(self.0, "# HELP {name} {help}\n# TYPE {name} {kind}");
     }
 
+    /// `k="v"`, the value escaped.
+    fn label(&mut self, k: &str, v: &str) {
+        self.0.push_str(k);
+        self.0.push_str("=\"");
+        escape_into(&mut self.0, v);
+        self.0.push('"');
+    }
+
+    /// ` value` and the line's end.
+    fn value(&mut self, value: impl Num) {
+        self.0.push(' ');
+        value.put(&mut self.0);
+        self.0.push('\n');
+    }
+
     /// A sample of one process: its labels, then `extra`.
     fn process(&mut self, name: &str, row: &Row<'_>, extra: Option<(&str, &str)>, value: impl Num) {
         self.0.push_str(name);
@@ -85,14 +100,10 @@ impl Text {
         self.0.push_str(&row.labels);
         if let Some((k, v)) = extra {
             self.0.push(',');
-            self.0.push_str(k);
-            self.0.push_str("=\"");
-            escape_into(&mut self.0, v);
-            self.0.push('"');
+            self.label(k, v);
         }
-        self.0.push_str("} ");
-        value.put(&mut self.0);
-        self.0.push('\n');
+        self.0.push('}');
+        self.value(value);
     }
 
     fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: impl Num) {
@@ -103,16 +114,11 @@ impl Text {
                 if i > 0 {
                     self.0.push(',');
                 }
-                self.0.push_str(k);
-                self.0.push_str("=\"");
-                escape_into(&mut self.0, v);
-                self.0.push('"');
+                self.label(k, v);
             }
             self.0.push('}');
         }
-        self.0.push(' ');
-        value.put(&mut self.0);
-        self.0.push('\n');
+        self.value(value);
     }
 }
 

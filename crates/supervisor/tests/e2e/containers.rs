@@ -242,12 +242,7 @@ fn update_dry_run_and_reread_diff() {
     let d = Running::start(&env, first);
     d.wait_for("success: web entered RUNNING", T);
     d.wait_for("success: old entered RUNNING", T);
-    let c = d.conf().to_string_lossy().into_owned();
-    let ctl = |args: &[&str]| {
-        let mut all = vec!["-c", c.as_str()];
-        all.extend_from_slice(args);
-        env.run(&bin("supervisorctl"), &all, T)
-    };
+    let ctl = |args: &[&str]| d.ctl(args);
     let out = ctl(&["update", "--dry-run"]);
     assert_eq!((out.stdout.as_str(), out.code), ("No config updates to processes\n", 0), "{out:?}");
 
@@ -301,12 +296,7 @@ fn update_per_process_and_keep_stopped() {
     for p in ["a", "b", "c"] {
         d.wait_for(&format!("success: {p} entered RUNNING"), T);
     }
-    let conf = d.conf().to_string_lossy().into_owned();
-    let ctl = |args: &[&str]| {
-        let mut all = vec!["-c", conf.as_str()];
-        all.extend_from_slice(args);
-        env.run(&bin("supervisorctl"), &all, T)
-    };
+    let ctl = |args: &[&str]| d.ctl(args);
     let out = ctl(&["stop", "c"]);
     assert!(out.stdout.contains("c: stopped"), "{out:?}");
     let (a, b) = (d.pid_of("a"), d.pid_of("b"));

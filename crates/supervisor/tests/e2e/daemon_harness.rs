@@ -125,6 +125,14 @@ impl<'a> Running<'a> {
             .unwrap_or_else(|| panic!("no spawn of {name}\n{}", self.dump()))
     }
 
+    /// Runs our supervisorctl with this daemon's configuration file.
+    pub fn ctl(&self, args: &[&str]) -> crate::harness::Output {
+        let conf = self.conf().to_string_lossy().into_owned();
+        let mut all = vec!["-c", conf.as_str()];
+        all.extend_from_slice(args);
+        self.env.run(&bin("supervisorctl"), &all, Duration::from_secs(30))
+    }
+
     /// Sends a signal to the daemon.
     pub fn signal(&self, sig: i32) {
         let _ = nix::sys::signal::kill(

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 
 use crate::daemon_harness::Running;
-use crate::harness::{Env, bin};
+use crate::harness::Env;
 use crate::http::free_port;
 
 const T: Duration = Duration::from_secs(30);
@@ -101,14 +101,6 @@ fn server(port: u16, keys: &str) -> String {
     format!("[inet_http_server]\nport=127.0.0.1:{port}\nusername=user\npassword=pw\n{keys}\n")
 }
 
-fn ctl(env: &Env, d: &Running<'_>, args: &[&str]) -> String {
-    let conf = d.conf().to_string_lossy().into_owned();
-    let mut all = vec!["-c", conf.as_str()];
-    all.extend_from_slice(args);
-    let out = env.run(&bin("supervisorctl"), &all, T);
-    format!("{}{}", out.stdout, out.stderr)
-}
-
 /// `/readyz` goes 503 → 200 → 503 across start and shutdown, `/livez`
 /// answers throughout, bare probes pass without credentials with
 /// `health_auth=false` while `?verbose` still needs them, an operator's
@@ -162,7 +154,7 @@ fn health_endpoints_follow_start_and_shutdown() {
         a.status == 200 && a.body.contains("[+]db ok") && a.body.ends_with("readyz check passed\n"),
         &format!("verbose when ready: {a:?}"),
     );
-    ctl(&env, &d, &["stop", "db"]);
+    d.ctl(&["stop", "db"]);
     let a = get(port, "/readyz", None);
     d.check(a.status == 200, &format!("an operator's stop does not count: {a:?}"));
 
@@ -370,7 +362,7 @@ fn rest_view_matches_status_json() {
     );
     let rest: serde_json::Value = serde_json::from_str(&a.body).expect("valid JSON");
     let cli: serde_json::Value =
-        serde_json::from_str(ctl(&env, &d, &["status", "--json"]).trim()).expect("CLI JSON");
+        serde_json::from_str(d.ctl(&["status", "--json"]).stdout.trim()).expect("CLI JSON");
     // Uptimes move between the two calls; everything else is the same.
     let steady = |v: &serde_json::Value| {
         let mut v = v.clone();
