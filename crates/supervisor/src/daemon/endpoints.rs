@@ -44,8 +44,9 @@ fn text(status: StatusCode, body: String) -> Resp {
 /// `GET /metrics`: the children's use is read from `/proc` on threads of
 /// their own while the event loop goes on (a thread started for the
 /// scrape answers sooner than tokio's blocking pool, whose hand-over cost
-/// about 2 ms with 1000 children); the text is made from the model once it
-/// is there.
+/// about 2 ms with 1000 children), through the `/proc` files kept open
+/// since the last scrape; the text is made from the model once it is
+/// there.
 pub async fn metrics(shared: &Shared, method: &Method) -> Resp {
     if method != Method::GET && method != Method::HEAD {
         return error_response(StatusCode::METHOD_NOT_ALLOWED);
@@ -55,20 +56,24 @@ pub async fn metrics(shared: &Shared, method: &Method) -> Resp {
     thread_local! {
         static ONE_AT_A_TIME: std::rc::Rc<tokio::sync::Semaphore> =
             std::rc::Rc::new(tokio::sync::Semaphore::new(1));
+        static KEPT: std::cell::RefCell<super::metrics::KeptFiles> = Default::default();
     }
     let gate = ONE_AT_A_TIME.with(std::rc::Rc::clone);
     let Ok(_turn) = gate.acquire().await else {
         return error_response(StatusCode::SERVICE_UNAVAILABLE);
     };
     let pids = super::metrics::pids(&shared.daemon.borrow());
+    let kept = KEPT.with_borrow_mut(std::mem::take);
+    let budget = super::metrics::kept_budget();
     let (tx, rx) = tokio::sync::oneshot::channel();
     let reader = std::thread::Builder::new().name("metrics".into()).spawn(move || {
-        let _ = tx.send(super::metrics::read_usage(&pids));
+        let _ = tx.send(super::metrics::read_usage(&pids, kept, budget));
     });
-    let usage = match reader {
+    let (usage, kept) = match reader {
         Ok(_) => rx.await.unwrap_or_default(),
         Err(_) => Default::default(),
     };
+    KEPT.with_borrow_mut(|k| *k = kept);
     let body = super::metrics::render(&shared.daemon.borrow(), &usage);
     let mut r = text(StatusCode::OK, body);
     r.headers_mut()
