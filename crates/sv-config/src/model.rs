@@ -347,7 +347,7 @@ pub struct GroupConfig {
     /// Kind and kind-specific settings.
     pub kind: GroupKind,
     /// Its processes.
-    pub processes: Vec<ProcessConfig>,
+    pub processes: Vec<std::sync::Arc<ProcessConfig>>,
 }
 
 /// An `[rpcinterface:x]` section.
@@ -391,7 +391,7 @@ pub struct ServerConfig {
 impl ServerConfig {
     /// Every process of every group.
     pub fn processes(&self) -> impl Iterator<Item = &ProcessConfig> {
-        self.groups.iter().flat_map(|g| g.processes.iter())
+        self.groups.iter().flat_map(|g| g.processes.iter().map(|p| &**p))
     }
 }
 

@@ -183,9 +183,11 @@ fn a_dependent_waits_pulls_in_and_starts_when_its_dependency_runs() {
     let mut s =
         Supervisor::new(vec![group("db", 999, &[("db", 999)]), group("web", 1, &[("web", 1)])]);
     let (db, web) = (by_name(&s, "db"), by_name(&s, "web"));
-    s.process_mut(db).config.autostart = false;
-    std::sync::Arc::make_mut(&mut s.process_mut(web).config.checks).depends_on =
-        vec![dep("db", Condition::Running)];
+    std::sync::Arc::make_mut(&mut s.process_mut(db).config).autostart = false;
+    std::sync::Arc::make_mut(
+        &mut std::sync::Arc::make_mut(&mut s.process_mut(web).config).checks,
+    )
+    .depends_on = vec![dep("db", Condition::Running)];
     let mut log = Vec::new();
     turn(&mut s, 0, &mut log);
     assert_eq!(s.process(web).held(), Some(&Held::Waiting("db (running)".into())));
@@ -223,10 +225,13 @@ fn a_failed_dependency_breaks_and_completed_successfully_waits_for_the_exit() {
         group("app", 2, &[("app", 2)]),
     ]);
     let (migrate, app) = (by_name(&s, "migrate"), by_name(&s, "app"));
-    s.process_mut(migrate).config.startsecs = Duration::ZERO;
-    s.process_mut(migrate).config.autorestart = sv_config::datatypes::AutoRestart::Never;
-    std::sync::Arc::make_mut(&mut s.process_mut(app).config.checks).depends_on =
-        vec![dep("migrate", Condition::CompletedSuccessfully)];
+    std::sync::Arc::make_mut(&mut s.process_mut(migrate).config).startsecs = Duration::ZERO;
+    std::sync::Arc::make_mut(&mut s.process_mut(migrate).config).autorestart =
+        sv_config::datatypes::AutoRestart::Never;
+    std::sync::Arc::make_mut(
+        &mut std::sync::Arc::make_mut(&mut s.process_mut(app).config).checks,
+    )
+    .depends_on = vec![dep("migrate", Condition::CompletedSuccessfully)];
     let mut log = Vec::new();
     turn(&mut s, 0, &mut log);
     assert_eq!(s.process(app).deps, Deps::Pending("migrate (completed_successfully)".into()));
@@ -255,7 +260,9 @@ fn bindings_stop_and_restart_dependents() {
         let mut s =
             Supervisor::new(vec![group("db", 1, &[("db", 1)]), group("web", 2, &[("web", 2)])]);
         let (db, web) = (by_name(&s, "db"), by_name(&s, "web"));
-        let checks = std::sync::Arc::make_mut(&mut s.process_mut(web).config.checks);
+        let checks = std::sync::Arc::make_mut(
+            &mut std::sync::Arc::make_mut(&mut s.process_mut(web).config).checks,
+        );
         checks.depends_on = vec![dep("db", Condition::Running)];
         checks.binding = binding;
         let mut log = Vec::new();
@@ -266,7 +273,8 @@ fn bindings_stop_and_restart_dependents() {
         // db crashes: web is stopped.
         let mut fx = Vec::new();
         let pid = s.process(db).pid().unwrap();
-        s.process_mut(db).config.autorestart = sv_config::datatypes::AutoRestart::Never;
+        std::sync::Arc::make_mut(&mut s.process_mut(db).config).autorestart =
+            sv_config::datatypes::AutoRestart::Never;
         s.reaped(pid, WaitStatus::Exited(1), t(3000), &mut fx);
         turn(&mut s, 3000, &mut log);
         assert_eq!(s.process(web).state(), S::Stopping, "{binding:?}");

@@ -121,7 +121,8 @@ pub(crate) fn apply(state: S, input: Input) -> (S, Vec<String>) {
             }
         }
         Input::Ready => {
-            let checks = std::sync::Arc::make_mut(&mut p.config.checks);
+            let checks =
+                std::sync::Arc::make_mut(&mut std::sync::Arc::make_mut(&mut p.config).checks);
             checks.ready_check = ReadyCheck::Probe(Probe::Tcp { host: "h".into(), port: 1 });
             p.mark_ready();
             p.transition(now, RUN, &mut fx);

@@ -448,7 +448,7 @@ pub(crate) fn group(name: &str, priority: i64, procs: &[(&str, i64)]) -> GroupCo
                 let mut c = cfg(n);
                 c.group = name.into();
                 c.priority = *p;
-                c
+                c.into()
             })
             .collect(),
     }

@@ -75,7 +75,8 @@ impl Loader<'_> {
     /// target exists, no process depends on itself, there is no cycle, and
     /// `healthy` names processes with a health check.
     pub(super) fn check_dependencies(&mut self, groups: &[GroupConfig]) {
-        let procs: Vec<&ProcessConfig> = groups.iter().flat_map(|g| &g.processes).collect();
+        let procs: Vec<&ProcessConfig> =
+            groups.iter().flat_map(|g| g.processes.iter().map(|p| &**p)).collect();
         let mut edges: Vec<Vec<usize>> = vec![Vec::new(); procs.len()];
         for (i, p) in procs.iter().enumerate() {
             for dep in &p.checks.depends_on {

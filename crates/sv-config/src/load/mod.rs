@@ -584,6 +584,8 @@ pub fn load_server(
     let mut groups = l.groups();
     for g in &mut groups {
         for p in &mut g.processes {
+            // Not shared yet: no copy is made.
+            let p = std::sync::Arc::make_mut(p);
             let mut env = sv.environment.clone();
             for (k, v) in std::mem::take(&mut p.environment) {
                 match env.iter_mut().find(|(ek, _)| *ek == k) {

@@ -7,7 +7,7 @@ impl Loader<'_> {
         &mut self,
         section: &str,
         group_name: &str,
-    ) -> Vec<ProcessConfig> {
+    ) -> Vec<std::sync::Arc<ProcessConfig>> {
         let file =
             self.ini.section(section).map_or_else(|| self.configfile.clone(), |s| s.file.clone());
         let saved = self.wrap.replace(format!(
@@ -17,7 +17,12 @@ impl Loader<'_> {
         ));
         let out = self.processes_inner(section, group_name);
         self.wrap = saved;
-        out
+        // A new vector of the right size: collecting in place would keep
+        // the processes' room (four of them after the first push) for the
+        // whole run.
+        let mut shared = Vec::with_capacity(out.len());
+        shared.extend(out.into_iter().map(std::sync::Arc::new));
+        shared
     }
 
     pub(super) fn processes_inner(
@@ -269,10 +274,6 @@ impl Loader<'_> {
             });
         }
         programs.sort_by(|a, b| a.priority.cmp(&b.priority).then_with(|| a.name.cmp(&b.name)));
-        // A section makes one process most of the time; the first push
-        // reserved room for four, which the configuration would keep for
-        // the whole run.
-        programs.shrink_to_fit();
         programs
     }
 }

@@ -105,7 +105,7 @@ pub enum Effect {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Process<X = ()> {
     /// Its configuration.
-    pub config: ProcessConfig,
+    pub config: std::sync::Arc<ProcessConfig>,
     /// Its state and the data only that state has.
     pub(crate) phase: Phase,
     /// When it was last spawned (monotonic ms); `None` if never.
@@ -192,7 +192,7 @@ pub const QUICK_EXIT_MS: u64 = 1000;
 
 impl Process {
     /// A process in STOPPED that was never started.
-    pub fn new(config: ProcessConfig) -> Self {
+    pub fn new(config: impl Into<std::sync::Arc<ProcessConfig>>) -> Self {
         Process::with(config, ())
     }
 }
@@ -200,9 +200,9 @@ impl Process {
 impl<X> Process<X> {
     /// A process in STOPPED that was never started, with the daemon's
     /// resources `ext`.
-    pub fn with(config: ProcessConfig, ext: X) -> Self {
+    pub fn with(config: impl Into<std::sync::Arc<ProcessConfig>>, ext: X) -> Self {
         Process {
-            config,
+            config: config.into(),
             phase: Phase::Stopped { exitstatus: None, held: None },
             laststart: None,
             laststart_wall: 0.0,

@@ -627,7 +627,7 @@ mod tests {
         };
         let base = load("[supervisord]\n[program:a]\ncommand=x\n");
         let mut running = base[0].clone();
-        running.processes[0].stdout.logfile =
+        std::sync::Arc::make_mut(&mut running.processes[0]).stdout.logfile =
             LogFile::Path("/tmp/a-stdout---supervisor-XYZ.log".into());
         assert!(same_group(&running, &base[0]), "AUTO matches a materialised path");
         let changed = load("[supervisord]\n[program:a]\ncommand=y\n");
