@@ -10,12 +10,14 @@
 //! * [`daemon`]: detaching, rlimits, umask, pid;
 //! * [`errno`]: errno names for the reference's messages;
 //! * [`notify`]: the sd_notify socket children report readiness on;
-//! * [`socket`]: the listening sockets of fcgi programs.
+//! * [`socket`]: the listening sockets of fcgi programs;
+//! * [`memory`]: how the allocator gives memory back.
 #![allow(unsafe_code)]
 
 pub mod daemon;
 pub mod errno;
 pub mod host;
+pub mod memory;
 pub mod notify;
 pub mod process;
 pub mod socket;

@@ -149,9 +149,10 @@ pub struct Pump {
     /// (the sender and the group name).
     pub protocol: Option<(ListenerSender, String)>,
     /// Where PROCESS_LOG / PROCESS_COMMUNICATION events go, if any.
-    pub events: Option<EventSink>,
-    /// Capture mode, when `*_capture_maxbytes` > 0.
-    pub capture: Option<sv_core::capture::Capture>,
+    pub events: Option<Box<EventSink>>,
+    /// Capture mode, when `*_capture_maxbytes` > 0 (boxed, as the rarely
+    /// set fields here: this struct lives in every pipe's task).
+    pub capture: Option<Box<sv_core::capture::Capture>>,
     /// `ready_check=log:REGEX`: the lines are watched for the pattern.
     pub ready: Option<Box<LogReady>>,
     /// The process's counters.
@@ -159,7 +160,7 @@ pub struct Pump {
     /// Forwarding to supervisord's own output (ours), when on for it.
     pub forward: Option<Box<super::forward::Pipe>>,
     /// The timestamped log (ours), when configured.
-    pub stamped: Option<Stamped>,
+    pub stamped: Option<Box<Stamped>>,
 }
 
 /// A timestamped log: each line starts with the time its first byte was
@@ -310,10 +311,15 @@ pub async fn pump(fd: OwnedFd, mut p: Pump) {
     loop {
         // A forwarded line still waiting for its newline (a prompt) goes
         // out when no more comes within a second; otherwise no timer.
+        // The wait polls the pipe's readiness directly: `readable()` and
+        // the timer would be kept in every pipe's task, doubling its size
+        // (a task per pipe: 920 bytes each before, about 400 now).
+        let ready = std::future::poll_fn(|cx| rx.poll_read_ready(cx));
         let waiting = p.forward.as_ref().filter(|f| f.has_partial());
         let readable = match waiting {
             Some(f) => {
-                match tokio::time::timeout(super::forward::PARTIAL_WAIT, rx.readable()).await {
+                let timed = tokio::time::timeout(super::forward::PARTIAL_WAIT, ready);
+                match Box::pin(timed).await {
                     Ok(r) => r,
                     Err(_) => {
                         forwarded(&p, f.flush(false));
@@ -321,7 +327,7 @@ pub async fn pump(fd: OwnedFd, mut p: Pump) {
                     }
                 }
             }
-            None => rx.readable().await,
+            None => ready.await,
         };
         if readable.is_err() {
             break;
@@ -329,7 +335,7 @@ pub async fn pump(fd: OwnedFd, mut p: Pump) {
         let (eof, full) = READ_BUF.with_borrow_mut(|buf| match rx.try_read(buf) {
             Ok(0) => (true, false),
             Ok(n) => {
-                consume(&p, capture.as_mut(), &buf[..n]);
+                consume(&p, capture.as_deref_mut(), &buf[..n]);
                 (false, n >= DEFAULT_PIPE)
             }
             Err(e) => (e.kind() != std::io::ErrorKind::WouldBlock, false),

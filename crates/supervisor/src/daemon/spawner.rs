@@ -240,8 +240,8 @@ impl Daemon {
                             logger: self.logger.clone(),
                             tx,
                             protocol,
-                            events,
-                            capture,
+                            events: events.map(Box::new),
+                            capture: capture.map(Box::new),
                             ready: match &cfg.checks.ready_check {
                                 sv_config::checks::ReadyCheck::Log(re) if plain => {
                                     Some(Box::new(output::LogReady::new(
@@ -257,7 +257,10 @@ impl Daemon {
                             stamped: {
                                 let f = &stamped[usize::from(channel == "stderr")];
                                 (plain && f.borrow().is_some()).then(|| {
-                                    output::Stamped::new(f.clone(), cfg.timestamp_format.clone())
+                                    Box::new(output::Stamped::new(
+                                        f.clone(),
+                                        cfg.timestamp_format.clone(),
+                                    ))
                                 })
                             },
                         };

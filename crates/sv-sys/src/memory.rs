@@ -1,0 +1,20 @@
+//! How the C allocator gives memory back to the system.
+
+/// Serves every block of 128 KiB or more from a mapping of its own, which
+/// goes back to the system when it is freed. glibc starts there but raises
+/// the threshold on the fly (up to 32 MiB) each time such a block is freed;
+/// from then on large buffers (an XML-RPC answer listing thousands of
+/// processes, a big `/metrics` text) come from the heap, and once freed
+/// their pages mostly stay with the daemon for the rest of its life. With
+/// 5000 programs that residue was about 1.5 KB per program, a third of the
+/// daemon's memory. A fixed threshold keeps the footprint what the data
+/// needs; a large buffer costs a `mmap` and a `munmap`, which its own
+/// writing outweighs. Does nothing with other C libraries.
+pub fn give_back_large_blocks() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a parameter of the allocator; it takes no
+    // pointers and is safe to call at any time (glibc takes its own lock).
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
