@@ -6,7 +6,7 @@
 //! * [`host`]: [`RealHost`], the real [`sv_config::Host`] (environment, users,
 //!   groups, files, globbing, host name);
 //! * [`process`]: spawning children with the reference's child setup,
-//!   reaping, signalling;
+//!   reaping, signalling; [`environment`]: a child's environment;
 //! * [`daemon`]: detaching, rlimits, umask, pid;
 //! * [`errno`]: errno names for the reference's messages;
 //! * [`notify`]: the sd_notify socket children report readiness on;
@@ -15,6 +15,7 @@
 #![allow(unsafe_code)]
 
 pub mod daemon;
+pub mod environment;
 pub mod errno;
 pub mod host;
 pub mod memory;

@@ -67,7 +67,7 @@ pub struct SpawnSpec {
     /// argv, with argv[0] as written in `command`.
     pub argv: Vec<String>,
     /// The complete environment.
-    pub env: Vec<(String, String)>,
+    pub env: crate::environment::Environment,
     /// Directory to change to.
     pub directory: Option<String>,
     /// umask to set.
@@ -168,7 +168,6 @@ fn cstr(s: &str) -> Option<CString> {
 struct ChildPlan {
     filename: CString,
     argv: Vec<CString>,
-    envp: Vec<CString>,
     dir: Option<CString>,
     umask: Option<u32>,
     user: UserSwitch,
@@ -386,8 +385,8 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
         return Err(SpawnError::Exec(argv0, "EINVAL"));
     };
     // Environment entries with a NUL byte cannot be passed; leave them out.
-    let envp: Vec<CString> =
-        spec.env.iter().filter_map(|(k, v)| cstr(&format!("{k}={v}"))).collect();
+    let mut env_own = Vec::new();
+    let envp = spec.env.for_exec(&mut env_own);
     let dir = match spec.directory.as_deref().map(cstr) {
         Some(Some(c)) => Some(c),
         Some(None) => return Err(SpawnError::BadDirectory),
@@ -435,7 +434,6 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
     let mut plan = ChildPlan {
         filename,
         argv,
-        envp,
         dir,
         umask: spec.umask,
         user,
@@ -454,7 +452,7 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Spawned, SpawnError> {
     let argv_ptrs: Vec<*const libc::c_char> =
         plan.argv.iter().map(|a| a.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
     let envp_ptrs: Vec<*const libc::c_char> =
-        plan.envp.iter().map(|a| a.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
+        envp.iter().map(|a| a.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
 
     // Block every signal across the fork so that no handler of the daemon
     // runs in the child before it has put the handled signals back to
@@ -660,7 +658,10 @@ mod tests {
         SpawnSpec {
             filename: argv[0].into(),
             argv: argv.iter().map(|s| (*s).to_owned()).collect(),
-            env: vec![("PATH".into(), "/usr/bin:/bin".into()), ("X".into(), "y".into())],
+            env: crate::environment::Environment::new([
+                ("PATH".into(), "/usr/bin:/bin".into()),
+                ("X".into(), "y".into()),
+            ]),
             directory: None,
             umask: None,
             user: UserSwitch::Keep,

@@ -464,17 +464,19 @@ impl Daemon {
     pub(super) fn notify_env(
         &mut self,
         cfg: &sv_config::ProcessConfig,
-        env: &mut Vec<(String, String)>,
+        env: &mut sv_sys::environment::Environment,
     ) {
-        env.retain(|(k, _)| k != "NOTIFY_SOCKET" && k != "WATCHDOG_USEC" && k != "WATCHDOG_PID");
+        for k in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] {
+            env.remove(k);
+        }
         if !cfg.checks.wants_notify() {
             return;
         }
         match self.checks.notify_address() {
             Ok(address) => {
-                env.push(("NOTIFY_SOCKET".into(), address));
+                env.set("NOTIFY_SOCKET", &address);
                 if let Some(every) = cfg.checks.watchdog {
-                    env.push(("WATCHDOG_USEC".into(), every.as_micros().to_string()));
+                    env.set("WATCHDOG_USEC", &every.as_micros().to_string());
                 }
             }
             Err(e) => {

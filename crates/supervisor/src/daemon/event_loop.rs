@@ -214,7 +214,10 @@ impl Daemon {
             listener_tx,
             event_tx,
             log_subscribed: Rc::default(),
-            ctx: SpawnContext { base_env, serverurl: cfg.serverurl.clone() },
+            ctx: SpawnContext {
+                base_env: sv_sys::environment::Environment::new(base_env),
+                serverurl: cfg.serverurl.clone(),
+            },
             strip_ansi: s.strip_ansi,
             start: Instant::now(),
             wall_start,

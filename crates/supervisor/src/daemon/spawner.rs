@@ -17,17 +17,10 @@ use super::output::{self, Pump};
 
 /// What every child's environment starts from.
 pub struct SpawnContext {
-    /// supervisord's own environment.
-    pub base_env: Vec<(String, String)>,
+    /// supervisord's own environment (formatted once for every child).
+    pub base_env: sv_sys::environment::Environment,
     /// The URL children use to call back (`SUPERVISOR_SERVER_URL`).
     pub serverurl: Option<String>,
-}
-
-fn set(env: &mut Vec<(String, String)>, k: &str, v: &str) {
-    match env.iter_mut().find(|(ek, _)| ek == k) {
-        Some(slot) => slot.1 = v.to_owned(),
-        None => env.push((k.to_owned(), v.to_owned())),
-    }
 }
 
 /// The search path: the program's `PATH`, else supervisord's, else a default.
@@ -35,8 +28,8 @@ fn search_path(cfg: &ProcessConfig, ctx: &SpawnContext) -> Vec<String> {
     if let Some((_, p)) = cfg.environment.iter().find(|(k, _)| k == "PATH") {
         return p.split(':').map(str::to_owned).collect();
     }
-    match ctx.base_env.iter().find(|(k, _)| k == "PATH") {
-        Some((_, p)) if !p.is_empty() => p.split(':').map(str::to_owned).collect(),
+    match ctx.base_env.get("PATH") {
+        Some(p) if !p.is_empty() => p.split(':').map(str::to_owned).collect(),
         _ => vec!["/bin".into(), "/usr/bin".into(), "/usr/local/bin".into()],
     }
 }
@@ -108,14 +101,14 @@ pub fn resolve(
 pub fn prepare(cfg: &ProcessConfig, ctx: &SpawnContext) -> Result<SpawnSpec, CommandError> {
     let (filename, argv) = resolve(cfg, ctx)?;
     let mut env = ctx.base_env.clone();
-    set(&mut env, "SUPERVISOR_ENABLED", "1");
+    env.set("SUPERVISOR_ENABLED", "1");
     if let Some(url) = cfg.serverurl.as_deref().or(ctx.serverurl.as_deref()) {
-        set(&mut env, "SUPERVISOR_SERVER_URL", url);
+        env.set("SUPERVISOR_SERVER_URL", url);
     }
-    set(&mut env, "SUPERVISOR_PROCESS_NAME", &cfg.name);
-    set(&mut env, "SUPERVISOR_GROUP_NAME", &cfg.group);
+    env.set("SUPERVISOR_PROCESS_NAME", &cfg.name);
+    env.set("SUPERVISOR_GROUP_NAME", &cfg.group);
     for (k, v) in &cfg.environment {
-        set(&mut env, k, v);
+        env.set(k, v);
     }
     Ok(SpawnSpec {
         filename,
