@@ -45,8 +45,8 @@ fn text(status: StatusCode, body: String) -> Resp {
 /// their own while the event loop goes on (a thread started for the
 /// scrape answers sooner than tokio's blocking pool, whose hand-over cost
 /// about 2 ms with 1000 children), through the `/proc` files kept open
-/// since the last scrape; the text is made from the model once it is
-/// there.
+/// since the last scrape; the text of the model is made meanwhile, and the
+/// families of the children's use added once it is there.
 pub async fn metrics(shared: &Shared, method: &Method) -> Resp {
     if method != Method::GET && method != Method::HEAD {
         return error_response(StatusCode::METHOD_NOT_ALLOWED);
@@ -69,12 +69,14 @@ pub async fn metrics(shared: &Shared, method: &Method) -> Resp {
     let reader = std::thread::Builder::new().name("metrics".into()).spawn(move || {
         let _ = tx.send(super::metrics::read_usage(&pids, kept, budget));
     });
+    // The rest of the text is made meanwhile.
+    let model = super::metrics::render_model(&shared.daemon.borrow());
     let (usage, kept) = match reader {
         Ok(_) => rx.await.unwrap_or_default(),
         Err(_) => Default::default(),
     };
     KEPT.with_borrow_mut(|k| *k = kept);
-    let body = super::metrics::render(&shared.daemon.borrow(), &usage);
+    let body = super::metrics::render_usage(model, &shared.daemon.borrow(), &usage);
     let mut r = text(StatusCode::OK, body);
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(super::metrics::CONTENT_TYPE));

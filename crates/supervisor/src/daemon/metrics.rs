@@ -245,15 +245,14 @@ pub fn read_usage(
     (usage, KeptFiles(keep))
 }
 
-/// The whole exposition, with the children's use read by [`read_usage`].
-pub fn render(d: &Daemon, usage: &HashMap<u32, sv_sys::usage::Usage>) -> String {
+/// The processes in exposition order, with their labels and use.
+fn rows<'a>(d: &'a Daemon, usage: &HashMap<u32, sv_sys::usage::Usage>) -> Vec<Row<'a>> {
     let mut ids = d.sv.ids();
     ids.sort_by(|a, b| {
         let (ga, gb) = (&d.sv.groups[a.group].config.name, &d.sv.groups[b.group].config.name);
         ga.cmp(gb).then_with(|| d.sv.process(*a).config.name.cmp(&d.sv.process(*b).config.name))
     });
-    let rows: Vec<Row<'_>> = ids
-        .into_iter()
+    ids.into_iter()
         .map(|id| {
             let p = d.sv.process(id);
             let mut labels = String::from("name=\"");
@@ -263,13 +262,31 @@ pub fn render(d: &Daemon, usage: &HashMap<u32, sv_sys::usage::Usage>) -> String 
             labels.push('"');
             Row { labels, usage: p.pid().and_then(|pid| usage.get(&pid).copied()), p }
         })
-        .collect();
+        .collect()
+}
+
+/// The exposition but for the children's use: made while their use is
+/// read from `/proc` on other threads; [`render_usage`] adds the rest.
+pub fn render_model(d: &Daemon) -> String {
+    let rows = rows(d, &HashMap::new());
     let mut t = Text(String::with_capacity(256 + rows.len() * 2048));
     daemon_families(&mut t, d);
     process_families(&mut t, &rows);
     output_families(&mut t, &rows);
     control_families(&mut t, d);
     own_process_families(&mut t);
+    t.0
+}
+
+/// Adds the families of the children's use (read by [`read_usage`]) to
+/// `text`.
+pub fn render_usage(
+    text: String,
+    d: &Daemon,
+    usage: &HashMap<u32, sv_sys::usage::Usage>,
+) -> String {
+    let mut t = Text(text);
+    usage_families(&mut t, &rows(d, usage));
     t.0
 }
 
@@ -356,6 +373,16 @@ fn process_families(t: &mut Text, rows: &[Row<'_>]) {
             t.process("supervisord_process_probe_failures_total", r, Some(("probe", probe)), n);
         }
     }
+}
+
+fn usage_families(t: &mut Text, rows: &[Row<'_>]) {
+    let each = |t: &mut Text, name: &str, v: &dyn Fn(&Row<'_>) -> Option<i64>| {
+        for r in rows {
+            if let Some(x) = v(r) {
+                t.process(name, r, None, x);
+            }
+        }
+    };
     t.family(
         "supervisord_process_cpu_seconds_total",
         "counter",
