@@ -234,8 +234,13 @@ async fn page(shared: &Rc<Shared>, path: &str, req: &Request<Incoming>) -> Resp 
         else {
             return error_response(StatusCode::INTERNAL_SERVER_ERROR);
         };
+        // Back to the page of the table the action came from.
+        let page = match web::page_number(get("page").as_deref()) {
+            0 => String::new(),
+            n => format!("&page={n}"),
+        };
         let location = format!(
-            "http://{}/?message={}",
+            "http://{}/?message={}{page}",
             host.unwrap_or_else(|| "localhost".into()),
             web::urlquote(&message)
         );
@@ -245,7 +250,8 @@ async fn page(shared: &Rc<Shared>, path: &str, req: &Request<Incoming>) -> Resp 
         }
         return r;
     }
-    html(web::status_page(shared, get("message").as_deref()))
+    let page = web::page_number(get("page").as_deref());
+    html(web::status_page(shared, get("message").as_deref(), page))
 }
 
 async fn rpc(shared: &Rc<Shared>, req: Request<Incoming>) -> Resp {

@@ -142,30 +142,69 @@ async fn web_action(shared: &Rc<Shared>, action: &str, ns: Option<&str>) -> Opti
     })
 }
 
-fn link(ns: &str, action: &str, label: &str) -> String {
+fn link(ns: &str, action: &str, label: &str, page: usize) -> String {
+    let page = if page > 0 { format!("&amp;page={page}") } else { String::new() };
     format!(
-        "<a href=\"index.html?processname={}&amp;action={action}\" name=\"{action}\" data-act>{label}</a>",
+        "<a href=\"index.html?processname={}&amp;action={action}{page}\" name=\"{action}\" data-act>{label}</a>",
         escape(&urlquote(ns))
     )
 }
 
-/// The status page.
-pub fn status_page(shared: &Rc<Shared>, message: Option<&str>) -> String {
+/// How many processes one status page lists. Up to this many the page is
+/// one table, as it always was; beyond it the table is paged, so that a
+/// browser shows thousands of processes at once and the table it reloads
+/// every two seconds stays this size.
+pub const PAGE_SIZE: usize = 200;
+
+/// The page a `page=N` query asks for (0 when absent or not a number; a
+/// number past the last page shows the last).
+pub fn page_number(q: Option<&str>) -> usize {
+    q.and_then(|p| p.parse().ok()).unwrap_or(0)
+}
+
+/// The pager above a paged table: where this page is and links to the
+/// others (page numbers in links start at 0, as in the query).
+fn pager(page: usize, pages: usize, first: usize, last: usize, total: usize) -> String {
+    let to = |n: usize, label: &str| format!("<a href=\"index.html?page={n}\">{label}</a>");
+    let mut links = Vec::new();
+    if page > 0 {
+        links.push(to(0, "First"));
+        links.push(to(page - 1, "Previous"));
+    }
+    if page + 1 < pages {
+        links.push(to(page + 1, "Next"));
+        links.push(to(pages - 1, "Last"));
+    }
+    format!(
+        "<p id=\"pager\">Processes {first}–{last} of {total} (page {} of {pages}) {}</p>",
+        page + 1,
+        links.join(" ")
+    )
+}
+
+/// The status page; `page` counts from 0 and matters only with more than
+/// [`PAGE_SIZE`] processes.
+pub fn status_page(shared: &Rc<Shared>, message: Option<&str>, page: usize) -> String {
     let infos = super::rpc::process_rows(&shared.daemon.borrow());
+    let pages = infos.len().div_ceil(PAGE_SIZE).max(1);
+    let page = if infos.len() > PAGE_SIZE { page.min(pages - 1) } else { 0 };
+    let shown =
+        &infos[(page * PAGE_SIZE).min(infos.len())..((page + 1) * PAGE_SIZE).min(infos.len())];
     let mut rows = String::new();
-    for (i, v) in infos.iter().enumerate() {
+    for (i, v) in shown.iter().enumerate() {
         let ns = &v.namespec;
         let class = match v.state {
             ProcessState::Running => "statusrunning",
             ProcessState::Fatal | ProcessState::Backoff => "statuserror",
             _ => "statusnominal",
         };
+        let link = |action: &str, label: &str| link(ns, action, label, page);
         let actions = match v.state {
             ProcessState::Running => {
-                format!("{} {}", link(ns, "restart", "Restart"), link(ns, "stop", "Stop"))
+                format!("{} {}", link("restart", "Restart"), link("stop", "Stop"))
             }
             ProcessState::Stopped | ProcessState::Exited | ProcessState::Fatal => {
-                link(ns, "start", "Start")
+                link("start", "Start")
             }
             _ => String::new(),
         };
@@ -183,15 +222,22 @@ pub fn status_page(shared: &Rc<Shared>, message: Option<&str>) -> String {
                 None => escape(&v.description),
             },
             escape(ns),
-            link(ns, "clearlog", "Clear Log"),
+            link("clearlog", "Clear Log"),
         ));
     }
     let table = if infos.is_empty() {
         "<p id=\"procs\">No programs to manage</p>".to_owned()
-    } else {
+    } else if infos.len() <= PAGE_SIZE {
         format!(
             "<table id=\"procs\"><thead><tr><th>State</th><th>Description</th><th>Name</th><th>Action</th></tr></thead>\
              <tbody>\n{rows}</tbody></table>"
+        )
+    } else {
+        let first = page * PAGE_SIZE + 1;
+        format!(
+            "<div id=\"procs\" data-page=\"{page}\">{}\n<table><thead><tr><th>State</th><th>Description</th><th>Name</th><th>Action</th></tr></thead>\
+             <tbody>\n{rows}</tbody></table></div>",
+            pager(page, pages, first, first + shown.len() - 1, infos.len())
         )
     };
     let msg = match message {
@@ -226,9 +272,9 @@ footer{margin-top:1em;color:#888;font-size:.85em}pre{white-space:pre-wrap;word-b
 tr{border-bottom:1px solid #ddd;padding:.4em 0}}";
 
 /// Progressive enhancement for the status page: action links are sent as
-/// `POST` in the background and the table is refreshed every two seconds
-/// without reloading the page. Without JavaScript the links work as they do
-/// in the reference.
+/// `POST` in the background and the table (the page of it shown, when it
+/// is paged) is refreshed every two seconds without reloading the page.
+/// Without JavaScript the links work as they do in the reference.
 const STATUS_JS: &str = "(function(){\
 function swap(t){var d=new DOMParser().parseFromString(t,'text/html');\
 ['procs','msg'].forEach(function(id){var n=d.getElementById(id),o=document.getElementById(id);\
@@ -237,7 +283,8 @@ function load(u,o){return fetch(u,o).then(function(r){return r.text();}).then(sw
 document.addEventListener('click',function(e){var a=e.target.closest('a[data-act]');if(!a)return;\
 e.preventDefault();var m=document.getElementById('msg');m.className='status_msg busy';\
 m.textContent='Working…';load(a.getAttribute('href'),{method:'POST'});});\
-setInterval(function(){if(!document.hidden)load('index.html');},2000);})();";
+setInterval(function(){if(document.hidden)return;var p=document.getElementById('procs');\
+load('index.html'+(p&&p.dataset.page?'?page='+p.dataset.page:''));},2000);})();";
 
 /// The tail page follows the log: it re-reads itself every second and
 /// keeps the view at the bottom when it was there.
