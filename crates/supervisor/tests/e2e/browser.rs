@@ -187,16 +187,43 @@ async fn without_javascript(c: &Client, base: &str) -> Result<(), String> {
     Ok(())
 }
 
-#[test]
-fn status_and_tail_pages_in_headless_chromium() {
+/// chromedriver and chromium; `None` (the test is skipped) without them,
+/// unless `SV_REQUIRE_REF=1` says the full suite must run.
+fn browser() -> Option<(PathBuf, PathBuf)> {
     let (Some(driver_exe), Some(chromium)) = (which("chromedriver"), which("chromium")) else {
         assert!(
             std::env::var("SV_REQUIRE_REF").as_deref() != Ok("1"),
             "chromium and chromedriver are required (apt-get install chromium chromium-driver)"
         );
         eprintln!("skipped: chromium/chromedriver not installed");
-        return;
+        return None;
     };
+    Some((driver_exe, chromium))
+}
+
+/// Runs `body` (given the WebDriver port) with chromedriver started; a
+/// failure fails the test with the daemon's dump and the driver's log.
+fn drive(
+    env: &Env,
+    d: &Running<'_>,
+    driver_exe: &PathBuf,
+    body: impl AsyncFnOnce(u16) -> Result<(), String>,
+) {
+    let wd_port = free_port();
+    let driver = start_driver(driver_exe, wd_port, env.path().join("chromedriver.log"));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let result = rt.block_on(body(wd_port));
+    drop(driver);
+    if let Err(why) = result {
+        let log = std::fs::read_to_string(env.path().join("chromedriver.log")).unwrap_or_default();
+        let tail: String = log.lines().rev().take(30).collect::<Vec<_>>().join("\n");
+        d.check(false, &format!("{why}\nchromedriver log (last lines, newest first):\n{tail}"));
+    }
+}
+
+#[test]
+fn status_and_tail_pages_in_headless_chromium() {
+    let Some((driver_exe, chromium)) = browser() else { return };
     let env = Env::new();
     let port = free_port();
     let mut d = Running::start(
@@ -211,12 +238,8 @@ fn status_and_tail_pages_in_headless_chromium() {
     d.wait_count("entered RUNNING state", 2, T);
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser");
     std::fs::create_dir_all(&shots).expect("screenshot dir");
-    let wd_port = free_port();
-    let driver = start_driver(&driver_exe, wd_port, env.path().join("chromedriver.log"));
-
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let base = format!("http://127.0.0.1:{port}");
-    let result = rt.block_on(async {
+    drive(&env, &d, &driver_exe, async |wd_port| {
         let c = session(wd_port, &chromium, true).await?;
         let r = scenario(&c, &base, &shots).await;
         let _ = c.close().await;
@@ -226,12 +249,6 @@ fn status_and_tail_pages_in_headless_chromium() {
         let _ = c.close().await;
         r
     });
-    drop(driver);
-    if let Err(why) = result {
-        let log = std::fs::read_to_string(env.path().join("chromedriver.log")).unwrap_or_default();
-        let tail: String = log.lines().rev().take(30).collect::<Vec<_>>().join("\n");
-        d.check(false, &format!("{why}\nchromedriver log (last lines, newest first):\n{tail}"));
-    }
     eprintln!("screenshots in {}", shots.display());
     assert_eq!(d.stop(), 0);
 }
@@ -314,14 +331,7 @@ async fn paged(c: &Client, base: &str, n: usize) -> Result<(), String> {
 
 #[test]
 fn status_page_of_thousands_of_processes_is_paged() {
-    let (Some(driver_exe), Some(chromium)) = (which("chromedriver"), which("chromium")) else {
-        assert!(
-            std::env::var("SV_REQUIRE_REF").as_deref() != Ok("1"),
-            "chromium and chromedriver are required (apt-get install chromium chromium-driver)"
-        );
-        eprintln!("skipped: chromium/chromedriver not installed");
-        return;
-    };
+    let Some((driver_exe, chromium)) = browser() else { return };
     // Two descriptors per process in the daemon: 2000 processes fit a hard
     // limit of 8192 with room to spare.
     let n = 2000;
@@ -337,21 +347,12 @@ fn status_page_of_thousands_of_processes_is_paged() {
         ),
     );
     d.wait_count("entered RUNNING state", n, T);
-    let wd_port = free_port();
-    let driver = start_driver(&driver_exe, wd_port, env.path().join("chromedriver.log"));
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let base = format!("http://127.0.0.1:{port}");
-    let result = rt.block_on(async {
+    drive(&env, &d, &driver_exe, async |wd_port| {
         let c = session(wd_port, &chromium, true).await?;
         let r = paged(&c, &base, n).await;
         let _ = c.close().await;
         r
     });
-    drop(driver);
-    if let Err(why) = result {
-        let log = std::fs::read_to_string(env.path().join("chromedriver.log")).unwrap_or_default();
-        let tail: String = log.lines().rev().take(30).collect::<Vec<_>>().join("\n");
-        d.check(false, &format!("{why}\nchromedriver log (last lines, newest first):\n{tail}"));
-    }
     assert_eq!(d.stop(), 0);
 }
