@@ -88,11 +88,6 @@ impl ProcFiles {
         Some(ProcFiles { pid, stat, fd_dir })
     }
 
-    /// The process these files belong to.
-    pub fn pid(&self) -> i32 {
-        self.pid
-    }
-
     /// The current use of the process; `None` once it is gone.
     pub fn read(&self) -> Option<Usage> {
         let (buf, len) = read_line(&self.stat)?;

@@ -64,7 +64,7 @@ pub async fn metrics(shared: &Shared, method: &Method) -> Resp {
     };
     let pids = super::metrics::pids(&shared.daemon.borrow());
     let kept = KEPT.with_borrow_mut(std::mem::take);
-    let budget = super::metrics::kept_budget();
+    let budget = super::metrics::kept_budget(&kept);
     let (tx, rx) = tokio::sync::oneshot::channel();
     let reader = std::thread::Builder::new().name("metrics".into()).spawn(move || {
         let _ = tx.send(super::metrics::read_usage(&pids, kept, budget));

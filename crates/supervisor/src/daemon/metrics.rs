@@ -189,20 +189,22 @@ impl KeptFiles {
 }
 
 /// For how many children a scrape may keep files open (two descriptors
-/// each): at most half of the descriptors this process may still open, so
-/// that spawning never runs short because of a scrape.
-pub fn kept_budget() -> usize {
+/// each): half of the descriptors this process could open without any kept
+/// ones (the `kept` files count as free), so that spawning never runs short
+/// because of a scrape, and the budget does not shrink because of the files
+/// it allowed.
+pub fn kept_budget(kept: &KeptFiles) -> usize {
     let (Some(max), Some(open)) = (sv_sys::usage::max_fds(), sv_sys::usage::open_fds()) else {
         return 0;
     };
-    usize::try_from(max.saturating_sub(open) / 4).unwrap_or(usize::MAX)
+    let free = max.saturating_sub(open).saturating_add(2 * kept.len() as u64);
+    usize::try_from(free / 4).unwrap_or(usize::MAX)
 }
 
 /// Reads the use of `pids` from `/proc`, on as many threads as there are
 /// cores, through the files `kept` from the last scrape where there is one;
 /// gives back the files to keep for the next (for at most `budget`
-/// children). Run off the
-/// event loop.
+/// children). Run off the event loop.
 pub fn read_usage(
     pids: &[u32],
     mut kept: KeptFiles,

@@ -227,18 +227,20 @@ pub fn status_page(shared: &Rc<Shared>, message: Option<&str>, page: usize) -> S
     }
     let table = if infos.is_empty() {
         "<p id=\"procs\">No programs to manage</p>".to_owned()
-    } else if infos.len() <= PAGE_SIZE {
-        format!(
-            "<table id=\"procs\"><thead><tr><th>State</th><th>Description</th><th>Name</th><th>Action</th></tr></thead>\
-             <tbody>\n{rows}</tbody></table>"
-        )
     } else {
-        let first = page * PAGE_SIZE + 1;
-        format!(
-            "<div id=\"procs\" data-page=\"{page}\">{}\n<table><thead><tr><th>State</th><th>Description</th><th>Name</th><th>Action</th></tr></thead>\
-             <tbody>\n{rows}</tbody></table></div>",
-            pager(page, pages, first, first + shown.len() - 1, infos.len())
-        )
+        let paged = infos.len() > PAGE_SIZE;
+        let table = format!(
+            "<table{}><thead><tr><th>State</th><th>Description</th><th>Name</th><th>Action</th></tr></thead>\
+             <tbody>\n{rows}</tbody></table>",
+            if paged { "" } else { " id=\"procs\"" }
+        );
+        if paged {
+            let first = page * PAGE_SIZE + 1;
+            let nav = pager(page, pages, first, first + shown.len() - 1, infos.len());
+            format!("<div id=\"procs\" data-page=\"{page}\">{nav}\n{table}</div>")
+        } else {
+            table
+        }
     };
     let msg = match message {
         Some(m) => format!("<div class=\"status_msg\" id=\"msg\">{}</div>", escape(m)),
