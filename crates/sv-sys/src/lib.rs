@@ -11,7 +11,8 @@
 //! * [`errno`]: errno names for the reference's messages;
 //! * [`notify`]: the sd_notify socket children report readiness on;
 //! * [`socket`]: the listening sockets of fcgi programs;
-//! * [`memory`]: how the allocator gives memory back.
+//! * [`memory`]: how the allocator gives memory back;
+//! * [`pipeset`]: the epoll set every child pipe is read through.
 #![allow(unsafe_code)]
 
 pub mod daemon;
@@ -20,6 +21,7 @@ pub mod errno;
 pub mod host;
 pub mod memory;
 pub mod notify;
+pub mod pipeset;
 pub mod process;
 pub mod socket;
 pub mod syslog;

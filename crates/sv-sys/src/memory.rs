@@ -24,3 +24,19 @@ pub fn give_back_large_blocks() {
         libc::mallopt(libc::M_TRIM_THRESHOLD, 2 * 1024 * 1024);
     }
 }
+
+/// Gives the free pages inside the heap back to the system. Freed blocks
+/// below the top of the heap stay with the daemon otherwise: starting 5000
+/// programs leaves about 5 MB of them (the configuration's parse and the
+/// spawns' temporaries, between blocks that live on), a quarter of its
+/// memory. glibc's `malloc_trim` releases every whole free page (with
+/// `MADV_DONTNEED`); it walks the free blocks, so it is called after bursts
+/// of work, not on every turn. Does nothing with other C libraries.
+pub fn give_back_free_pages() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim takes no pointers and only releases memory the
+    // allocator holds free; glibc takes its own locks.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}

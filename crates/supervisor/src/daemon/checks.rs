@@ -35,7 +35,7 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::task::AbortHandle;
 
 use super::event_loop::Daemon;
-use super::output::{ProcCounters, bump};
+use super::output::{ProcLink, bump};
 
 /// What a check found, for the event loop.
 #[derive(Debug)]
@@ -214,7 +214,7 @@ impl Checks {
         probe: Probe,
         exec: Option<SpawnSpec>,
         (interval, timeout): (Duration, Duration),
-        counters: Rc<ProcCounters>,
+        counters: Rc<ProcLink>,
     ) {
         let runner = self.runner(exec);
         let tx = self.tx.clone();
@@ -224,7 +224,7 @@ impl Checks {
                     let _ = tx.send(CheckMsg::Ready(pid));
                     return;
                 }
-                bump(&counters.probe_failures[0], 1);
+                bump(&counters.counters.probe_failures[0], 1);
                 tokio::time::sleep(interval).await;
             }
         });
@@ -240,7 +240,7 @@ impl Checks {
         probe: Probe,
         exec: Option<SpawnSpec>,
         (initial_delay, interval, timeout): (Duration, Duration, Duration),
-        counters: Rc<ProcCounters>,
+        counters: Rc<ProcLink>,
     ) {
         let runner = self.runner(exec);
         let tx = self.tx.clone();
@@ -250,7 +250,7 @@ impl Checks {
                 tokio::time::sleep_until(next.into()).await;
                 let (ok, detail) = runner.run(&probe, timeout).await;
                 if !ok {
-                    bump(&counters.probe_failures[1], 1);
+                    bump(&counters.counters.probe_failures[1], 1);
                 }
                 if tx.send(CheckMsg::Health { pid, ok, detail }).is_err() {
                     return;
@@ -497,7 +497,7 @@ impl Daemon {
         let (interval, timeout) = (checks.ready_check_interval, checks.ready_check_timeout);
         let Daemon { sv, checks: c, .. } = self;
         let rt = &mut sv.process_mut(id).ext;
-        let counters = rt.counters.clone();
+        let counters = rt.link.clone();
         c.ready_probe(&mut rt.checks, pid, probe.clone(), exec, (interval, timeout), counters);
     }
 
@@ -541,7 +541,7 @@ impl Daemon {
         };
         let Daemon { sv, checks: c, .. } = self;
         let rt = &mut sv.process_mut(id).ext;
-        let counters = rt.counters.clone();
+        let counters = rt.link.clone();
         let pc = &mut rt.checks;
         pc.stop_all();
         let (ProcessState::Running, Some(pid)) = (to, pid) else { return };

@@ -41,8 +41,6 @@ pub struct FcgiSocketError(pub String);
 
 /// Per-process resources that live outside the pure model.
 pub struct Runtime {
-    /// Followers of stdout and stderr (`/logtail`).
-    pub tails: [output::Tail; 2],
     /// Where its output is logged.
     pub paths: LogPaths,
     /// The open stdout log.
@@ -55,22 +53,22 @@ pub struct Runtime {
     pub stdin: Option<OwnedFd>,
     /// Its readiness, health and watchdog checks.
     pub checks: checks::ProcChecks,
-    /// What the daemon counted for it (log bytes, rotations, probes).
-    pub counters: Rc<output::ProcCounters>,
+    /// What the daemon counted for it (log bytes, rotations, probes) and
+    /// the followers of its output, shared with its pipe readers.
+    pub link: Rc<output::ProcLink>,
 }
 
 impl Runtime {
     /// Resources for a process whose logs go to `paths`.
     pub fn new(paths: LogPaths) -> Self {
         Runtime {
-            tails: Default::default(),
             paths,
             stdout: None,
             stderr: None,
             stamped: [None, None],
             stdin: None,
             checks: checks::ProcChecks::default(),
-            counters: Rc::default(),
+            link: Rc::default(),
         }
     }
 }
@@ -126,7 +124,19 @@ pub struct Daemon {
     pub stats: super::metrics::DaemonStats,
     /// Output forwarding (ours; `None` when off).
     pub forwarder: Option<Rc<super::forward::Forwarder>>,
+    /// The reader of every child pipe, started at the first spawn (it
+    /// needs the runtime).
+    pub(super) pipes: Option<Rc<output::Pipes>>,
+    /// Processes spawned or removed since the heap's free pages were last
+    /// given back (see [`TRIM_AFTER`]).
+    pub(super) churn: u32,
 }
+
+/// After this many spawns or removals, the end of the loop's turn gives the
+/// heap's free pages back (`malloc_trim`): a start of thousands of programs
+/// or a large `update` leaves megabytes of them, and one trim costs about a
+/// millisecond, so a few restarts a second never pay it.
+const TRIM_AFTER: u32 = 64;
 
 /// The main-log line about forwarded lines dropped (`n` so far).
 pub fn forward_drop_line(n: u64) -> String {
@@ -229,6 +239,8 @@ impl Daemon {
             orphans_termed: None,
             stats: Default::default(),
             forwarder: None,
+            pipes: None,
+            churn: 0,
         };
         daemon.refresh_log_subscribed();
         daemon
@@ -338,6 +350,8 @@ impl Daemon {
     /// Stops managing a group whose processes are all stopped.
     pub fn remove_group(&mut self, index: usize) {
         let g = self.sv.groups.remove(index);
+        self.churn =
+            self.churn.saturating_add(u32::try_from(g.processes.len()).unwrap_or(u32::MAX));
         self.pools.retain(|(n, _)| *n != g.config.name);
         self.refresh_log_subscribed();
         self.fcgi.retain(|(n, _)| *n != g.config.name);
@@ -654,9 +668,7 @@ impl Daemon {
                 for rt in self.sv.groups.iter().flat_map(|g| g.processes.iter().map(|p| &p.ext)) {
                     let [ts_out, ts_err] = &rt.stamped;
                     for f in [&rt.stdout, &rt.stderr, ts_out, ts_err].into_iter().flatten() {
-                        if let Some(file) = f.borrow_mut().as_mut() {
-                            let _ = file.reopen();
-                        }
+                        let _ = f.borrow_mut().reopen();
                     }
                 }
             }
@@ -807,6 +819,10 @@ pub async fn run(
             }
             if !more {
                 break;
+            }
+            if d.churn >= TRIM_AFTER {
+                d.churn = 0;
+                sv_sys::memory::give_back_free_pages();
             }
             deadline = d.deadline();
             drop(d);

@@ -371,7 +371,7 @@ fn process_families(t: &mut Text, rows: &[Row<'_>]) {
     t.family("supervisord_process_probe_failures_total", "counter", "Failed probes, by check.");
     for r in rows {
         for (i, probe) in ["ready", "health"].into_iter().enumerate() {
-            let n = r.p.ext.counters.probe_failures[i].get();
+            let n = r.p.ext.link.counters.probe_failures[i].get();
             t.process("supervisord_process_probe_failures_total", r, Some(("probe", probe)), n);
         }
     }
@@ -418,14 +418,14 @@ fn output_families(t: &mut Text, rows: &[Row<'_>]) {
     t.family("supervisord_log_bytes_total", "counter", "Bytes read from the process, by stream.");
     for r in rows {
         for (i, stream) in ["stdout", "stderr"].into_iter().enumerate() {
-            let n = r.p.ext.counters.log_bytes[i].get();
+            let n = r.p.ext.link.counters.log_bytes[i].get();
             t.process("supervisord_log_bytes_total", r, Some(("stream", stream)), n);
         }
     }
     t.family("supervisord_log_rotations_total", "counter", "Log file rotations, by stream.");
     for r in rows {
         for (i, stream) in ["stdout", "stderr"].into_iter().enumerate() {
-            let n = r.p.ext.counters.log_rotations[i].get();
+            let n = r.p.ext.link.counters.log_rotations[i].get();
             t.process("supervisord_log_rotations_total", r, Some(("stream", stream)), n);
         }
     }

@@ -1,9 +1,9 @@
 //! Child output: where each stream of each process is logged (AUTO names,
 //! paths, NONE), and the tasks that read the pipes and write the logs.
 //!
-//! Each pipe has its own reader task on the daemon's single thread, so a
-//! chatty child cannot block the loop: reads are non-blocking, up to 256 KiB
-//! at a time, and every task yields between reads.
+//! One task on the daemon's thread reads every pipe ([`Pipes`]): reads are
+//! non-blocking, up to 256 KiB at a time, one per ready pipe in a turn, and
+//! the event loop runs between turns, so a chatty child cannot block it.
 
 use std::cell::RefCell;
 use std::io;
@@ -18,8 +18,8 @@ use sv_logfile::{RotatingFile, auto_log_prefix, strip_ansi};
 
 use super::logger::Logger;
 
-/// A log file shared by a reader task and the daemon (which reopens it).
-pub type SharedFile = Rc<RefCell<Option<RotatingFile>>>;
+/// A log file shared by the pipe reader and the daemon (which reopens it).
+pub type SharedFile = Rc<RefCell<RotatingFile>>;
 
 /// Where one process's output goes, decided at group creation.
 #[derive(Debug, Clone, Default)]
@@ -89,18 +89,16 @@ pub fn clear_auto_logs(childlogdir: &str, identifier: &str) {
     }
 }
 
-/// Opens a log file for a new child.
-pub fn open_log(path: Option<&Path>, stream: &StreamConfig) -> io::Result<SharedFile> {
-    let file = match path {
-        Some(p) => Some(RotatingFile::open(p, stream.logfile_maxbytes, stream.logfile_backups)?),
-        None => None,
-    };
-    Ok(Rc::new(RefCell::new(file)))
+/// Opens a log file for a new child (`None`: the stream is not logged).
+pub fn open_log(path: Option<&Path>, stream: &StreamConfig) -> io::Result<Option<SharedFile>> {
+    let Some(p) = path else { return Ok(None) };
+    let file = RotatingFile::open(p, stream.logfile_maxbytes, stream.logfile_backups)?;
+    Ok(Some(Rc::new(RefCell::new(file))))
 }
 
 /// Followers of one output channel (`/logtail`). The channel is made when
 /// the first follower arrives, so idle processes carry no buffer.
-pub type Tail = Rc<RefCell<Option<tokio::sync::broadcast::Sender<bytes::Bytes>>>>;
+pub type Tail = RefCell<Option<tokio::sync::broadcast::Sender<bytes::Bytes>>>;
 
 /// A receiver of a channel's new output, making the channel if needed.
 pub fn follow(tail: &Tail) -> tokio::sync::broadcast::Receiver<bytes::Bytes> {
@@ -112,8 +110,18 @@ pub type ListenerOutput = (String, String, Vec<u8>);
 /// The channel listener output travels on to the event loop.
 pub type ListenerSender = tokio::sync::mpsc::UnboundedSender<ListenerOutput>;
 
-/// Counters of the daemon's own work for one process (for `/metrics`),
-/// shared with its pipe readers and probe tasks; they only grow.
+/// What the daemon, a process's pipe readers and its probes share: one
+/// allocation per process.
+#[derive(Debug, Default)]
+pub struct ProcLink {
+    /// The counters of the daemon's work for it.
+    pub counters: ProcCounters,
+    /// Followers of its stdout and stderr (`/logtail`).
+    pub tails: [Tail; 2],
+}
+
+/// Counters of the daemon's own work for one process (for `/metrics`);
+/// they only grow.
 #[derive(Debug, Default)]
 pub struct ProcCounters {
     /// Bytes read from the child, `[stdout, stderr]`.
@@ -129,25 +137,22 @@ pub fn bump(c: &std::cell::Cell<u64>, n: u64) {
     c.set(c.get().saturating_add(n));
 }
 
-/// Settings a reader task needs.
+/// What the reader of one pipe needs.
 pub struct Pump {
-    /// Process name, for the debug echo.
-    pub name: String,
+    /// The process's configuration (its name and group), shared.
+    pub config: std::sync::Arc<ProcessConfig>,
     /// `stdout` or `stderr`.
     pub channel: &'static str,
-    /// Where to write.
-    pub file: SharedFile,
+    /// Where to write (`None`: not logged).
+    pub file: Option<SharedFile>,
     /// Strip ANSI escapes first.
     pub strip_ansi: bool,
     /// Also send lines to syslog.
     pub syslog: bool,
     /// The main log (for the debug echo).
     pub logger: Rc<RefCell<Logger>>,
-    /// Followers of this channel (`/logtail`).
-    pub tx: Tail,
-    /// For an event listener's stdout: where its protocol output goes
-    /// (the sender and the group name).
-    pub protocol: Option<(ListenerSender, String)>,
+    /// For an event listener's stdout: where its protocol output goes.
+    pub protocol: Option<ListenerSender>,
     /// Where PROCESS_LOG / PROCESS_COMMUNICATION events go, if any.
     pub events: Option<Box<EventSink>>,
     /// Capture mode, when `*_capture_maxbytes` > 0 (boxed, as the rarely
@@ -155,8 +160,8 @@ pub struct Pump {
     pub capture: Option<Box<sv_core::capture::Capture>>,
     /// `ready_check=log:REGEX`: the lines are watched for the pattern.
     pub ready: Option<Box<LogReady>>,
-    /// The process's counters.
-    pub counters: Rc<ProcCounters>,
+    /// The process's counters and followers.
+    pub link: Rc<ProcLink>,
     /// Forwarding to supervisord's own output (ours), when on for it.
     pub forward: Option<Box<super::forward::Pipe>>,
     /// The timestamped log (ours), when configured.
@@ -202,7 +207,6 @@ impl Stamped {
     /// Writes what one read brought, a time at the start of each line.
     fn write(&self, data: &[u8]) {
         let mut f = self.file.borrow_mut();
-        let Some(f) = f.as_mut() else { return };
         let stamp = self.stamp();
         let mut out = Vec::with_capacity(data.len() + 32);
         for piece in data.split_inclusive(|b| *b == b'\n') {
@@ -269,8 +273,6 @@ impl LogReady {
 pub struct EventSink {
     /// The event loop's event channel.
     pub tx: tokio::sync::mpsc::UnboundedSender<sv_core::events::Event>,
-    /// Group name.
-    pub group: String,
     /// The child's pid.
     pub pid: u32,
     /// `*_events_enabled`: emit PROCESS_LOG events.
@@ -303,67 +305,188 @@ impl Pump {
     }
 }
 
-/// Reads a child's pipe until EOF, logging everything read.
-pub async fn pump(fd: OwnedFd, mut p: Pump) {
-    let Ok(rx) = tokio::net::unix::pipe::Receiver::from_owned_fd(fd) else { return };
-    let mut capture = p.capture.take();
-    let mut grown = false;
-    loop {
-        // A forwarded line still waiting for its newline (a prompt) goes
-        // out when no more comes within a second; otherwise no timer.
-        // The wait polls the pipe's readiness directly: `readable()` and
-        // the timer would be kept in every pipe's task, doubling its size
-        // (a task per pipe: 920 bytes each before, about 400 now).
-        let ready = std::future::poll_fn(|cx| rx.poll_read_ready(cx));
-        let waiting = p.forward.as_ref().filter(|f| f.has_partial());
-        let readable = match waiting {
-            Some(f) => {
-                let timed = tokio::time::timeout(super::forward::PARTIAL_WAIT, ready);
-                match Box::pin(timed).await {
-                    Ok(r) => r,
-                    Err(_) => {
-                        forwarded(&p, f.flush(false));
-                        continue;
-                    }
+/// Ready pipes read in one turn before the event loop runs again.
+const BATCH: usize = 64;
+
+/// One child pipe and the reader's state for it.
+struct Slot {
+    fd: OwnedFd,
+    pump: Pump,
+    capture: Option<Box<sv_core::capture::Capture>>,
+    /// The pipe was grown to [`CHATTY_PIPE`].
+    grown: bool,
+    /// When a forwarded partial line (a prompt) goes out without its
+    /// newline, if no more output comes first.
+    flush_at: Option<tokio::time::Instant>,
+}
+
+/// Every child pipe, read by one task.
+///
+/// The pipes sit in an epoll set of their own (level-triggered), and only
+/// that set is registered with tokio. A pipe costs its [`Slot`] here, where
+/// a task and a tokio registration of its own per pipe cost about 800 bytes
+/// (most of the daemon's memory per program with thousands of programs).
+/// Each turn reads once from each ready pipe, up to [`BATCH`] of them, and
+/// then lets the event loop run: a chatty child cannot hold the loop, and
+/// level-triggered readiness brings back what it left unread.
+pub struct Pipes {
+    set: sv_sys::pipeset::Registered,
+    slots: RefCell<Vec<Option<Box<Slot>>>>,
+    free: RefCell<Vec<u32>>,
+    /// Slots with a `flush_at` (forwarding only; usually empty).
+    waiting: RefCell<Vec<u32>>,
+}
+
+impl Pipes {
+    /// A reader with no pipes, and its task (on the current `LocalSet`).
+    pub fn start() -> io::Result<Rc<Pipes>> {
+        let set = sv_sys::pipeset::PipeSet::register()?;
+        let pipes = Rc::new(Pipes {
+            set,
+            slots: RefCell::default(),
+            free: RefCell::default(),
+            waiting: RefCell::default(),
+        });
+        tokio::task::spawn_local(pipes.clone().run());
+        Ok(pipes)
+    }
+
+    /// Reads `fd` (non-blocking) until EOF, logging everything read.
+    pub fn add(&self, fd: OwnedFd, mut pump: Pump) -> io::Result<()> {
+        let capture = pump.capture.take();
+        let slot = Box::new(Slot { fd, pump, capture, grown: false, flush_at: None });
+        let mut slots = self.slots.borrow_mut();
+        let idx = match self.free.borrow_mut().pop() {
+            Some(i) => i,
+            None => {
+                let i =
+                    u32::try_from(slots.len()).map_err(|_| io::Error::other("too many pipes"))?;
+                slots.push(None);
+                i
+            }
+        };
+        if let Err(e) = self.set.get_ref().add(&slot.fd, u64::from(idx)) {
+            self.free.borrow_mut().push(idx);
+            return Err(e);
+        }
+        slots[idx as usize] = Some(slot);
+        Ok(())
+    }
+
+    async fn run(self: Rc<Self>) {
+        let mut tokens = [0u64; BATCH];
+        loop {
+            let ready = match self.next_flush() {
+                Some(at) => tokio::select! {
+                    r = self.set.readable() => Some(r),
+                    () = tokio::time::sleep_until(at) => None,
+                },
+                None => Some(self.set.readable().await),
+            };
+            self.flush_due(tokio::time::Instant::now());
+            let mut guard = match ready {
+                None => continue,
+                Some(Ok(g)) => g,
+                // The set is gone from the driver (the runtime is ending).
+                Some(Err(_)) => return,
+            };
+            let Ok(n) = self.set.get_ref().ready(&mut tokens) else { return };
+            if n == 0 {
+                guard.clear_ready();
+                continue;
+            }
+            drop(guard);
+            for t in &tokens[..n] {
+                if let Ok(idx) = u32::try_from(*t) {
+                    self.read_one(idx);
                 }
             }
-            None => ready.await,
-        };
-        if readable.is_err() {
-            break;
+            // Let the event loop run before the next reads: it takes the
+            // events these reads made, so their queue stays one read deep
+            // per pipe instead of growing while chatty children keep
+            // their pipes ready.
+            tokio::task::yield_now().await;
         }
-        let (eof, full) = READ_BUF.with_borrow_mut(|buf| match rx.try_read(buf) {
+    }
+
+    /// The earliest time a forwarded partial line is due.
+    fn next_flush(&self) -> Option<tokio::time::Instant> {
+        let slots = self.slots.borrow();
+        let waiting = self.waiting.borrow();
+        waiting.iter().filter_map(|i| slots.get(*i as usize)?.as_ref()?.flush_at).min()
+    }
+
+    /// Sends out the forwarded partial lines due by `now`.
+    fn flush_due(&self, now: tokio::time::Instant) {
+        if self.waiting.borrow().is_empty() {
+            return;
+        }
+        let mut slots = self.slots.borrow_mut();
+        self.waiting.borrow_mut().retain(|i| {
+            let Some(Some(slot)) = slots.get_mut(*i as usize) else { return false };
+            match slot.flush_at {
+                Some(at) if at <= now => {
+                    slot.flush_at = None;
+                    if let Some(f) = &slot.pump.forward {
+                        forwarded(&slot.pump, f.flush(false));
+                    }
+                    false
+                }
+                Some(_) => true,
+                None => false,
+            }
+        });
+    }
+
+    /// One read from the pipe in slot `idx`; at EOF the pipe is closed.
+    fn read_one(&self, idx: u32) {
+        // The slot leaves the table while its output is handled, so nothing
+        // done there can find the table borrowed.
+        let Some(mut slot) = self.slots.borrow_mut().get_mut(idx as usize).and_then(Option::take)
+        else {
+            return;
+        };
+        let (eof, full) = READ_BUF.with_borrow_mut(|buf| match nix::unistd::read(&slot.fd, buf) {
             Ok(0) => (true, false),
             Ok(n) => {
-                consume(&p, capture.as_deref_mut(), &buf[..n]);
+                consume(&slot.pump, slot.capture.as_deref_mut(), &buf[..n]);
                 (false, n >= DEFAULT_PIPE)
             }
-            Err(e) => (e.kind() != std::io::ErrorKind::WouldBlock, false),
+            Err(e) => (e != nix::errno::Errno::EAGAIN && e != nix::errno::Errno::EINTR, false),
         });
         if eof {
-            break;
+            let _ = self.set.get_ref().delete(&slot.fd);
+            if let Some(c) = slot.capture.as_mut() {
+                for piece in c.finish() {
+                    handle_piece(&slot.pump, piece);
+                }
+            }
+            if let Some(f) = &slot.pump.forward {
+                forwarded(&slot.pump, f.flush(true));
+            }
+            self.free.borrow_mut().push(idx);
+            return;
         }
-        // Let the event loop run before the next read: it takes the events
-        // this read made, so their queue stays one read deep per pipe
-        // instead of growing while a chatty child keeps the pipe ready.
-        tokio::task::yield_now().await;
-        if full && !grown {
+        if full && !slot.grown {
             // The child filled its pipe: it writes faster than one wake-up
             // per 64 KiB. A larger pipe lets it run on while we write the
             // log, and lets each of our reads take more at once. Quiet
             // children keep the default, so the user's pipe quota (which a
             // thousand large pipes would exhaust) goes only where it helps.
-            grown = true;
-            let _ = sv_sys::process::grow_pipe(rx.as_fd(), CHATTY_PIPE);
+            slot.grown = true;
+            let _ = sv_sys::process::grow_pipe(slot.fd.as_fd(), CHATTY_PIPE);
         }
-    }
-    if let Some(c) = capture.as_mut() {
-        for piece in c.finish() {
-            handle_piece(&p, piece);
+        if slot.pump.forward.as_ref().is_some_and(|f| f.has_partial()) {
+            if slot.flush_at.is_none() {
+                self.waiting.borrow_mut().push(idx);
+            }
+            slot.flush_at = Some(tokio::time::Instant::now() + super::forward::PARTIAL_WAIT);
+        } else {
+            slot.flush_at = None;
         }
-    }
-    if let Some(f) = &p.forward {
-        forwarded(&p, f.flush(true));
+        if let Some(s) = self.slots.borrow_mut().get_mut(idx as usize) {
+            *s = Some(slot);
+        }
     }
 }
 
@@ -377,7 +500,7 @@ fn forwarded(p: &Pump, dropped: Option<u64>) {
 
 /// What one read brought: to the listener protocol, the capture, the log.
 fn consume(p: &Pump, capture: Option<&mut sv_core::capture::Capture>, raw: &[u8]) {
-    bump(&p.counters.log_bytes[p.stream()], raw.len() as u64);
+    bump(&p.link.counters.log_bytes[p.stream()], raw.len() as u64);
     let stripped;
     let data: &[u8] = if p.strip_ansi {
         stripped = strip_ansi(raw);
@@ -385,8 +508,8 @@ fn consume(p: &Pump, capture: Option<&mut sv_core::capture::Capture>, raw: &[u8]
     } else {
         raw
     };
-    if let Some((tx, group)) = &p.protocol {
-        let _ = tx.send((group.clone(), p.name.clone(), raw.to_vec()));
+    if let Some(tx) = &p.protocol {
+        let _ = tx.send((p.config.group.clone(), p.config.name.clone(), raw.to_vec()));
     }
     if let Some(r) = &p.ready {
         r.feed(data);
@@ -410,8 +533,8 @@ fn log_event(p: &Pump, data: &[u8]) {
         let stderr = p.channel == "stderr";
         emit(p, |s| sv_core::events::Event::ProcessLog {
             stderr,
-            process: p.name.clone(),
-            group: s.group.clone(),
+            process: p.config.name.clone(),
+            group: p.config.group.clone(),
             pid: s.pid,
             data: data.to_vec(),
         });
@@ -433,13 +556,14 @@ fn handle_piece(p: &Pump, piece: Piece) {
         }
         Piece::Captured(data) => log_event(p, &data),
         Piece::Comm(data) => {
-            p.logger
-                .borrow_mut()
-                .log(LogLevel::Debug, &format!("'{}' {} emitted a comm event", p.name, p.channel));
+            p.logger.borrow_mut().log(
+                LogLevel::Debug,
+                &format!("'{}' {} emitted a comm event", p.config.name, p.channel),
+            );
             emit(p, |s| sv_core::events::Event::ProcessCommunication {
                 stderr,
-                process: p.name.clone(),
-                group: s.group.clone(),
+                process: p.config.name.clone(),
+                group: p.config.group.clone(),
                 pid: s.pid,
                 data,
             });
@@ -452,10 +576,10 @@ fn write_out(p: &Pump, data: &[u8]) {
     if data.is_empty() {
         return;
     }
-    if let Some(f) = p.file.borrow_mut().as_mut()
-        && let Ok(true) = f.write(data)
+    if let Some(f) = &p.file
+        && let Ok(true) = f.borrow_mut().write(data)
     {
-        bump(&p.counters.log_rotations[p.stream()], 1);
+        bump(&p.link.counters.log_rotations[p.stream()], 1);
     }
     if let Some(f) = &p.forward {
         forwarded(p, f.feed(data));
@@ -463,14 +587,14 @@ fn write_out(p: &Pump, data: &[u8]) {
     if let Some(s) = &p.stamped {
         s.write(data);
     }
-    if let Some(tx) = p.tx.borrow().as_ref()
+    if let Some(tx) = p.link.tails[p.stream()].borrow().as_ref()
         && tx.receiver_count() > 0
     {
         let _ = tx.send(bytes::Bytes::copy_from_slice(data));
     }
     if p.syslog {
         for line in String::from_utf8_lossy(data).lines() {
-            sv_sys::syslog::send(&format!("{} {line}", p.name));
+            sv_sys::syslog::send(&format!("{} {line}", p.config.name));
         }
     }
     let mut logger = p.logger.borrow_mut();
@@ -479,7 +603,7 @@ fn write_out(p: &Pump, data: &[u8]) {
             Ok(t) => t.to_owned(),
             Err(_) => format!("Undecodable: {:?}", String::from_utf8_lossy(data)),
         };
-        logger.log(LogLevel::Debug, &format!("'{}' {} output:\n{text}", p.name, p.channel));
+        logger.log(LogLevel::Debug, &format!("'{}' {} output:\n{text}", p.config.name, p.channel));
     }
 }
 
@@ -493,7 +617,7 @@ mod tests {
     fn stamped_lines_across_reads() {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("ts.log");
-        let file = Rc::new(RefCell::new(Some(RotatingFile::open(&path, 0, 0).expect("open"))));
+        let file = Rc::new(RefCell::new(RotatingFile::open(&path, 0, 0).expect("open")));
         let fmt = sv_config::TimestampFormat::Pattern("[T]".into());
         let s = Stamped::new(file, fmt);
         s.write(b"a\npar");

@@ -127,6 +127,7 @@ impl Daemon {
     /// Starts the child of `id`; returns the model's effects.
     pub(super) fn spawn(&mut self, id: ProcId, now: Now) -> Vec<Effect> {
         let mut out = Vec::new();
+        self.churn = self.churn.saturating_add(1);
         let cfg = self.sv.process(id).config.clone();
         // An fcgi group's socket, opened again if it was closed while the
         // group was idle.
@@ -157,7 +158,6 @@ impl Daemon {
         let files = output::open_log(rt.paths.stdout.as_deref(), &cfg.stdout).and_then(|o| {
             output::open_log(rt.paths.stderr.as_deref(), &cfg.stderr).map(|e| (o, e))
         });
-        let tails = [rt.tails[0].clone(), rt.tails[1].clone()];
         let stamped = output::open_log(rt.paths.stdout_ts.as_deref(), &cfg.stdout).and_then(|o| {
             output::open_log(rt.paths.stderr_ts.as_deref(), &cfg.stderr).map(|e| [o, e])
         });
@@ -199,22 +199,20 @@ impl Daemon {
                 if let Some(r) = ready_pipe {
                     self.watch_ready_fd(id, sp.pid, r);
                 }
-                let [out_tail, err_tail] = tails;
                 let pumps = [
-                    ("stdout", sp.stdout, &out_file, &cfg.stdout, out_tail),
-                    ("stderr", sp.stderr, &err_file, &cfg.stderr, err_tail),
+                    ("stdout", sp.stdout, &out_file, &cfg.stdout),
+                    ("stderr", sp.stderr, &err_file, &cfg.stderr),
                 ];
                 let group_name = self.sv.groups[id.group].config.name.clone();
                 let is_listener = self.pools.iter().any(|(n, _)| *n == group_name);
-                for (channel, fd, file, stream, tx) in pumps {
+                for (channel, fd, file, stream) in pumps {
                     if let Some(fd) = fd {
-                        let protocol = (is_listener && channel == "stdout")
-                            .then(|| (self.listener_tx.clone(), group_name.clone()));
+                        let protocol =
+                            (is_listener && channel == "stdout").then(|| self.listener_tx.clone());
                         // A listener's stdout carries the protocol: no events, no capture.
                         let plain = protocol.is_none();
                         let events = plain.then(|| output::EventSink {
                             tx: self.event_tx.clone(),
-                            group: group_name.clone(),
                             pid: sp.pid,
                             log_events: stream.events_enabled,
                             subscribed: self.log_subscribed.clone(),
@@ -225,13 +223,12 @@ impl Daemon {
                             )
                         });
                         let pump = Pump {
-                            name: cfg.name.clone(),
+                            config: cfg.clone(),
                             channel,
                             file: file.clone(),
                             strip_ansi: self.strip_ansi,
                             syslog: stream.syslog,
                             logger: self.logger.clone(),
-                            tx,
                             protocol,
                             events: events.map(Box::new),
                             capture: capture.map(Box::new),
@@ -245,31 +242,47 @@ impl Daemon {
                                 }
                                 _ => None,
                             },
-                            counters: self.sv.process(id).ext.counters.clone(),
+                            link: self.sv.process(id).ext.link.clone(),
                             forward: self.forward_pipe(id, channel, sp.pid, plain),
-                            stamped: {
-                                let f = &stamped[usize::from(channel == "stderr")];
-                                (plain && f.borrow().is_some()).then(|| {
+                            stamped: stamped[usize::from(channel == "stderr")]
+                                .as_ref()
+                                .filter(|_| plain)
+                                .map(|f| {
                                     Box::new(output::Stamped::new(
                                         f.clone(),
                                         cfg.timestamp_format.clone(),
                                     ))
-                                })
-                            },
+                                }),
                         };
-                        tokio::task::spawn_local(output::pump(fd, pump));
+                        let added = self.pipes().and_then(|pipes| pipes.add(fd, pump));
+                        if let Err(e) = added {
+                            // The child runs on; what it writes there is lost.
+                            let msg =
+                                format!("could not read the {channel} of '{}': {e}", cfg.name);
+                            self.logger.borrow_mut().log(sv_config::LogLevel::Warn, &msg);
+                        }
                     }
                 }
                 let rt = &mut self.sv.process_mut(id).ext;
-                rt.stdout = Some(out_file);
-                rt.stderr = Some(err_file);
-                rt.stamped = stamped.map(Some);
+                rt.stdout = out_file;
+                rt.stderr = err_file;
+                rt.stamped = stamped;
                 rt.stdin = sp.stdin;
                 self.sv.process_mut(id).spawned(sp.pid, &mut out);
                 self.start_ready_checks(id, sp.pid, &spec);
             }
         }
         out
+    }
+
+    /// The reader of the children's pipes, started on first use.
+    fn pipes(&mut self) -> std::io::Result<std::rc::Rc<output::Pipes>> {
+        if let Some(p) = &self.pipes {
+            return Ok(p.clone());
+        }
+        let pipes = output::Pipes::start()?;
+        self.pipes = Some(pipes.clone());
+        Ok(pipes)
     }
 
     /// Forwarding for one pipe of a new child (ours): when a format is set,

@@ -383,9 +383,7 @@ pub(super) fn clear_process(d: &Daemon, id: ProcId) -> std::io::Result<()> {
     }
     let rt = &d.sv.process(id).ext;
     for f in [&rt.stdout, &rt.stderr].into_iter().flatten() {
-        if let Some(file) = f.borrow_mut().as_mut() {
-            file.reopen()?;
-        }
+        f.borrow_mut().reopen()?;
     }
     Ok(())
 }
