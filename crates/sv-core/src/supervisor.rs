@@ -19,22 +19,27 @@ pub struct ProcId {
 /// A group of processes (`X`: the daemon's resources per process).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group<X = ()> {
-    /// Its configuration (processes included, as configured).
-    pub config: GroupConfig,
+    /// Its configuration (processes included, as configured), shared with
+    /// the configuration the daemon last read.
+    pub config: std::sync::Arc<GroupConfig>,
     /// Its processes, in configuration order.
     pub processes: Vec<Process<X>>,
 }
 
 impl Group {
     /// A group with every process STOPPED.
-    pub fn new(config: GroupConfig) -> Self {
+    pub fn new(config: impl Into<std::sync::Arc<GroupConfig>>) -> Self {
         Group::with(config, |_| ())
     }
 }
 
 impl<X> Group<X> {
     /// A group with every process STOPPED, each with `ext(its config)`.
-    pub fn with(config: GroupConfig, mut ext: impl FnMut(&ProcessConfig) -> X) -> Self {
+    pub fn with(
+        config: impl Into<std::sync::Arc<GroupConfig>>,
+        mut ext: impl FnMut(&ProcessConfig) -> X,
+    ) -> Self {
+        let config = config.into();
         let processes =
             config.processes.iter().map(|pc| Process::with(pc.clone(), ext(pc))).collect();
         Group { config, processes }
@@ -89,7 +94,7 @@ pub struct Supervisor<X = ()> {
 
 impl Supervisor {
     /// All groups of a configuration, every process STOPPED.
-    pub fn new(groups: Vec<GroupConfig>) -> Self {
+    pub fn new<G: Into<std::sync::Arc<GroupConfig>>>(groups: Vec<G>) -> Self {
         Supervisor::with(groups, |_| ())
     }
 
@@ -102,7 +107,10 @@ impl Supervisor {
 impl<X> Supervisor<X> {
     /// All groups of a configuration, every process STOPPED and given
     /// `ext(its config)`.
-    pub fn with(groups: Vec<GroupConfig>, mut ext: impl FnMut(&ProcessConfig) -> X) -> Self {
+    pub fn with<G: Into<std::sync::Arc<GroupConfig>>>(
+        groups: Vec<G>,
+        mut ext: impl FnMut(&ProcessConfig) -> X,
+    ) -> Self {
         Supervisor {
             groups: groups.into_iter().map(|g| Group::with(g, &mut ext)).collect(),
             mood: SupervisorState::Running,

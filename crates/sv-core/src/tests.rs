@@ -520,7 +520,7 @@ fn shutdown_stops_groups_one_at_a_time_in_descending_priority() {
 
 #[test]
 fn reaping_an_unknown_pid() {
-    let mut s = Supervisor::new(vec![]);
+    let mut s = Supervisor::new(Vec::<GroupConfig>::new());
     let mut fx = Vec::new();
     assert!(!s.reaped(999, WaitStatus::Exited(0), t(0), &mut fx));
     assert_eq!(

@@ -84,7 +84,7 @@ pub struct Daemon {
     pub cfg: ServerConfig,
     /// The groups of the configuration last read (at startup or by
     /// `reloadConfig`), which `addProcessGroup` takes groups from.
-    pub loaded_groups: Vec<sv_config::GroupConfig>,
+    pub loaded_groups: Vec<std::sync::Arc<sv_config::GroupConfig>>,
     /// Command-line values, for reading the configuration again.
     pub overrides: sv_config::ServerOverrides,
     /// Event listener pools, by group name.
@@ -180,16 +180,20 @@ pub struct Shared {
 }
 
 impl Daemon {
-    /// A daemon for `cfg`, with the log paths decided (AUTO files created).
+    /// A daemon for `cfg` and its `groups` (taken out of it: the daemon
+    /// keeps the one copy), with the log paths decided (AUTO files created).
     pub fn new(
         cfg: &ServerConfig,
+        groups: Vec<sv_config::GroupConfig>,
         logger: Rc<RefCell<Logger>>,
         base_env: Vec<(String, String)>,
         listener_tx: output::ListenerSender,
         event_tx: tokio::sync::mpsc::UnboundedSender<Event>,
     ) -> Self {
         let s = &cfg.supervisord;
-        let sv = Supervisor::with(cfg.groups.clone(), |p| {
+        let groups: Vec<std::sync::Arc<sv_config::GroupConfig>> =
+            groups.into_iter().map(std::sync::Arc::new).collect();
+        let sv = Supervisor::with(groups.clone(), |p| {
             Runtime::new(output::log_paths(p, &s.childlogdir, &s.identifier))
         });
         let wall_start =
@@ -211,13 +215,9 @@ impl Daemon {
                 rpcinterfaces: cfg.rpcinterfaces.clone(),
                 serverurl: cfg.serverurl.clone(),
             },
-            loaded_groups: cfg.groups.clone(),
+            pools: groups.iter().filter_map(|g| pool_for(g).map(|p| (g.name.clone(), p))).collect(),
+            loaded_groups: groups,
             overrides: sv_config::ServerOverrides::default(),
-            pools: cfg
-                .groups
-                .iter()
-                .filter_map(|g| pool_for(g).map(|p| (g.name.clone(), p)))
-                .collect(),
             serial: 0,
             fcgi: Vec::new(),
             last_tick: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
@@ -310,7 +310,7 @@ impl Daemon {
 
     /// Starts managing a group (the reference's `add_process_group`).
     /// `false` when a group of that name exists.
-    pub fn add_group(&mut self, config: sv_config::GroupConfig) -> bool {
+    pub fn add_group(&mut self, config: std::sync::Arc<sv_config::GroupConfig>) -> bool {
         if self.sv.groups.iter().any(|g| g.config.name == config.name) {
             return false;
         }
@@ -356,7 +356,7 @@ impl Daemon {
         self.refresh_log_subscribed();
         self.fcgi.retain(|(n, _)| *n != g.config.name);
         self.has_deps = self.sv.has_deps();
-        self.emit(&Event::GroupRemoved { group: g.config.name });
+        self.emit(&Event::GroupRemoved { group: g.config.name.clone() });
     }
 
     /// Offers an event to every pool; the serial advances when one takes it.

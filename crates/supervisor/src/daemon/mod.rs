@@ -123,11 +123,11 @@ pub fn bind_servers(cfg: &ServerConfig) -> Result<Listeners, SupervisordError> {
 /// lines never interleave).
 fn start_forwarding(
     cfg: &ServerConfig,
+    groups: &[std::sync::Arc<sv_config::GroupConfig>],
     logger: &Rc<RefCell<Logger>>,
 ) -> Option<Rc<forward::Forwarder>> {
     let s = &cfg.supervisord;
-    let stdlog: Vec<&str> = cfg
-        .groups
+    let stdlog: Vec<&str> = groups
         .iter()
         .filter(|g| {
             matches!(&g.kind, sv_config::GroupKind::EventListenerPool { result_handler, .. }
@@ -138,8 +138,7 @@ fn start_forwarding(
     if s.forward_output_format == sv_config::ForwardFormat::Off && stdlog.is_empty() {
         return None;
     }
-    let pad = cfg
-        .groups
+    let pad = groups
         .iter()
         .flat_map(|g| &g.processes)
         .filter(|p| p.forward_output)
@@ -171,10 +170,21 @@ fn start_forwarding(
 /// Runs the daemon on a loaded configuration until a shutdown or a
 /// restart; `Err` is a startup failure (usage error, exit 2).
 pub fn run_once(
-    loaded: &Loaded<ServerConfig>,
+    mut loaded: Loaded<ServerConfig>,
     overrides: &sv_config::ServerOverrides,
     first: bool,
 ) -> Result<Outcome, SupervisordError> {
+    // The groups go to the daemon, which keeps one copy of them.
+    let groups = std::mem::take(&mut loaded.config.groups);
+    let fcgi_paths: Vec<String> = groups
+        .iter()
+        .filter_map(|g| match &g.kind {
+            sv_config::GroupKind::FastCgi { socket: sv_config::FcgiSocket::Unix { path, .. } } => {
+                Some(path.clone())
+            }
+            _ => None,
+        })
+        .collect();
     let cfg = &loaded.config;
     let s = &cfg.supervisord;
     let mut criticals = Vec::new();
@@ -250,9 +260,9 @@ pub fn run_once(
         .collect();
     let (listener_tx, listener_rx) = tokio::sync::mpsc::unbounded_channel();
     let (event_tx, event_rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut daemon = Daemon::new(cfg, logger.clone(), base_env, listener_tx, event_tx);
-    for g in &cfg.groups {
-        let _ = daemon.open_fcgi_socket(g);
+    let mut daemon = Daemon::new(cfg, groups, logger.clone(), base_env, listener_tx, event_tx);
+    for g in daemon.loaded_groups.clone() {
+        let _ = daemon.open_fcgi_socket(&g);
     }
     daemon.overrides = overrides.clone();
 
@@ -272,7 +282,7 @@ pub fn run_once(
         sv_sys::daemon::set_umask(s.umask);
     }
     // After daemonizing: the writer thread would not survive the fork.
-    let forwarder = start_forwarding(cfg, &logger);
+    let forwarder = start_forwarding(cfg, &daemon.loaded_groups, &logger);
     daemon.forwarder = forwarder.clone();
     if s.subreaper
         && let Err(e) = sv_sys::daemon::become_subreaper()
@@ -319,12 +329,8 @@ pub fn run_once(
     for path in &unix_paths {
         let _ = std::fs::remove_file(path);
     }
-    for g in &cfg.groups {
-        if let sv_config::GroupKind::FastCgi { socket: sv_config::FcgiSocket::Unix { path, .. } } =
-            &g.kind
-        {
-            let _ = std::fs::remove_file(path);
-        }
+    for path in &fcgi_paths {
+        let _ = std::fs::remove_file(path);
     }
     outcome.map_err(|e| SupervisordError::Usage(format!("the event loop failed: {e}")))
 }

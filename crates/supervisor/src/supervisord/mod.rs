@@ -168,7 +168,7 @@ fn run_daemon(
 ) -> i32 {
     let mut first = true;
     loop {
-        match crate::daemon::run_once(&loaded, overrides, first) {
+        match crate::daemon::run_once(loaded, overrides, first) {
             Ok(crate::daemon::event_loop::Outcome::Shutdown(code)) => return code,
             Ok(crate::daemon::event_loop::Outcome::Restart) => {}
             Err(e) => {

@@ -153,7 +153,7 @@ pub(super) fn plan_update(d: &Daemon, names: &Value) -> Result<Vec<GroupPlan>, F
     };
     let loaded = read_config_again(d)?;
     let running: Vec<sv_config::GroupConfig> =
-        d.sv.groups.iter().map(|g| g.config.clone()).collect();
+        d.sv.groups.iter().map(|g| (*g.config).clone()).collect();
     let mut plan = sv_config::diff::plan(&running, &loaded.config.groups);
     if !names.is_empty() && !names.iter().any(|n| n == "all") {
         plan.retain(|(g, _)| names.contains(g));
@@ -195,9 +195,8 @@ pub(super) fn reconfigure_process(d: &mut Daemon, name: &str) -> Result<bool, Fa
         d.sv.process_mut(id).ext.paths = paths;
     }
     let state = d.sv.process(id).state();
-    if let Some(slot) =
-        d.sv.groups[id.group].config.processes.iter_mut().find(|p| p.name == new.name)
-    {
+    let group = std::sync::Arc::make_mut(&mut d.sv.groups[id.group].config);
+    if let Some(slot) = group.processes.iter_mut().find(|p| p.name == new.name) {
         *slot = new.clone();
     }
     d.sv.process_mut(id).config = new;

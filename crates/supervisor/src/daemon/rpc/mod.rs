@@ -490,7 +490,7 @@ fn read_config_again(d: &Daemon) -> Result<sv_config::Loaded<sv_config::ServerCo
 fn reread(d: &mut Daemon) -> Result<ReloadDiff, Fault> {
     let loaded = read_config_again(d)?;
     let new = loaded.config.groups;
-    let cur: Vec<&sv_config::GroupConfig> = d.sv.groups.iter().map(|g| &g.config).collect();
+    let cur: Vec<&sv_config::GroupConfig> = d.sv.groups.iter().map(|g| &*g.config).collect();
     let names = |gs: Vec<&sv_config::GroupConfig>| gs.into_iter().map(|g| g.name.clone()).collect();
     let diff = ReloadDiff {
         added: names(new.iter().filter(|n| !cur.iter().any(|c| c.name == n.name)).collect()),
@@ -503,7 +503,7 @@ fn reread(d: &mut Daemon) -> Result<ReloadDiff, Fault> {
             cur.iter().copied().filter(|c| !new.iter().any(|n| n.name == c.name)).collect(),
         ),
     };
-    d.loaded_groups = new;
+    d.loaded_groups = new.into_iter().map(std::sync::Arc::new).collect();
     Ok(diff)
 }
 
@@ -668,6 +668,7 @@ mod tests {
             let (event_tx, _events) = tokio::sync::mpsc::unbounded_channel();
             let daemon = Daemon::new(
                 &cfg,
+                cfg.groups.clone(),
                 Rc::new(std::cell::RefCell::new(logger)),
                 Vec::new(),
                 listener_tx,
