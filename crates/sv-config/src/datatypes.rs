@@ -636,11 +636,7 @@ pub enum LogFile {
 }
 
 fn home_of(host: &dyn Host) -> Option<String> {
-    host.env()
-        .into_iter()
-        .find(|(k, _)| k == "HOME")
-        .map(|(_, v)| v)
-        .or_else(|| host.user_by_uid(host.uid()).map(|u| u.home))
+    host.env_var("HOME").or_else(|| host.user_by_uid(host.uid()).map(|u| u.home))
 }
 
 /// `os.path.expanduser` with the host's home directories.

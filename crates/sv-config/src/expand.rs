@@ -36,6 +36,43 @@ impl From<String> for PyVal {
 /// The names an expansion may use, sorted as Python sorts them.
 pub type Expansions = BTreeMap<String, PyVal>;
 
+/// Where an expansion looks names up.
+pub trait Lookup {
+    /// The value of `key`.
+    fn lookup(&self, key: &str) -> Option<&PyVal>;
+    /// Every name, sorted, each once (for the error text).
+    fn names(&self) -> Vec<String>;
+}
+
+impl Lookup for Expansions {
+    fn lookup(&self, key: &str) -> Option<&PyVal> {
+        self.get(key)
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.keys().cloned().collect()
+    }
+}
+
+/// Mappings seen as one, a later one hiding an earlier one's name: what
+/// Python's `dict(a); d.update(b)` would hold, without the copy. The
+/// loader expands several values of each of thousands of processes with
+/// the whole environment plus a few names of the process's own; copying
+/// the environment for each was most of the loader's work.
+pub struct Layers<'a>(pub &'a [&'a Expansions]);
+
+impl Lookup for Layers<'_> {
+    fn lookup(&self, key: &str) -> Option<&PyVal> {
+        self.0.iter().rev().find_map(|m| m.get(key))
+    }
+
+    fn names(&self) -> Vec<String> {
+        let all: std::collections::BTreeSet<&String> =
+            self.0.iter().flat_map(|m| m.keys()).collect();
+        all.into_iter().cloned().collect()
+    }
+}
+
 /// Why a format string could not be expanded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormatError {
@@ -82,17 +119,17 @@ impl fmt::Display for ExpandError {
 
 /// Expands `raw` against `names`; `name` says what is being expanded, for the
 /// error text.
-pub fn expand(raw: &str, names: &Expansions, name: &str) -> Result<String, ExpandError> {
+pub fn expand(raw: &str, names: &dyn Lookup, name: &str) -> Result<String, ExpandError> {
     format_mapping(raw, names).map_err(|kind| ExpandError {
         raw: raw.to_owned(),
         name: name.to_owned(),
         kind,
-        available: names.keys().cloned().collect(),
+        available: names.names(),
     })
 }
 
 /// Python's `raw % names` for a mapping argument.
-pub fn format_mapping(raw: &str, names: &Expansions) -> Result<String, FormatError> {
+pub fn format_mapping(raw: &str, names: &dyn Lookup) -> Result<String, FormatError> {
     let chars: Vec<char> = raw.chars().collect();
     let mut out = String::with_capacity(raw.len());
     let mut i = 0;
@@ -126,7 +163,7 @@ pub fn format_mapping(raw: &str, names: &Expansions) -> Result<String, FormatErr
                 return Err(FormatError::Bad("incomplete format key".to_owned()));
             }
             let key: String = chars[start..i - 1].iter().collect();
-            value = Some(names.get(&key).ok_or(FormatError::MissingKey(key))?);
+            value = Some(names.lookup(&key).ok_or(FormatError::MissingKey(key))?);
         }
         let mut left = false;
         let mut zero = false;
@@ -371,6 +408,23 @@ fn python_general(x: f64, p: usize, upper: bool, alt: bool) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    /// Layers answer as the merged dict would: the later layer's value for a
+    /// name both have, and every name once, sorted, in the error text.
+    #[test]
+    fn layers_read_as_one_merged_mapping() {
+        let mut env = Expansions::new();
+        env.insert("ENV_A".into(), PyVal::from("env"));
+        env.insert("ENV_B".into(), PyVal::from("b"));
+        let mut own = Expansions::new();
+        own.insert("ENV_A".into(), PyVal::from("own"));
+        own.insert("here".into(), PyVal::from("/h"));
+        let names = Layers(&[&env, &own]);
+        assert_eq!(format_mapping("%(ENV_A)s %(ENV_B)s %(here)s", &names).unwrap(), "own b /h");
+        let e = expand("%(nope)s", &names, "x").unwrap_err();
+        assert_eq!(e.available, ["ENV_A", "ENV_B", "here"]);
+    }
+
     use super::*;
 
     fn names() -> Expansions {

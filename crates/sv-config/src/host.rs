@@ -23,6 +23,11 @@ pub struct UserEntry {
 pub trait Host {
     /// The environment of the running program, in order.
     fn env(&self) -> Vec<(String, String)>;
+    /// One variable of the environment (`env` searched, unless the host
+    /// has a quicker way).
+    fn env_var(&self, name: &str) -> Option<String> {
+        self.env().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
     /// The host's node name (`platform.node()` in the reference).
     fn hostname(&self) -> String;
     /// The current working directory, absolute.

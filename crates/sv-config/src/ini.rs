@@ -171,7 +171,6 @@ impl Ini {
         let mut target: Option<Target> = None;
         // The entry index of the option being read, with its pieces.
         let mut current: Option<(usize, Vec<String>)> = None;
-        let mut pending: Vec<(usize, usize, Vec<String>, bool)> = Vec::new();
         let mut indent_level = 0usize;
         let mut bad_lines: Vec<(usize, String)> = Vec::new();
 
@@ -202,7 +201,7 @@ impl Ini {
             }
             indent_level = cur_indent;
             if let Some(name) = section_header(value) {
-                flush(&mut current, &target, &mut pending);
+                self.flush(&mut current, &target);
                 if name == DEFAULT_SECTION {
                     target = Some(Target::Defaults);
                 } else if let Some(&i) = self.index.get(name) {
@@ -226,7 +225,7 @@ impl Ini {
                     if key.is_empty() {
                         bad_lines.push((lineno, (*raw).to_owned()));
                     }
-                    flush(&mut current, &target, &mut pending);
+                    self.flush(&mut current, &target);
                     let entry = Entry {
                         key: key.to_lowercase(),
                         value: String::new(),
@@ -243,12 +242,7 @@ impl Ini {
                 None => bad_lines.push((lineno, (*raw).to_owned())),
             }
         }
-        flush(&mut current, &target, &mut pending);
-        for (sect, pos, pieces, is_default) in pending {
-            let joined = pieces.join("\n");
-            let s = if is_default { &mut self.defaults } else { &mut self.sections[sect] };
-            s.entries[pos].value = joined.trim_end().to_owned();
-        }
+        self.flush(&mut current, &target);
         if bad_lines.is_empty() {
             Ok(())
         } else {
@@ -321,16 +315,27 @@ impl Ini {
     }
 }
 
-fn flush(
-    current: &mut Option<(usize, Vec<String>)>,
-    target: &Option<Target>,
-    pending: &mut Vec<(usize, usize, Vec<String>, bool)>,
-) {
-    if let Some((pos, pieces)) = current.take() {
-        match target {
-            Some(Target::Defaults) => pending.push((0, pos, pieces, true)),
-            Some(Target::Section(i)) => pending.push((*i, pos, pieces, false)),
-            None => {}
+impl Ini {
+    /// Gives the option being read its value: its lines joined, the end
+    /// stripped. Done as each option ends (keeping every option's lines to
+    /// the end of the file left them scattered through the memory the
+    /// configuration is then built in).
+    fn flush(&mut self, current: &mut Option<(usize, Vec<String>)>, target: &Option<Target>) {
+        let Some((pos, pieces)) = current.take() else { return };
+        let sect = match target {
+            Some(Target::Defaults) => &mut self.defaults,
+            Some(Target::Section(i)) => &mut self.sections[*i],
+            None => return,
+        };
+        let value = match <[String; 1]>::try_from(pieces) {
+            Ok([mut one]) => {
+                one.truncate(one.trim_end().len());
+                one
+            }
+            Err(pieces) => pieces.join("\n").trim_end().to_owned(),
+        };
+        if let Some(e) = sect.entries.get_mut(pos) {
+            e.value = value;
         }
     }
 }

@@ -27,6 +27,10 @@ impl Host for RealHost {
             .collect()
     }
 
+    fn env_var(&self, name: &str) -> Option<String> {
+        std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
+    }
+
     fn hostname(&self) -> String {
         nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default()
     }

@@ -243,7 +243,9 @@ impl Daemon {
             stats: Default::default(),
             forwarder: None,
             pipes: None,
-            churn: 0,
+            // The first turn gives back what reading the configuration
+            // freed, whether or not anything starts.
+            churn: TRIM_AFTER,
         };
         daemon.refresh_log_subscribed();
         daemon

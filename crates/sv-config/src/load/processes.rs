@@ -1,6 +1,7 @@
 //! The processes a program section makes, one per `process_num`.
 
 use super::*;
+use crate::expand::Layers;
 
 impl Loader<'_> {
     pub(super) fn processes_from_section(
@@ -111,14 +112,30 @@ impl Loader<'_> {
 
         let mut programs = Vec::new();
         let last = numprocs_start.saturating_add(numprocs.max(0));
+        // The reference adds supervisord's environment to the names for
+        // each process, over the program's own `ENV_` names of the process
+        // before. The environment stays a layer under `c` instead of being
+        // copied into it; a name of the process before that the environment
+        // has is dropped from `c` so the environment's shows again, and one
+        // it lacks stays, as in the reference's dict.
+        let environ = self.environ.clone();
+        let mut own_env: Vec<String> = Vec::new();
         for process_num in numprocs_start..last {
             c.insert("process_num".into(), PyVal::Int(process_num));
             c.insert("numprocs".into(), PyVal::Int(numprocs));
-            c.extend(self.environ.iter().map(|(k, v)| (k.clone(), v.clone())));
+            for k in own_env.drain(..) {
+                if environ.contains_key(&k) {
+                    c.remove(&k);
+                }
+            }
             let mut environment = Vec::new();
-            if let Some(text) =
-                self.expand_or_report(&environment_str, &c, "environment", s, "environment")
-            {
+            if let Some(text) = self.expand_or_report(
+                &environment_str,
+                &Layers(&[&environ, &c]),
+                "environment",
+                s,
+                "environment",
+            ) {
                 match dt::dict_of_key_value_pairs(&text) {
                     Ok(p) => environment = p,
                     Err(m) => {
@@ -127,14 +144,22 @@ impl Loader<'_> {
                 }
             }
             for (k, v) in &environment {
-                c.insert(format!("ENV_{k}"), PyVal::Str(v.clone()));
+                let key = format!("ENV_{k}");
+                c.insert(key.clone(), PyVal::Str(v.clone()));
+                own_env.push(key);
             }
             let directory = self.get(s, "directory", None, &c).ok().flatten().map(|g| g.text);
             let mut streams = Vec::new();
             for k in ["stdout", "stderr"] {
                 let lf_key = format!("{k}_logfile");
                 let logfile = match self.get(s, &lf_key, None, &c) {
-                    Ok(Some(g)) => match self.expand_or_report(&g.text, &c, &lf_key, s, &lf_key) {
+                    Ok(Some(g)) => match self.expand_or_report(
+                        &g.text,
+                        &Layers(&[&environ, &c]),
+                        &lf_key,
+                        s,
+                        &lf_key,
+                    ) {
                         Some(text) => match dt::logfile_name(host, &text) {
                             Ok(l) => l,
                             Err(m) => {
@@ -167,7 +192,13 @@ impl Loader<'_> {
                 }
                 let ts_key = format!("{k}_timestamped_logfile");
                 let timestamped = match self.get(s, &ts_key, None, &c) {
-                    Ok(Some(g)) => match self.expand_or_report(&g.text, &c, &ts_key, s, &ts_key) {
+                    Ok(Some(g)) => match self.expand_or_report(
+                        &g.text,
+                        &Layers(&[&environ, &c]),
+                        &ts_key,
+                        s,
+                        &ts_key,
+                    ) {
                         Some(text) => match dt::logfile_name(host, &text) {
                             Ok(LogFile::Syslog) => {
                                 self.err_at(
@@ -228,9 +259,13 @@ impl Loader<'_> {
                 }
                 Err(Reported) => continue,
             };
-            let Some(name) =
-                self.expand_or_report(&process_name, &c, "process_name", s, "process_name")
-            else {
+            let Some(name) = self.expand_or_report(
+                &process_name,
+                &Layers(&[&environ, &c]),
+                "process_name",
+                s,
+                "process_name",
+            ) else {
                 continue;
             };
             let checks = self.checks(s, &c).shared();

@@ -51,9 +51,11 @@ impl Loader<'_> {
         let strip_ansi = self.boolean(s, "strip_ansi", &x);
         let mut environment = Vec::new();
         if let Ok(Some(g)) = self.get(s, "environment", Some(""), &x) {
-            let mut names = self.environ.clone();
+            let mut names = Expansions::new();
             names.insert("here".into(), PyVal::Str(self.here.clone()));
             names.insert("host_node_name".into(), PyVal::Str(self.hostname.clone()));
+            let environ = self.environ.clone();
+            let names = crate::expand::Layers(&[&environ, &names]);
             if let Some(text) =
                 self.expand_or_report(&g.text, &names, "environment", s, "environment")
             {
@@ -65,8 +67,9 @@ impl Loader<'_> {
                 }
             }
         }
+        let environ = std::rc::Rc::make_mut(&mut self.environ);
         for (k, v) in &environment {
-            self.environ.insert(format!("ENV_{k}"), PyVal::Str(v.clone()));
+            environ.insert(format!("ENV_{k}"), PyVal::Str(v.clone()));
         }
         // Ours, read after every key of the reference.
         let exit_on_fatal = self.boolean(s, "exit_on_fatal", &x);

@@ -21,6 +21,34 @@ fn command_of(text: &str) -> String {
     l.config.processes().next().map(|p| p.command.clone()).unwrap_or_default()
 }
 
+/// Each process of a `numprocs` program sees supervisord's environment
+/// under its own `environment=` names, which hide the environment's and
+/// change with the process; a log path expands with both.
+#[test]
+fn each_process_expands_its_own_environment_over_supervisords() {
+    let text = "[supervisord]\n[program:p]\nnumprocs=3\nprocess_name=p%(process_num)d\n\
+                environment=HOME=/h%(process_num)d,N=%(process_num)d\n\
+                command=%(ENV_HOME)s %(ENV_N)s %(ENV_USER)s\nstdout_logfile=/tmp/%(ENV_N)s%(ENV_USER)s\n";
+    let mut host = FakeHost::default().with_file("/etc/sv/s.conf", text);
+    host.env.push(("USER".into(), "op".into()));
+    let l = load_server("/etc/sv/s.conf", &host, &ServerOverrides::default())
+        .unwrap_or_else(|f| panic!("{f}"));
+    let got: Vec<(String, String)> = l
+        .config
+        .processes()
+        .map(|p| {
+            let log = match &p.stdout.logfile {
+                crate::datatypes::LogFile::Path(x) => x.clone(),
+                other => format!("{other:?}"),
+            };
+            (p.command.clone(), log)
+        })
+        .collect();
+    let want: Vec<(String, String)> =
+        (0..3).map(|n| (format!("/h{n} {n} op"), format!("/tmp/{n}op"))).collect();
+    assert_eq!(got, want);
+}
+
 /// Which names each kind of key may expand, per the reference's table.
 #[test]
 fn expansion_matrix() {
