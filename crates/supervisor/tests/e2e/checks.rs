@@ -464,7 +464,7 @@ fn fd_readiness() {
     let env = Env::new();
     let conf = "[program:f]\ncommand=sh -c 'sleep 1; echo ready >&5; exec sleep 1000'\n\
                 ready_check=fd:5\nstartsecs=0\n\
-                [program:silent]\ncommand=sh -c 'exec 5>&-; sleep 1000'\nready_check=fd:5\n\
+                [program:silent]\ncommand=sh -c 'exec 5>&-; exec sleep 1000'\nready_check=fd:5\n\
                 ready_timeout=2\nstartsecs=0\nstartretries=0\n";
     let d = Running::start(&env, conf);
     d.wait_for("spawned: 'f'", T);
