@@ -219,3 +219,28 @@ fn a_blocked_stdout_drops_lines_and_blocks_nothing() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// A forwarded line that never gets its newline (a prompt) goes out about a
+/// second after the last byte came, while the child keeps running; a quiet
+/// pipe next to a chatty one is forwarded too (one reader serves every pipe).
+#[test]
+fn a_prompt_without_newline_is_forwarded_after_a_second() {
+    let env = Env::new();
+    let conf = "[supervisord]\nsilent=true\nforward_output_format=prefixed\n\
+                [program:ask]\ncommand=sh -c 'sleep 0.5; printf \"Password: \"; exec sleep 1000'\n\
+                startsecs=0\n\
+                [program:chatty]\ncommand=sh -c 'while :; do echo noise; done'\nstartsecs=0\n\
+                stdout_logfile=NONE\nforward_output=false\n";
+    let d = Running::start(&env, conf);
+    d.wait_for("spawned: 'ask'", T);
+    let t0 = Instant::now();
+    loop {
+        let out = read(&env, "daemon.stdout");
+        if out.contains("ask | Password: ") {
+            break;
+        }
+        d.check(t0.elapsed() < T, &format!("the prompt is forwarded: {out:?}"));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    d.check(t0.elapsed() >= Duration::from_millis(1000), "not before a second of silence");
+}
