@@ -128,6 +128,13 @@ pub fn expand(raw: &str, names: &dyn Lookup, name: &str) -> Result<String, Expan
     })
 }
 
+/// The widest field and the longest precision a format may ask for. Python
+/// refuses only what overflows its integers ("width too big") and would
+/// try to build a string of any size below that; a configuration value is
+/// never meant to be megabytes long, and one that asks for it gets
+/// Python's error instead of the daemon running out of memory.
+pub const MAX_FIELD: usize = 1 << 20;
+
 /// Python's `raw % names` for a mapping argument.
 pub fn format_mapping(raw: &str, names: &dyn Lookup) -> Result<String, FormatError> {
     let chars: Vec<char> = raw.chars().collect();
@@ -189,6 +196,9 @@ pub fn format_mapping(raw: &str, names: &dyn Lookup) -> Result<String, FormatErr
             width = width.saturating_mul(10).saturating_add(chars[i] as usize - '0' as usize);
             i += 1;
         }
+        if width > MAX_FIELD {
+            return Err(FormatError::Bad("width too big".to_owned()));
+        }
         let mut precision: Option<usize> = None;
         if i < chars.len() && chars[i] == '.' {
             i += 1;
@@ -199,6 +209,9 @@ pub fn format_mapping(raw: &str, names: &dyn Lookup) -> Result<String, FormatErr
             while i < chars.len() && chars[i].is_ascii_digit() {
                 p = p.saturating_mul(10).saturating_add(chars[i] as usize - '0' as usize);
                 i += 1;
+            }
+            if p > MAX_FIELD {
+                return Err(FormatError::Bad("precision too big".to_owned()));
             }
             precision = Some(p);
         }
@@ -279,10 +292,10 @@ fn convert(
                 'o' => format!("{mag:o}"),
                 _ => mag.to_string(),
             };
-            if let Some(p) = spec.precision {
-                while digits.len() < p {
-                    digits.insert(0, '0');
-                }
+            if let Some(p) = spec.precision
+                && digits.len() < p
+            {
+                digits = format!("{}{digits}", "0".repeat(p - digits.len()));
             }
             let prefix = match (spec.alt, conv) {
                 (true, 'x') => "0x",
@@ -491,6 +504,12 @@ mod tests {
             ("a%b", FormatError::Bad("unsupported format character 'b' (0x62) at index 2".into())),
             ("%d", FormatError::Bad("%d format: a real number is required, not dict".into())),
             ("%s", FormatError::Bad("format requires a mapping key".into())),
+            // Python's words where its integers overflow, and ours past
+            // MAX_FIELD (Python would build a string of that size).
+            ("%(here)99999999999999999999s", FormatError::Bad("width too big".into())),
+            ("%(here)1048577s", FormatError::Bad("width too big".into())),
+            ("%(here).1048577s", FormatError::Bad("precision too big".into())),
+            ("%(here)9223372036854775806d", FormatError::Bad("width too big".into())),
         ];
         for (raw, want) in cases {
             assert_eq!(format_mapping(raw, &names()).unwrap_err(), *want, "{raw}");
