@@ -3,6 +3,16 @@
 
 pub use crate::datatypes::{AutoRestart, EnvPairs, LogFile, LogLevel};
 
+/// `items`, each behind an `Arc`, in a vector of their own number: the
+/// obvious `into_iter().map(Arc::new).collect()` reuses the source's buffer
+/// in place and keeps all its room (a 128-byte `GroupConfig` per 8-byte
+/// `Arc`) for the life of the configuration.
+pub fn shared<T>(items: Vec<T>) -> Vec<std::sync::Arc<T>> {
+    let mut out = Vec::with_capacity(items.len());
+    out.extend(items.into_iter().map(std::sync::Arc::new));
+    out
+}
+
 /// Every event type name a listener may subscribe to (4.3.0's list; the
 /// abstract base types included).
 pub const EVENT_TYPES: &[&str] = &[

@@ -191,11 +191,7 @@ impl Daemon {
         event_tx: tokio::sync::mpsc::UnboundedSender<Event>,
     ) -> Self {
         let s = &cfg.supervisord;
-        // A vector of its own size: collecting in place would keep the
-        // loader's buffer, 128 bytes of room per group for 8 used.
-        let mut shared = Vec::with_capacity(groups.len());
-        shared.extend(groups.into_iter().map(std::sync::Arc::new));
-        let groups: Vec<std::sync::Arc<sv_config::GroupConfig>> = shared;
+        let groups = sv_config::shared(groups);
         let sv = Supervisor::with(groups.clone(), |p| {
             Runtime::new(output::log_paths(p, &s.childlogdir, &s.identifier))
         });

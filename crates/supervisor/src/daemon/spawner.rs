@@ -203,8 +203,8 @@ impl Daemon {
                     ("stdout", sp.stdout, &out_file, &cfg.stdout),
                     ("stderr", sp.stderr, &err_file, &cfg.stderr),
                 ];
-                let group_name = self.sv.groups[id.group].config.name.clone();
-                let is_listener = self.pools.iter().any(|(n, _)| *n == group_name);
+                let group_name = &self.sv.groups[id.group].config.name;
+                let is_listener = self.pools.iter().any(|(n, _)| n == group_name);
                 for (channel, fd, file, stream) in pumps {
                     if let Some(fd) = fd {
                         let protocol =

@@ -408,6 +408,14 @@ impl<'a> Loader<'a> {
         m
     }
 
+    /// `here` and `host_node_name`, the names `[include] files` and
+    /// `[supervisord] environment` add to the environment's.
+    fn here_and_host_names(&self) -> Expansions {
+        let mut m = self.here_names();
+        m.insert("host_node_name".into(), PyVal::Str(self.hostname.clone()));
+        m
+    }
+
     /// Reads the main file and the `[include]`d ones. `false` when that failed.
     fn read_files(&mut self) -> bool {
         let host = self.host;
@@ -446,10 +454,7 @@ impl<'a> Loader<'a> {
             );
             return false;
         };
-        let mut names = Expansions::new();
-        names.insert("here".into(), PyVal::Str(self.here.clone()));
-        names.insert("host_node_name".into(), PyVal::Str(self.hostname.clone()));
-        let environ = self.environ.clone();
+        let (environ, names) = (self.environ.clone(), self.here_and_host_names());
         let names = Layers(&[&environ, &names]);
         let Some(files) =
             self.expand_or_report(&files_entry.value, &names, "include.files", "include", "files")

@@ -18,12 +18,7 @@ impl Loader<'_> {
         ));
         let out = self.processes_inner(section, group_name);
         self.wrap = saved;
-        // A new vector of the right size: collecting in place would keep
-        // the processes' room (four of them after the first push) for the
-        // whole run.
-        let mut shared = Vec::with_capacity(out.len());
-        shared.extend(out.into_iter().map(std::sync::Arc::new));
-        shared
+        shared(out)
     }
 
     pub(super) fn processes_inner(

@@ -51,10 +51,7 @@ impl Loader<'_> {
         let strip_ansi = self.boolean(s, "strip_ansi", &x);
         let mut environment = Vec::new();
         if let Ok(Some(g)) = self.get(s, "environment", Some(""), &x) {
-            let mut names = Expansions::new();
-            names.insert("here".into(), PyVal::Str(self.here.clone()));
-            names.insert("host_node_name".into(), PyVal::Str(self.hostname.clone()));
-            let environ = self.environ.clone();
+            let (environ, names) = (self.environ.clone(), self.here_and_host_names());
             let names = crate::expand::Layers(&[&environ, &names]);
             if let Some(text) =
                 self.expand_or_report(&g.text, &names, "environment", s, "environment")

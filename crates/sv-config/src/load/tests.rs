@@ -49,6 +49,17 @@ fn each_process_expands_its_own_environment_over_supervisords() {
     assert_eq!(got, want);
 }
 
+/// `shared` keeps no room of the vector it was given (collecting in place
+/// would keep all of it).
+#[test]
+fn shared_vectors_keep_no_spare_room() {
+    let mut big: Vec<[u64; 16]> = Vec::with_capacity(100);
+    big.extend([[0; 16]; 3]);
+    let arcs = shared(big);
+    assert_eq!(arcs.len(), 3);
+    assert!(arcs.capacity() < 100, "capacity {}", arcs.capacity());
+}
+
 /// Which names each kind of key may expand, per the reference's table.
 #[test]
 fn expansion_matrix() {

@@ -503,10 +503,7 @@ fn reread(d: &mut Daemon) -> Result<ReloadDiff, Fault> {
             cur.iter().copied().filter(|c| !new.iter().any(|n| n.name == c.name)).collect(),
         ),
     };
-    // A vector of its own size (see `Daemon::new`).
-    let mut shared = Vec::with_capacity(new.len());
-    shared.extend(new.into_iter().map(std::sync::Arc::new));
-    d.loaded_groups = shared;
+    d.loaded_groups = sv_config::shared(new);
     Ok(diff)
 }
 
